@@ -1,0 +1,232 @@
+"""One GET of the metadata endpoint, bounded in time and size.
+
+The client reads the environment at call time, knows nothing of caching, and
+turns every failure into a ``LambdaMetadataError`` subclass whose message never
+contains the token.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import os
+import re
+import socket
+import time
+from dataclasses import dataclass
+
+from ._constants import API_ENV, MAX_BODY_BYTES, METADATA_PATH, TOKEN_ENV
+from ._errors import (
+    InvalidEndpointConfigError,
+    LambdaMetadataError,
+    MetadataConnectionError,
+    MetadataHTTPError,
+    MetadataMethodNotAllowedError,
+    MetadataServerError,
+    MetadataTimeoutError,
+    MetadataUnauthorizedError,
+    MetadataUnavailableError,
+    ResponseTooLargeError,
+)
+from ._model import LambdaMetadata, parse_body
+
+_ENDPOINT = re.compile(r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})")
+_TOKEN_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+_RETRIED_STATUSES = frozenset({500, 502, 503, 504})
+_FIRST_BACKOFF = 0.02
+_MAX_BACKOFF = 0.25
+_TESTING_HINT = (
+    "Outside Lambda, run a local endpoint: the `lambda_metadata_endpoint` pytest fixture, "
+    "or `lambda-metadata serve` (see lambda_metadata.testing)."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A successful answer: the metadata and its Cache-Control header (or ``None``)."""
+
+    metadata: LambdaMetadata
+    cache_control: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    host: str
+    port: int
+    authorization: str
+
+    def __repr__(self) -> str:  # the token must never be shown
+        return f"_Target(host={self.host!r}, port={self.port!r}, authorization='<redacted>')"
+
+
+def fetch(*, timeout: float) -> Fetched:
+    """GET the metadata once, retrying 5xx and connection errors inside ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    target = _read_environment()
+    backoff = _FIRST_BACKOFF
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            return _get(target, deadline)
+        except (MetadataServerError, MetadataConnectionError) as exc:
+            if exc.status_code is not None and exc.status_code not in _RETRIED_STATUSES:
+                raise
+            remaining = deadline - time.monotonic()
+            if remaining <= backoff:
+                raise type(exc)(
+                    f"{exc} (gave up after {attempts} attempt{'s' if attempts > 1 else ''} "
+                    f"within the {timeout:g} s deadline)",
+                    status_code=exc.status_code,
+                ) from None
+            time.sleep(backoff)
+            backoff = min(backoff * 2, _MAX_BACKOFF)
+
+
+def _read_environment() -> _Target:
+    api = os.environ.get(API_ENV)
+    token = os.environ.get(TOKEN_ENV)
+    for name, value in ((API_ENV, api), (TOKEN_ENV, token)):
+        if not value:
+            raise MetadataUnavailableError(
+                f"{name} is not set, so the Lambda metadata endpoint is not available: "
+                f"this is not an AWS Lambda execution environment. {_TESTING_HINT}"
+            )
+    assert api is not None
+    assert token is not None
+    match = _ENDPOINT.fullmatch(api)
+    port = int(match["port"]) if match else 0
+    if match is None or not 0 < port < 65536:
+        raise InvalidEndpointConfigError(
+            f"{API_ENV} must be host:port, such as 169.254.100.1:9001, with no scheme or path; "
+            f"got {api!r}"
+        )
+    if _TOKEN_FORBIDDEN.search(token):
+        raise InvalidEndpointConfigError(
+            f"{TOKEN_ENV} contains whitespace or control characters that cannot be sent in an "
+            "HTTP header (its value is not shown)"
+        )
+    return _Target(match["host"].strip("[]"), port, f"Bearer {token}")
+
+
+def _get(target: _Target, deadline: float) -> Fetched:
+    where = f"http://{target.host}:{target.port}{METADATA_PATH}"
+    connection = _DeadlineConnection(target.host, target.port, deadline=deadline)
+    try:
+        connection.request("GET", METADATA_PATH, headers={"Authorization": target.authorization})
+        response = connection.getresponse()
+        _check_status(response, where)
+        body = _read_capped(response, where)
+        cache_control = response.getheader("Cache-Control")
+    except LambdaMetadataError:
+        raise
+    except TimeoutError:
+        raise MetadataTimeoutError(
+            f"no complete answer from {where} within the deadline"
+        ) from None
+    except (OSError, http.client.HTTPException) as exc:
+        raise MetadataConnectionError(
+            f"could not talk to {where}: {exc.__class__.__name__}: {exc}"
+        ) from None
+    finally:
+        connection.release()
+    return Fetched(parse_body(body), cache_control)
+
+
+def _check_status(response: http.client.HTTPResponse, where: str) -> None:
+    status = response.status
+    if status == 200:
+        return
+    reason = f"{where} answered {status} {response.reason}".rstrip()
+    error: type[MetadataHTTPError]
+    if status == 401:
+        error, advice = MetadataUnauthorizedError, (
+            f"the token was refused: check that {TOKEN_ENV} is the one Lambda set for this "
+            "execution environment"
+        )
+    elif status == 405:
+        error, advice = MetadataMethodNotAllowedError, "the endpoint only accepts GET"
+    elif status >= 500:
+        error, advice = MetadataServerError, "the endpoint failed or is not ready yet"
+    else:
+        error, advice = MetadataHTTPError, "unexpected status for the metadata endpoint"
+    raise error(f"{reason}: {advice}", status_code=status)
+
+
+def _read_capped(response: http.client.HTTPResponse, where: str) -> bytes:
+    declared = response.getheader("Content-Length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ResponseTooLargeError(
+            f"{where} declared a {int(declared)}-byte body; the limit is {MAX_BODY_BYTES} bytes"
+        )
+    body = response.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise ResponseTooLargeError(
+            f"{where} sent a body over the {MAX_BODY_BYTES}-byte limit"
+        )
+    return body
+
+
+class _DeadlineConnection(http.client.HTTPConnection):
+    """An HTTP connection whose every socket operation is bounded by one deadline."""
+
+    def __init__(self, host: str, port: int, *, deadline: float) -> None:
+        super().__init__(host, port, timeout=_remaining(deadline))
+        self._deadline = deadline
+        self._raw_sock: socket.socket | None = None
+
+    def connect(self) -> None:
+        self.timeout = _remaining(self._deadline)
+        super().connect()
+        sock = self.sock
+        assert isinstance(sock, socket.socket)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._raw_sock = sock
+        self.sock = _DeadlineSocket(sock, self._deadline)
+
+    def release(self) -> None:
+        """Close for good; ``close()`` may run mid-response when the server says Connection: close."""
+        self.close()
+        if self._raw_sock is not None:
+            self._raw_sock.close()
+            self._raw_sock = None
+
+
+class _DeadlineSocket:
+    """Wraps a socket so that sends and the response reader check the deadline on each call."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def sendall(self, data: bytes) -> None:
+        self._sock.settimeout(_remaining(self._deadline))
+        self._sock.sendall(data)
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+    def close(self) -> None:
+        """Leave the socket open for the response still reading it; ``release`` closes it."""
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Raw reader that refuses to wait past the deadline, however slowly bytes trickle in."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        self._sock.settimeout(_remaining(self._deadline))
+        return self._sock.recv_into(buffer)
+
+
+def _remaining(deadline: float) -> float:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError("deadline passed")
+    return remaining

@@ -1,0 +1,96 @@
+"""The error model: one base class, one subclass per thing that can go wrong."""
+
+from __future__ import annotations
+
+__all__ = [
+    "InvalidEndpointConfigError",
+    "InvalidFieldError",
+    "InvalidMetadataError",
+    "LambdaMetadataError",
+    "MalformedResponseError",
+    "MetadataConnectionError",
+    "MetadataHTTPError",
+    "MetadataMethodNotAllowedError",
+    "MetadataServerError",
+    "MetadataTimeoutError",
+    "MetadataUnauthorizedError",
+    "MetadataUnavailableError",
+    "MissingFieldError",
+    "ResponseTooLargeError",
+]
+
+
+class LambdaMetadataError(Exception):
+    """Base class of every error this library raises.
+
+    ``status_code`` is the HTTP status of the endpoint's answer, or ``None`` when
+    there was no answer (not in Lambda, timeout, connection failure) or the answer
+    was a 200 with an unusable body. Messages never contain the token.
+    """
+
+    status_code: int | None
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), str(self), self.status_code))
+
+
+def _rebuild(cls: type[LambdaMetadataError], message: str, status_code: int | None) -> object:
+    return cls(message, status_code=status_code)
+
+
+class MetadataUnavailableError(LambdaMetadataError):
+    """The endpoint's environment variables are not set: this is not a Lambda environment."""
+
+
+class InvalidEndpointConfigError(LambdaMetadataError):
+    """An environment variable is set but unusable (``AWS_LAMBDA_METADATA_API`` not ``host:port``)."""
+
+
+class MetadataTimeoutError(LambdaMetadataError):
+    """No complete answer within the overall deadline."""
+
+
+class MetadataConnectionError(LambdaMetadataError):
+    """The endpoint could not be reached (refused, reset) on any attempt within the deadline."""
+
+
+class MetadataHTTPError(LambdaMetadataError):
+    """The endpoint answered with a status other than 200."""
+
+    status_code: int
+
+
+class MetadataUnauthorizedError(MetadataHTTPError):
+    """401: the token is missing or wrong. Never retried."""
+
+
+class MetadataMethodNotAllowedError(MetadataHTTPError):
+    """405: the endpoint only accepts GET. Never retried."""
+
+
+class MetadataServerError(MetadataHTTPError):
+    """5xx: the endpoint failed (500), or is not ready yet (503). Retried within the deadline."""
+
+
+class InvalidMetadataError(LambdaMetadataError):
+    """A 200 answer whose body cannot be turned into metadata."""
+
+
+class ResponseTooLargeError(InvalidMetadataError):
+    """The body is larger than the cap; it was refused without being read in full."""
+
+
+class MalformedResponseError(InvalidMetadataError):
+    """The body is not UTF-8 JSON holding an object."""
+
+
+class MissingFieldError(InvalidMetadataError):
+    """The JSON object has no ``AvailabilityZoneID``."""
+
+
+class InvalidFieldError(InvalidMetadataError):
+    """``AvailabilityZoneID`` is not a non-empty string."""

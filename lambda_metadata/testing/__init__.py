@@ -1,0 +1,14 @@
+"""Test your Lambda functions without Lambda: a local metadata endpoint and pytest fixtures.
+
+``MetadataEndpoint`` is a real HTTP server on 127.0.0.1 that follows AWS's
+reference. The pytest plugin (loaded automatically once lambda-metadata is
+installed) provides the ``lambda_metadata_endpoint`` fixture, which starts it,
+points ``AWS_LAMBDA_METADATA_API``/``AWS_LAMBDA_METADATA_TOKEN`` at it and
+clears the cache around each test, and ``no_lambda_metadata``, which removes them.
+"""
+
+from __future__ import annotations
+
+from ._emulator import MetadataEndpoint, RecordedRequest
+
+__all__ = ["MetadataEndpoint", "RecordedRequest"]

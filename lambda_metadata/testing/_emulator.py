@@ -1,0 +1,265 @@
+"""A local Lambda metadata endpoint, built to AWS's reference rather than to our client."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from .._constants import API_ENV, AVAILABILITY_ZONE_ID_FIELD, METADATA_PATH, TOKEN_ENV
+
+__all__ = ["MetadataEndpoint", "RecordedRequest"]
+
+DEFAULT_MAX_AGE = 43200
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request the endpoint received (the token itself is not kept)."""
+
+    method: str
+    path: str
+    authorized: bool
+    status: int
+
+
+class MetadataEndpoint:
+    """A real HTTP server on loopback that answers like the Lambda metadata endpoint.
+
+    Every attribute below can be changed while the server runs; the next
+    request sees the change.
+
+    Attributes:
+        availability_zone_id: the AZ ID answered, ``"use1-az1"`` by default.
+        extra_fields: more fields in the JSON body, as AWS may add later.
+        max_age: ``Cache-Control: private, max-age=N, immutable``; ``None`` sends no header.
+        cache_control: a literal Cache-Control value, overriding ``max_age``.
+        status: the status of every answer (200, or 500 to simulate a failure).
+        ready: ``False`` answers 503 like AWS's emulator before metadata is set.
+        delay: seconds to wait before answering.
+        body: raw bytes to answer instead of the JSON document (malformed bodies).
+    """
+
+    def __init__(
+        self,
+        *,
+        availability_zone_id: str = "use1-az1",
+        token: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_age: int | None = DEFAULT_MAX_AGE,
+        extra_fields: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._host = host
+        self._port = port
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._requests: list[RecordedRequest] = []
+        self._queued_statuses: deque[int] = deque()
+        self.token = token or secrets.token_urlsafe(24)
+        self.availability_zone_id = availability_zone_id
+        self.extra_fields: dict[str, Any] = dict(extra_fields or {})
+        self.max_age = max_age
+        self.cache_control: str | None = None
+        self.status = 200
+        self.ready = True
+        self.delay = 0.0
+        self.body: bytes | None = None
+
+    def __repr__(self) -> str:
+        where = self.address if self._server else "stopped"
+        return f"<MetadataEndpoint {where} az={self.availability_zone_id!r} token=<redacted>>"
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> MetadataEndpoint:
+        """Bind and serve in a background thread; returns ``self``."""
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="lambda-metadata-endpoint",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> MetadataEndpoint:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until ``KeyboardInterrupt`` or ``shutdown``."""
+        if self._server is None:
+            self._server = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
+            self._server.daemon_threads = True
+        try:
+            self._server.serve_forever(poll_interval=0.1)
+        finally:
+            self._server.server_close()
+            self._server = None
+
+    def shutdown(self) -> None:
+        """Ask a ``serve_forever`` loop running in another thread to stop."""
+        if self._server is not None:
+            self._server.shutdown()
+
+    # -- what a test reads -------------------------------------------------
+
+    @property
+    def address(self) -> str:
+        """``host:port`` as Lambda puts it in ``AWS_LAMBDA_METADATA_API``."""
+        if self._server is None:
+            raise RuntimeError("the endpoint is not started")
+        host, port = self._server.server_address[:2]
+        return f"{host!s}:{port}"
+
+    @property
+    def environ(self) -> dict[str, str]:
+        """The two environment variables a function needs to reach this endpoint."""
+        return {API_ENV: self.address, TOKEN_ENV: self.token}
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, oldest first."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def request_count(self) -> int:
+        """How many requests reached the metadata path, whatever their outcome."""
+        with self._lock:
+            return sum(1 for r in self._requests if r.path == METADATA_PATH)
+
+    # -- what a test changes -----------------------------------------------
+
+    def fail_next(self, status: int, *, times: int = 1) -> None:
+        """Answer the next ``times`` authorized GETs with ``status`` (500, 503, ...)."""
+        with self._lock:
+            self._queued_statuses.extend([status] * times)
+
+    def reset(self, *, token: str | None = None) -> None:
+        """Back to defaults, with a new token and an empty request log."""
+        with self._lock:
+            self._requests.clear()
+            self._queued_statuses.clear()
+        self.token = token or secrets.token_urlsafe(24)
+        self.availability_zone_id = "use1-az1"
+        self.extra_fields = {}
+        self.max_age = DEFAULT_MAX_AGE
+        self.cache_control = None
+        self.status = 200
+        self.ready = True
+        self.delay = 0.0
+        self.body = None
+
+    @contextmanager
+    def environment(self) -> Iterator[dict[str, str]]:
+        """Set the two variables in ``os.environ`` for the ``with`` block, then restore them."""
+        import os  # noqa: PLC0415
+
+        saved = {name: os.environ.get(name) for name in (API_ENV, TOKEN_ENV)}
+        os.environ.update(self.environ)
+        try:
+            yield self.environ
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    # -- the server side ---------------------------------------------------
+
+    def _answer(self, method: str, path: str, authorization: str | None) -> tuple[int, bytes, dict[str, str]]:
+        authorized = authorization == f"Bearer {self.token}"
+        status, body, headers = self._decide(method, path, authorized=authorized)
+        with self._lock:
+            self._requests.append(RecordedRequest(method, path, authorized, status))
+        return status, body, headers
+
+    def _decide(self, method: str, path: str, *, authorized: bool) -> tuple[int, bytes, dict[str, str]]:
+        if path.split("?", 1)[0] != METADATA_PATH:
+            return _error(HTTPStatus.NOT_FOUND)
+        if method != "GET":
+            return _error(HTTPStatus.METHOD_NOT_ALLOWED, {"Allow": "GET"})
+        if not authorized:
+            return _error(HTTPStatus.UNAUTHORIZED)
+        if self.delay:
+            time.sleep(self.delay)
+        with self._lock:
+            queued = self._queued_statuses.popleft() if self._queued_statuses else None
+        status = queued or (503 if not self.ready else self.status)
+        if status != 200:
+            return _error(HTTPStatus(status))
+        headers = {"Content-Type": "application/json"}
+        if self.cache_control is not None:
+            headers["Cache-Control"] = self.cache_control
+        elif self.max_age is not None:
+            headers["Cache-Control"] = f"private, max-age={self.max_age}, immutable"
+        if self.body is not None:
+            return 200, self.body, headers
+        document = {AVAILABILITY_ZONE_ID_FIELD: self.availability_zone_id, **self.extra_fields}
+        return 200, json.dumps(document).encode(), headers
+
+
+def _error(status: HTTPStatus, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+    body = json.dumps({"message": status.phrase}).encode()
+    return int(status), body, {"Content-Type": "application/json", **(headers or {})}
+
+
+def _handler_for(endpoint: MetadataEndpoint) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+        server_version = "lambda-metadata-emulator"
+
+        def _respond(self) -> None:
+            status, body, headers = endpoint._answer(
+                self.command, self.path, self.headers.get("Authorization")
+            )
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _respond
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            """Stay quiet: tests read ``endpoint.requests`` instead."""
+
+    return Handler

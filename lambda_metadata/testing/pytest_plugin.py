@@ -1,0 +1,48 @@
+"""pytest plugin, registered through the ``pytest11`` entry point.
+
+Fixtures:
+    lambda_metadata_endpoint: a running ``MetadataEndpoint`` with both environment
+        variables pointing at it and the cache cleared before and after the test.
+    no_lambda_metadata: no endpoint variables and an empty cache, as outside Lambda.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .._cache import clear_metadata_cache
+from .._constants import API_ENV, TOKEN_ENV
+from ._emulator import MetadataEndpoint
+
+
+@pytest.fixture(scope="session")
+def _lambda_metadata_server() -> Iterator[MetadataEndpoint]:
+    with MetadataEndpoint() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def lambda_metadata_endpoint(
+    _lambda_metadata_server: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MetadataEndpoint]:
+    """A local metadata endpoint answering ``use1-az1``, with the env pointing at it."""
+    endpoint = _lambda_metadata_server
+    endpoint.reset()
+    for name, value in endpoint.environ.items():
+        monkeypatch.setenv(name, value)
+    clear_metadata_cache()
+    yield endpoint
+    clear_metadata_cache()
+    endpoint.reset()
+
+
+@pytest.fixture
+def no_lambda_metadata(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Remove the endpoint's variables and clear the cache, as outside Lambda."""
+    monkeypatch.delenv(API_ENV, raising=False)
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    clear_metadata_cache()
+    yield
+    clear_metadata_cache()
