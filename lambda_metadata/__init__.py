@@ -6,7 +6,6 @@ ID, fetched once and cached.
 
 from __future__ import annotations
 
-
 from ._cache import clear_metadata_cache, get_lambda_metadata
 from ._errors import (
     InvalidEndpointConfigError,
@@ -47,4 +46,3 @@ __all__ = [
     "clear_metadata_cache",
     "get_lambda_metadata",
 ]
-

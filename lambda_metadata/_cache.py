@@ -108,7 +108,7 @@ def _load(*, refresh: bool, timeout: float) -> LambdaMetadata:
 
 def _fly(flight: _Flight, timeout: float) -> None:
     """Fetch as the leader of ``flight``, store the outcome and wake the followers."""
-    from ._client import fetch  # noqa: PLC0415 - http.client stays off the import path
+    from ._client import fetch
 
     global _flight, _entry, _failing
     lifetime = 0.0
@@ -178,7 +178,7 @@ def _lifetime(cache_control: str | None) -> float:
 
 def _log(level: str, message: str, *args: object) -> None:
     """Log on the ``lambda_metadata`` logger; logging is imported only when needed."""
-    import logging  # noqa: PLC0415
+    import logging
 
     getattr(logging.getLogger("lambda_metadata"), level)(message, *args)
 

@@ -30,7 +30,9 @@ from ._errors import (
 )
 from ._model import LambdaMetadata, parse_body
 
-_ENDPOINT = re.compile(r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})")
+_ENDPOINT = re.compile(
+    r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})"
+)
 _TOKEN_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 _RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 _FIRST_BACKOFF = 0.02
@@ -74,26 +76,28 @@ def fetch(*, timeout: float) -> Fetched:
                 raise
             remaining = deadline - time.monotonic()
             if remaining <= backoff:
-                raise type(exc)(
-                    f"{exc} (gave up after {attempts} attempt{'s' if attempts > 1 else ''} "
-                    f"within the {timeout:g} s deadline)",
-                    status_code=exc.status_code,
-                ) from None
+                last = exc
+                break
             time.sleep(backoff)
             backoff = min(backoff * 2, _MAX_BACKOFF)
+    plural = "s" if attempts > 1 else ""
+    raise type(last)(
+        f"{last} (gave up after {attempts} attempt{plural} within the {timeout:g} s deadline)",
+        status_code=last.status_code,
+    )
 
 
 def _read_environment() -> _Target:
+    # The token is never bound to a local name: a frame that raises keeps its
+    # locals alive in the traceback, where error reporters would show them.
     api = os.environ.get(API_ENV)
-    token = os.environ.get(TOKEN_ENV)
-    for name, value in ((API_ENV, api), (TOKEN_ENV, token)):
-        if not value:
+    for name in (API_ENV, TOKEN_ENV):
+        if not os.environ.get(name):
             raise MetadataUnavailableError(
                 f"{name} is not set, so the Lambda metadata endpoint is not available: "
                 f"this is not an AWS Lambda execution environment. {_TESTING_HINT}"
             )
     assert api is not None
-    assert token is not None
     match = _ENDPOINT.fullmatch(api)
     port = int(match["port"]) if match else 0
     if match is None or not 0 < port < 65536:
@@ -101,36 +105,41 @@ def _read_environment() -> _Target:
             f"{API_ENV} must be host:port, such as 169.254.100.1:9001, with no scheme or path; "
             f"got {api!r}"
         )
-    if _TOKEN_FORBIDDEN.search(token):
+    if _TOKEN_FORBIDDEN.search(os.environ[TOKEN_ENV]):
         raise InvalidEndpointConfigError(
             f"{TOKEN_ENV} contains whitespace or control characters that cannot be sent in an "
             "HTTP header (its value is not shown)"
         )
-    return _Target(match["host"].strip("[]"), port, f"Bearer {token}")
+    return _Target(match["host"].strip("[]"), port, "Bearer " + os.environ[TOKEN_ENV])
 
 
 def _get(target: _Target, deadline: float) -> Fetched:
     where = f"http://{target.host}:{target.port}{METADATA_PATH}"
-    connection = _DeadlineConnection(target.host, target.port, deadline=deadline)
+    connection: _DeadlineConnection | None = None
+    failure: LambdaMetadataError
     try:
+        connection = _DeadlineConnection(target.host, target.port, deadline=deadline)
         connection.request("GET", METADATA_PATH, headers={"Authorization": target.authorization})
         response = connection.getresponse()
         _check_status(response, where)
         body = _read_capped(response, where)
         cache_control = response.getheader("Cache-Control")
-    except LambdaMetadataError:
-        raise
+    except LambdaMetadataError as exc:
+        failure = exc
     except TimeoutError:
-        raise MetadataTimeoutError(
-            f"no complete answer from {where} within the deadline"
-        ) from None
+        failure = MetadataTimeoutError(f"no complete answer from {where} within the deadline")
     except (OSError, http.client.HTTPException) as exc:
-        raise MetadataConnectionError(
+        failure = MetadataConnectionError(
             f"could not talk to {where}: {exc.__class__.__name__}: {exc}"
-        ) from None
+        )
+    else:
+        return Fetched(parse_body(body), cache_control)
     finally:
-        connection.release()
-    return Fetched(parse_body(body), cache_control)
+        if connection is not None:
+            connection.release()
+    # Raised outside the except clauses, so no http.client frame (whose locals may hold
+    # the request's headers) stays reachable through __context__.
+    raise failure
 
 
 def _check_status(response: http.client.HTTPResponse, where: str) -> None:
@@ -140,9 +149,12 @@ def _check_status(response: http.client.HTTPResponse, where: str) -> None:
     reason = f"{where} answered {status} {response.reason}".rstrip()
     error: type[MetadataHTTPError]
     if status == 401:
-        error, advice = MetadataUnauthorizedError, (
-            f"the token was refused: check that {TOKEN_ENV} is the one Lambda set for this "
-            "execution environment"
+        error, advice = (
+            MetadataUnauthorizedError,
+            (
+                f"the token was refused: check that {TOKEN_ENV} is the one Lambda set for this "
+                "execution environment"
+            ),
         )
     elif status == 405:
         error, advice = MetadataMethodNotAllowedError, "the endpoint only accepts GET"
@@ -161,9 +173,7 @@ def _read_capped(response: http.client.HTTPResponse, where: str) -> bytes:
         )
     body = response.read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
-        raise ResponseTooLargeError(
-            f"{where} sent a body over the {MAX_BODY_BYTES}-byte limit"
-        )
+        raise ResponseTooLargeError(f"{where} sent a body over the {MAX_BODY_BYTES}-byte limit")
     return body
 
 
@@ -185,7 +195,7 @@ class _DeadlineConnection(http.client.HTTPConnection):
         self.sock = _DeadlineSocket(sock, self._deadline)
 
     def release(self) -> None:
-        """Close for good; ``close()`` may run mid-response when the server says Connection: close."""
+        """Close for good: ``close()`` runs mid-response when the server says Connection: close."""
         self.close()
         if self._raw_sock is not None:
             self._raw_sock.close()

@@ -49,7 +49,7 @@ class LambdaMetadata:
 
 def parse_body(body: bytes) -> LambdaMetadata:
     """Decode a 200 response body (UTF-8 JSON) into ``LambdaMetadata``."""
-    import json  # noqa: PLC0415 - kept off the import path; only a fetch needs it
+    import json
 
     try:
         document = json.loads(body.decode("utf-8"))

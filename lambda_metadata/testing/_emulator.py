@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sys
 import threading
 import time
 from collections import deque
@@ -20,6 +21,7 @@ from .._constants import API_ENV, AVAILABILITY_ZONE_ID_FIELD, METADATA_PATH, TOK
 __all__ = ["MetadataEndpoint", "RecordedRequest"]
 
 DEFAULT_MAX_AGE = 43200
+_Answer = tuple[int, bytes, dict[str, str]]  # status, body, headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ class MetadataEndpoint:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._requests: list[RecordedRequest] = []
+        self._started = 0
         self._queued_statuses: deque[int] = deque()
         self.token = token or secrets.token_urlsafe(24)
         self.availability_zone_id = availability_zone_id
@@ -86,8 +89,7 @@ class MetadataEndpoint:
         """Bind and serve in a background thread; returns ``self``."""
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
-        server.daemon_threads = True
+        server = _Server((self._host, self._port), _handler_for(self))
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -122,8 +124,7 @@ class MetadataEndpoint:
     def serve_forever(self) -> None:
         """Serve in the calling thread until ``KeyboardInterrupt`` or ``shutdown``."""
         if self._server is None:
-            self._server = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
-            self._server.daemon_threads = True
+            self._server = _Server((self._host, self._port), _handler_for(self))
         try:
             self._server.serve_forever(poll_interval=0.1)
         finally:
@@ -162,6 +163,12 @@ class MetadataEndpoint:
         with self._lock:
             return sum(1 for r in self._requests if r.path == METADATA_PATH)
 
+    @property
+    def requests_started(self) -> int:
+        """How many requests have arrived, including those still waiting out ``delay``."""
+        with self._lock:
+            return self._started
+
     # -- what a test changes -----------------------------------------------
 
     def fail_next(self, status: int, *, times: int = 1) -> None:
@@ -174,6 +181,7 @@ class MetadataEndpoint:
         with self._lock:
             self._requests.clear()
             self._queued_statuses.clear()
+            self._started = 0
         self.token = token or secrets.token_urlsafe(24)
         self.availability_zone_id = "use1-az1"
         self.extra_fields = {}
@@ -187,7 +195,7 @@ class MetadataEndpoint:
     @contextmanager
     def environment(self) -> Iterator[dict[str, str]]:
         """Set the two variables in ``os.environ`` for the ``with`` block, then restore them."""
-        import os  # noqa: PLC0415
+        import os
 
         saved = {name: os.environ.get(name) for name in (API_ENV, TOKEN_ENV)}
         os.environ.update(self.environ)
@@ -202,14 +210,20 @@ class MetadataEndpoint:
 
     # -- the server side ---------------------------------------------------
 
-    def _answer(self, method: str, path: str, authorization: str | None) -> tuple[int, bytes, dict[str, str]]:
+    def _answer(
+        self, method: str, path: str, authorization: str | None
+    ) -> tuple[int, bytes, dict[str, str]]:
         authorized = authorization == f"Bearer {self.token}"
+        with self._lock:
+            self._started += 1
         status, body, headers = self._decide(method, path, authorized=authorized)
         with self._lock:
             self._requests.append(RecordedRequest(method, path, authorized, status))
         return status, body, headers
 
-    def _decide(self, method: str, path: str, *, authorized: bool) -> tuple[int, bytes, dict[str, str]]:
+    def _decide(
+        self, method: str, path: str, *, authorized: bool
+    ) -> tuple[int, bytes, dict[str, str]]:
         if path.split("?", 1)[0] != METADATA_PATH:
             return _error(HTTPStatus.NOT_FOUND)
         if method != "GET":
@@ -234,7 +248,18 @@ class MetadataEndpoint:
         return 200, json.dumps(document).encode(), headers
 
 
-def _error(status: HTTPStatus, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up early (a refused oversized body) is not an error here."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def _error(
+    status: HTTPStatus, headers: dict[str, str] | None = None
+) -> tuple[int, bytes, dict[str, str]]:
     body = json.dumps({"message": status.phrase}).encode()
     return int(status), body, {"Content-Type": "application/json", **(headers or {})}
 
@@ -259,7 +284,7 @@ def _handler_for(endpoint: MetadataEndpoint) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _respond
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             """Stay quiet: tests read ``endpoint.requests`` instead."""
 
     return Handler

@@ -1,0 +1,97 @@
+"""Shared test helpers: raw-socket servers that misbehave in ways http.server cannot."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from lambda_metadata._constants import API_ENV, TOKEN_ENV
+
+pytest_plugins = ["pytester"]
+
+Behaviour = Callable[[socket.socket], None]
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 that runs ``behaviour`` on every accepted connection."""
+
+    def __init__(self, behaviour: Behaviour) -> None:
+        self._behaviour = behaviour
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self._stop = threading.Event()
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def address(self) -> str:
+        host, port = self._listener.getsockname()[:2]
+        return f"{host}:{port}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            self._behaviour(conn)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._listener.close()
+
+    # -- behaviours --------------------------------------------------------
+
+    def wait_closed(self, conn: socket.socket, limit: float = 10.0) -> None:
+        """Hold the connection until the client goes away or the server stops."""
+        conn.settimeout(0.05)
+        end = time.monotonic() + limit
+        while not self._stop.is_set() and time.monotonic() < end:
+            try:
+                if conn.recv(4096) == b"":
+                    return
+            except TimeoutError:
+                continue
+
+
+@pytest.fixture
+def raw_server(
+    monkeypatch: pytest.MonkeyPatch, no_lambda_metadata: None
+) -> Iterator[Callable[[Behaviour], RawServer]]:
+    """Start raw servers and point the endpoint variables at the latest one."""
+    servers: list[RawServer] = []
+
+    def start(behaviour: Behaviour) -> RawServer:
+        server = RawServer(behaviour)
+        servers.append(server)
+        monkeypatch.setenv(API_ENV, server.address)
+        monkeypatch.setenv(TOKEN_ENV, "raw-server-token-0123456789")
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def read_request(conn: socket.socket) -> bytes:
+    """Read one request head from a raw connection."""
+    data = b""
+    conn.settimeout(5)
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data

@@ -1,0 +1,239 @@
+"""The HTTP side: retries, one overall deadline, a capped body, env read at fetch time."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+
+import pytest
+from conftest import RawServer, read_request
+
+from lambda_metadata import (
+    MetadataConnectionError,
+    MetadataMethodNotAllowedError,
+    MetadataServerError,
+    MetadataTimeoutError,
+    MetadataUnauthorizedError,
+    ResponseTooLargeError,
+    get_lambda_metadata,
+)
+from lambda_metadata._constants import MAX_BODY_BYTES, METADATA_PATH
+from lambda_metadata.testing import MetadataEndpoint
+
+StartRaw = Callable[[Callable[[socket.socket], None]], RawServer]
+MARGIN = 0.35  # scheduling slack on a busy 2-core CI machine
+
+
+def test_request_follows_the_reference(raw_server: StartRaw) -> None:
+    seen: list[bytes] = []
+
+    def answer(conn: socket.socket) -> None:
+        seen.append(read_request(conn))
+        body = b'{"AvailabilityZoneID": "use1-az3"}'
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+
+    raw_server(answer)
+    assert get_lambda_metadata().availability_zone_id == "use1-az3"
+    request_line, *header_lines = seen[0].decode().split("\r\n")
+    assert request_line == f"GET {METADATA_PATH} HTTP/1.1"
+    assert "Authorization: Bearer raw-server-token-0123456789" in header_lines
+
+
+def test_server_errors_are_retried_until_success(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    lambda_metadata_endpoint.fail_next(503, times=2)
+    lambda_metadata_endpoint.fail_next(500)
+    assert get_lambda_metadata().availability_zone_id == "use1-az1"
+    assert [r.status for r in lambda_metadata_endpoint.requests] == [503, 503, 500, 200]
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_gateway_errors_are_retried(
+    status: int, lambda_metadata_endpoint: MetadataEndpoint
+) -> None:
+    lambda_metadata_endpoint.fail_next(status)
+    assert get_lambda_metadata().availability_zone_id == "use1-az1"
+    assert lambda_metadata_endpoint.request_count == 2
+
+
+def test_not_ready_endpoint_503_is_retried_then_reported(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    lambda_metadata_endpoint.ready = False
+    started = time.monotonic()
+    with pytest.raises(MetadataServerError, match="gave up after") as caught:
+        get_lambda_metadata(timeout=0.4)
+    assert time.monotonic() - started < 0.4 + MARGIN
+    assert caught.value.status_code == 503
+    assert lambda_metadata_endpoint.request_count >= 3
+
+
+def test_401_is_never_retried(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")
+    with pytest.raises(MetadataUnauthorizedError):
+        get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 1
+
+
+def test_405_is_never_retried(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    lambda_metadata_endpoint.fail_next(405, times=5)
+    with pytest.raises(MetadataMethodNotAllowedError):
+        get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 1
+
+
+def test_501_is_not_retried(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    lambda_metadata_endpoint.fail_next(501, times=5)
+    with pytest.raises(MetadataServerError):
+        get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 1
+
+
+def test_connection_refused_is_retried_within_the_deadline(
+    no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:  # find a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_API", f"127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "t")
+    started = time.monotonic()
+    with pytest.raises(
+        MetadataConnectionError, match=r"Connection ?Refused.*gave up after \d+ attempts"
+    ):
+        get_lambda_metadata(timeout=0.3)
+    assert 0.1 < time.monotonic() - started < 0.3 + MARGIN
+
+
+def test_a_reset_connection_is_retried(raw_server: StartRaw) -> None:
+    calls = []
+
+    def reset_then_answer(conn: socket.socket) -> None:
+        calls.append(1)
+        read_request(conn)
+        if len(calls) == 1:
+            return  # close without answering
+        body = b'{"AvailabilityZoneID": "use1-az1"}'
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    raw_server(reset_then_answer)
+    assert get_lambda_metadata().availability_zone_id == "use1-az1"
+    assert len(calls) == 2
+
+
+def test_silent_server_times_out_within_the_deadline(raw_server: StartRaw) -> None:
+    server: RawServer
+
+    def silent(conn: socket.socket) -> None:
+        read_request(conn)
+        server.wait_closed(conn)
+
+    server = raw_server(silent)
+    started = time.monotonic()
+    with pytest.raises(MetadataTimeoutError, match="within the deadline"):
+        get_lambda_metadata(timeout=0.3)
+    assert time.monotonic() - started < 0.3 + MARGIN
+
+
+def test_trickling_server_cannot_stretch_the_deadline(raw_server: StartRaw) -> None:
+    def trickle(conn: socket.socket) -> None:
+        read_request(conn)
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.02)
+
+    raw_server(trickle)
+    started = time.monotonic()
+    with pytest.raises(MetadataTimeoutError):
+        get_lambda_metadata(timeout=0.3)
+    assert time.monotonic() - started < 0.3 + MARGIN
+
+
+def test_trickling_body_cannot_stretch_the_deadline(raw_server: StartRaw) -> None:
+    def trickle_body(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4000\r\n\r\n")
+        for _ in range(4000):
+            conn.sendall(b" ")
+            time.sleep(0.01)
+
+    raw_server(trickle_body)
+    started = time.monotonic()
+    with pytest.raises(MetadataTimeoutError):
+        get_lambda_metadata(timeout=0.3)
+    assert time.monotonic() - started < 0.3 + MARGIN
+
+
+def test_declared_huge_body_is_refused_without_reading_it(raw_server: StartRaw) -> None:
+    sent: list[int] = []
+
+    def huge(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n")
+        chunk = b"x" * 65536
+        total = 0
+        try:
+            for _ in range(16384):  # up to 1 GiB, far more than any socket buffer holds
+                conn.sendall(chunk)
+                total += len(chunk)
+        finally:
+            sent.append(total)
+
+    server = raw_server(huge)
+    with pytest.raises(ResponseTooLargeError, match=r"1073741824-byte body; the limit is 8192"):
+        get_lambda_metadata()
+    deadline = time.monotonic() + 5
+    while not sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sent, "the server finished or gave up"
+    assert sent[0] < 64 * 1024 * 1024, "the client stopped reading early"
+    assert server.connections == 1, "an oversized body is not retried"
+
+
+def test_undeclared_huge_body_is_cut_at_the_cap(raw_server: StartRaw) -> None:
+    def chunked(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        piece = b"y" * 4096
+        for _ in range(1000):
+            conn.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+
+    raw_server(chunked)
+    with pytest.raises(ResponseTooLargeError, match=f"over the {MAX_BODY_BYTES}-byte limit"):
+        get_lambda_metadata()
+
+
+def test_body_at_the_cap_is_accepted(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    padding = MAX_BODY_BYTES - len(b'{"AvailabilityZoneID": "use1-az1", "Pad": ""}')
+    lambda_metadata_endpoint.extra_fields = {"Pad": "p" * padding}
+    assert get_lambda_metadata().raw["Pad"] == "p" * padding
+
+
+def test_environment_is_read_at_fetch_time(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert get_lambda_metadata().availability_zone_id == "use1-az1"
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "rotated-and-wrong")
+    with pytest.raises(MetadataUnauthorizedError):
+        get_lambda_metadata(refresh=True)
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", lambda_metadata_endpoint.token)
+    assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
+    with MetadataEndpoint(availability_zone_id="euw1-az3") as other:
+        monkeypatch.setenv("AWS_LAMBDA_METADATA_API", other.address)
+        monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", other.token)
+        assert get_lambda_metadata(refresh=True).availability_zone_id == "euw1-az3"
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("inf"), float("nan")])
+def test_nonsense_timeouts_are_refused(
+    timeout: float, lambda_metadata_endpoint: MetadataEndpoint
+) -> None:
+    with pytest.raises(ValueError, match="positive, finite"):
+        get_lambda_metadata(timeout=timeout)

@@ -1,0 +1,161 @@
+"""Every bad input gets a clear, typed error: statuses, bodies, configuration."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambda_metadata import (
+    InvalidEndpointConfigError,
+    InvalidFieldError,
+    LambdaMetadataError,
+    MalformedResponseError,
+    MetadataHTTPError,
+    MetadataMethodNotAllowedError,
+    MetadataServerError,
+    MetadataUnauthorizedError,
+    MetadataUnavailableError,
+    MissingFieldError,
+    get_lambda_metadata,
+)
+from lambda_metadata.testing import MetadataEndpoint
+
+
+def test_outside_lambda_raises_not_available(no_lambda_metadata: None) -> None:
+    with pytest.raises(MetadataUnavailableError) as caught:
+        get_lambda_metadata()
+    message = str(caught.value)
+    assert "AWS_LAMBDA_METADATA_API is not set" in message
+    assert "lambda_metadata_endpoint" in message
+    assert caught.value.status_code is None
+
+
+def test_missing_token_names_the_token_variable(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_LAMBDA_METADATA_TOKEN")
+    with pytest.raises(MetadataUnavailableError, match="AWS_LAMBDA_METADATA_TOKEN is not set"):
+        get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 0
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://127.0.0.1:9001",
+        "127.0.0.1:9001/2026-01-15",
+        "127.0.0.1",
+        "127.0.0.1:",
+        "127.0.0.1:99999",
+        "127.0.0.1:0",
+        "user@127.0.0.1:9001",
+        " 127.0.0.1:9001",
+        "127.0.0.1:9001?x=1",
+        "evil.example#@127.0.0.1:9001",
+    ],
+)
+def test_malformed_api_variable_is_refused(
+    value: str, lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_API", value)
+    with pytest.raises(InvalidEndpointConfigError, match="must be host:port") as caught:
+        get_lambda_metadata()
+    assert repr(value) in str(caught.value)
+
+
+def test_token_with_control_characters_is_refused_without_showing_it(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "secret\r\nX-Injected: 1")
+    with pytest.raises(InvalidEndpointConfigError) as caught:
+        get_lambda_metadata()
+    assert "secret" not in str(caught.value)
+    assert lambda_metadata_endpoint.request_count == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (405, MetadataMethodNotAllowedError),
+        (500, MetadataServerError),
+        (503, MetadataServerError),
+        (404, MetadataHTTPError),
+        (429, MetadataHTTPError),
+        (400, MetadataHTTPError),
+    ],
+)
+def test_status_codes_map_to_typed_errors(
+    status: int, error: type[MetadataHTTPError], lambda_metadata_endpoint: MetadataEndpoint
+) -> None:
+    lambda_metadata_endpoint.status = status
+    with pytest.raises(error) as caught:
+        get_lambda_metadata(timeout=0.3)
+    assert caught.value.status_code == status
+    assert str(status) in str(caught.value)
+
+
+def test_wrong_token_is_401_and_says_what_to_check(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "not-the-token")
+    with pytest.raises(MetadataUnauthorizedError) as caught:
+        get_lambda_metadata()
+    assert caught.value.status_code == 401
+    assert "AWS_LAMBDA_METADATA_TOKEN" in str(caught.value)
+
+
+def test_the_endpoint_itself_answers_405_to_other_methods(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    import http.client
+
+    host, port = lambda_metadata_endpoint.address.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=2)
+    connection.request(
+        "POST",
+        "/2026-01-15/metadata/execution-environment",
+        headers={"Authorization": f"Bearer {lambda_metadata_endpoint.token}"},
+    )
+    assert connection.getresponse().status == 405
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "fragment"),
+    [
+        (b"not json", MalformedResponseError, "not valid UTF-8 JSON"),
+        (b"\xff\xfe{}", MalformedResponseError, "not valid UTF-8 JSON"),
+        (b"", MalformedResponseError, "not valid UTF-8 JSON"),
+        (b'["use1-az1"]', MalformedResponseError, "not an object"),
+        (b'"use1-az1"', MalformedResponseError, "not an object"),
+        (b"[" * 4000 + b"]" * 4000, MalformedResponseError, "RecursionError|not an object"),
+        (b"{}", MissingFieldError, "AvailabilityZoneID"),
+        (b'{"AvailabilityZoneId": "use1-az1"}', MissingFieldError, "AvailabilityZoneId"),
+        (b'{"AvailabilityZoneID": 1}', InvalidFieldError, "non-empty string"),
+        (b'{"AvailabilityZoneID": null}', InvalidFieldError, "None"),
+        (b'{"AvailabilityZoneID": ""}', InvalidFieldError, "non-empty string"),
+        (b'{"AvailabilityZoneID": "  "}', InvalidFieldError, "non-empty string"),
+        (b'{"AvailabilityZoneID": ["use1-az1"]}', InvalidFieldError, "non-empty string"),
+    ],
+)
+def test_bad_bodies_raise_typed_errors(
+    body: bytes,
+    error: type[LambdaMetadataError],
+    fragment: str,
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    lambda_metadata_endpoint.body = body
+    with pytest.raises(error, match=fragment) as caught:
+        get_lambda_metadata()
+    assert caught.value.status_code is None
+    assert lambda_metadata_endpoint.request_count == 1, "a bad 200 body is not retried"
+
+
+def test_every_error_is_a_lambda_metadata_error_and_pickles() -> None:
+    import pickle
+
+    error = MetadataUnauthorizedError("refused", status_code=401)
+    copy = pickle.loads(pickle.dumps(error))
+    assert isinstance(copy, LambdaMetadataError)
+    assert type(copy) is MetadataUnauthorizedError
+    assert copy.status_code == 401
+    assert str(copy) == "refused"

@@ -1,0 +1,123 @@
+"""The token never appears in a message, repr, log line or traceback the library makes."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+import traceback
+from collections.abc import Callable, Iterator
+
+import pytest
+from conftest import RawServer, read_request
+
+from lambda_metadata import LambdaMetadataError, get_lambda_metadata
+from lambda_metadata.testing import MetadataEndpoint
+
+TOKEN = "tok-SENSITIVE-7c1f0e"
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _assert_no_token(error: BaseException) -> None:
+    for exc in _chain(error):
+        assert TOKEN not in str(exc)
+        assert TOKEN not in repr(exc)
+        assert TOKEN not in "".join(traceback.format_exception(exc))
+        tb = exc.__traceback__
+        while tb is not None:
+            for name, value in tb.tb_frame.f_locals.items():
+                assert TOKEN not in repr(value), f"{name} in {tb.tb_frame.f_code.co_name}"
+            tb = tb.tb_next
+
+
+def _setups(endpoint: MetadataEndpoint) -> list[Callable[[], None]]:
+    def unauthorized() -> None:
+        endpoint.token = "the-real-one"
+
+    def server_error() -> None:
+        endpoint.status = 500
+
+    def bad_body() -> None:
+        endpoint.body = b"<html>"
+
+    def missing_field() -> None:
+        endpoint.body = b'{"Other": 1}'
+
+    return [unauthorized, server_error, bad_body, missing_field]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_http_failures_never_show_the_token(
+    case: int,
+    lambda_metadata_endpoint: MetadataEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    lambda_metadata_endpoint.reset(token=TOKEN)
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", TOKEN)
+    _setups(lambda_metadata_endpoint)[case]()
+    with caplog.at_level(logging.DEBUG), pytest.raises(LambdaMetadataError) as caught:
+        get_lambda_metadata(timeout=0.2)
+    _assert_no_token(caught.value)
+    assert TOKEN not in caplog.text
+    assert TOKEN not in repr(lambda_metadata_endpoint)
+
+
+def test_timeouts_and_resets_never_show_the_token(
+    raw_server: Callable[[Callable[[socket.socket], None]], RawServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server: RawServer
+
+    def silent(conn: socket.socket) -> None:
+        read_request(conn)
+        server.wait_closed(conn)
+
+    server = raw_server(silent)
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", TOKEN)
+    with pytest.raises(LambdaMetadataError) as caught:
+        get_lambda_metadata(timeout=0.2)
+    _assert_no_token(caught.value)
+
+    def hang_up(conn: socket.socket) -> None:
+        read_request(conn)
+
+    raw_server(hang_up)
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", TOKEN)
+    with pytest.raises(LambdaMetadataError) as caught:
+        get_lambda_metadata(timeout=0.2)
+    _assert_no_token(caught.value)
+
+
+def test_bad_token_value_is_never_echoed(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", TOKEN + "\n")
+    with pytest.raises(LambdaMetadataError) as caught:
+        get_lambda_metadata()
+    _assert_no_token(caught.value)
+
+
+def test_stale_warning_never_shows_the_token(
+    lambda_metadata_endpoint: MetadataEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    lambda_metadata_endpoint.reset(token=TOKEN)
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", TOKEN)
+    lambda_metadata_endpoint.max_age = 1
+    get_lambda_metadata()
+    time.sleep(1.05)
+    lambda_metadata_endpoint.token = "rotated"
+    with caplog.at_level(logging.DEBUG):
+        get_lambda_metadata()
+    assert "refreshing the metadata failed" in caplog.text
+    assert TOKEN not in caplog.text
