@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from benchmarks._cold import cold_start, import_time
+from benchmarks._cold import cold_start, cold_start_in_runtime, import_time
 from benchmarks._endpoint import Endpoint, running_endpoint
 from benchmarks._lookups import cached_call, first_fetch
 from benchmarks._model import GroupResult, Settings
@@ -25,6 +25,7 @@ GROUPS: dict[str, Group] = {
     "cached": cached_call,
     "first_fetch": first_fetch,
     "cold_start": cold_start,
+    "cold_start_runtime": cold_start_in_runtime,
     "import_time": import_time,
 }
 

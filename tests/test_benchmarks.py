@@ -16,15 +16,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The targets of issue 7 that the suite checks, as (group, numerator, denominator, comparison,
 # threshold): the cached call at least 10 times faster than Powertools and at most 5 times the
-# floor, the first fetch at most 1.15 times a bare http.client GET, the cold start at most 0.8
-# times Powertools'.
+# floor, the first fetch at most 1.15 times a bare http.client GET, the cold start (bare, and after
+# the Lambda runtime's imports) at most 0.8 times Powertools'.
 TARGETS = {
     ("cached", "powertools", "ours", "at_least", 10.0),
     ("cached", "ours", "floor", "at_most", 5.0),
     ("first_fetch", "ours", "floor", "at_most", 1.15),
     ("cold_start", "ours", "powertools", "at_most", 0.8),
+    ("cold_start_runtime", "ours", "powertools", "at_most", 0.8),
 }
-QUICK_SAMPLES = {"cached": 5, "first_fetch": 100, "cold_start": 3, "import_time": 3}
+QUICK_SAMPLES = {
+    "cached": 5,
+    "first_fetch": 100,
+    "cold_start": 3,
+    "cold_start_runtime": 3,
+    "import_time": 3,
+}
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -71,7 +78,7 @@ def test_every_figure_is_a_median_with_its_spread(report: dict[str, Any]) -> Non
 
 def test_groups_with_a_floor_give_each_figure_its_ratio_to_it(report: dict[str, Any]) -> None:
     groups = {group["key"]: group for group in report["groups"]}
-    for key in ("cached", "first_fetch", "cold_start"):
+    for key in ("cached", "first_fetch", "cold_start", "cold_start_runtime"):
         group = groups[key]
         assert group["floor"] == "floor"
         floor = next(f for f in group["figures"] if f["key"] == "floor")
