@@ -32,15 +32,32 @@ _failing = False
 
 
 class _Flight:
-    """One fetch in progress; callers that arrive meanwhile wait for its outcome."""
+    """One fetch in progress; callers that arrive meanwhile wait for its outcome.
 
-    __slots__ = ("done", "error", "generation", "value")
+    ``_latch`` is a lock held from creation until the fetch ends: a bare lock
+    costs a fraction of a ``threading.Event`` (a Condition, its lock and a
+    waiter list), and this runs on every first fetch, a cold-start path.
+    """
+
+    __slots__ = ("_latch", "error", "generation", "value")
 
     def __init__(self, generation: int) -> None:
         self.generation = generation
-        self.done = threading.Event()
+        self._latch = threading.Lock()
+        self._latch.acquire()
         self.value: LambdaMetadata | None = None
         self.error: LambdaMetadataError | None = None
+
+    def finish(self) -> None:
+        """Wake every caller waiting on this fetch (the leader calls it once)."""
+        self._latch.release()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until the fetch ends; ``False`` if it did not within ``timeout`` seconds."""
+        if not self._latch.acquire(timeout=timeout):
+            return False
+        self._latch.release()  # pass it on to the next waiting caller
+        return True
 
 
 def get_lambda_metadata(
@@ -95,7 +112,7 @@ def _load(*, refresh: bool, timeout: float) -> LambdaMetadata:
             flight = _flight = _Flight(_generation)
     if leading:
         _fly(flight, timeout)
-    elif not flight.done.wait(timeout):
+    elif not flight.wait(timeout):
         flight_error: LambdaMetadataError = MetadataTimeoutError(
             f"a fetch already in flight did not finish within {timeout:g} s"
         )
@@ -132,7 +149,7 @@ def _fly(flight: _Flight, timeout: float) -> None:
                     _hold_stale(flight.error)
             if _flight is flight:
                 _flight = None
-            flight.done.set()
+            flight.finish()
 
 
 def _hold_stale(error: LambdaMetadataError | None) -> None:

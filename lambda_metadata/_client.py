@@ -13,7 +13,6 @@ import os
 import re
 import socket
 import time
-from dataclasses import dataclass
 
 from ._constants import API_ENV, MAX_BODY_BYTES, METADATA_PATH, TOKEN_ENV
 from ._errors import (
@@ -43,19 +42,25 @@ _TESTING_HINT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Plain slotted classes, not dataclasses: each @dataclass costs about half a millisecond
+# of class creation, paid on the first fetch of every cold start.
 class Fetched:
     """A successful answer: the metadata and its Cache-Control header (or ``None``)."""
 
-    metadata: LambdaMetadata
-    cache_control: str | None
+    __slots__ = ("cache_control", "metadata")
+
+    def __init__(self, metadata: LambdaMetadata, cache_control: str | None) -> None:
+        self.metadata = metadata
+        self.cache_control = cache_control
 
 
-@dataclass(frozen=True, slots=True)
 class _Target:
-    host: str
-    port: int
-    authorization: str
+    __slots__ = ("authorization", "host", "port")
+
+    def __init__(self, host: str, port: int, authorization: str) -> None:
+        self.host = host
+        self.port = port
+        self.authorization = authorization
 
     def __repr__(self) -> str:  # the token must never be shown
         return f"_Target(host={self.host!r}, port={self.port!r}, authorization='<redacted>')"

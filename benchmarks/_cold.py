@@ -1,0 +1,189 @@
+"""The fresh-process groups: cold start (import + first fetch) and ``-X importtime`` totals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Mapping
+
+from benchmarks._endpoint import Endpoint
+from benchmarks._model import Figure, GroupResult, Settings, ratio
+from benchmarks._stats import Summary
+from benchmarks._timing import per_process
+from lambda_metadata._constants import API_ENV, METADATA_PATH, TOKEN_ENV
+
+# Each child times its own import + first fetch, so interpreter start-up (the
+# same for every subject) stays out of the figure, and checks the answer.
+_CHILD = """\
+{prelude}
+import time
+_start = time.perf_counter_ns()
+{body}
+_elapsed = time.perf_counter_ns() - _start
+assert zone == {zone!r}, zone
+print(_elapsed)
+"""
+
+COLD_STARTS: Mapping[str, tuple[str, str]] = {
+    "ours": (
+        "import lambda_metadata + get_lambda_metadata()",
+        "import lambda_metadata\nzone = lambda_metadata.get_lambda_metadata().availability_zone_id",
+    ),
+    "powertools": (
+        "import Powertools metadata + get_lambda_metadata()",
+        "from aws_lambda_powertools.utilities.metadata import get_lambda_metadata\n"
+        "zone = get_lambda_metadata().availability_zone_id",
+    ),
+    "floor": (
+        "floor: import http.client, json + bare GET",
+        "import http.client, json, os\n"
+        f"host, _, port = os.environ[{API_ENV!r}].rpartition(':')\n"
+        "c = http.client.HTTPConnection(host, int(port), timeout=1.0)\n"
+        f"auth = 'Bearer ' + os.environ[{TOKEN_ENV!r}]\n"
+        f"c.request('GET', {METADATA_PATH!r}, headers={{'Authorization': auth}})\n"
+        "zone = json.loads(c.getresponse().read())['AvailabilityZoneID']\n"
+        "c.close()",
+    ),
+    # When the decorator lands: "ours_decorated" (import + @inject_az + one invocation)
+    # vs "powertools_decorated" (Logger.inject_lambda_context), as a second cold-start group.
+}
+
+IMPORTS: Mapping[str, tuple[str, str]] = {
+    "ours": ("import lambda_metadata", "lambda_metadata"),
+    "powertools": (
+        "import aws_lambda_powertools.utilities.metadata",
+        "aws_lambda_powertools.utilities.metadata",
+    ),
+    # Slot: "ours_decorator": ("lambda_metadata + decorator path", "<the decorator module>"),
+}
+
+
+RUNTIME_PRELUDE = "import awslambdaric.bootstrap"
+"""What AWS's Python runtime interface client has imported before it loads a handler module."""
+
+
+def cold_start(endpoint: Endpoint, settings: Settings) -> GroupResult:
+    """Import + first fetch in fresh bare interpreters: ours vs Powertools vs bare stdlib."""
+    return _cold_start(
+        endpoint,
+        settings,
+        key="cold_start",
+        title="Cold start (fresh process: import + first fetch)",
+        prelude="",
+        note="Interpreter start-up is the same for every subject and is not included.",
+    )
+
+
+def cold_start_in_runtime(endpoint: Endpoint, settings: Settings) -> GroupResult:
+    """The same, after the modules the Lambda runtime (awslambdaric) imports itself."""
+    return _cold_start(
+        endpoint,
+        settings,
+        key="cold_start_runtime",
+        title="Cold start after the Lambda runtime's imports (awslambdaric.bootstrap)",
+        prelude=RUNTIME_PRELUDE,
+        note="Each child imports awslambdaric.bootstrap before the clock starts, as the "
+        "runtime has done before it imports a handler module, so the standard-library "
+        "modules it already loaded (json, logging, threading, re, ...) cost nobody anything.",
+    )
+
+
+def _cold_start(
+    endpoint: Endpoint, settings: Settings, *, key: str, title: str, prelude: str, note: str
+) -> GroupResult:
+    zone = endpoint.availability_zone_id
+    samples = per_process(
+        {
+            subject: _CHILD.format(prelude=prelude, body=body, zone=zone)
+            for subject, (_, body) in COLD_STARTS.items()
+        },
+        runs=settings.process_runs,
+        warmup=settings.warmup,
+        env=endpoint.child_environ(),
+    )
+    figures = tuple(
+        Figure(subject, label, Summary.of(samples[subject]))
+        for subject, (label, _) in COLD_STARTS.items()
+    )
+    return GroupResult(
+        key=key,
+        title=title,
+        sample=f"ns from before the import to the first answer, timed inside the child; "
+        f"{settings.process_runs} processes per subject, interleaved",
+        floor="floor",
+        figures=figures,
+        ratios=(
+            ratio(figures, "ours ÷ Powertools", "ours", "powertools", at_most=0.8),
+            ratio(figures, "ours ÷ floor", "ours", "floor"),
+            ratio(figures, "Powertools ÷ floor", "powertools", "floor"),
+        ),
+        notes=(note,),
+    )
+
+
+def import_time(endpoint: Endpoint, settings: Settings) -> GroupResult:
+    """``python -X importtime`` totals of what each module adds to a bare interpreter."""
+    env = endpoint.child_environ()
+    already = _startup_modules(env)
+    samples = per_process(
+        {key: f"import {module}" for key, (_, module) in IMPORTS.items()},
+        runs=settings.process_runs,
+        warmup=settings.warmup,
+        env=env,
+        parse=lambda _out, err: _importtime_total(err, already),
+        flags=("-X", "importtime"),
+    )
+    figures = tuple(
+        Figure(key, label, Summary.of(samples[key])) for key, (label, _) in IMPORTS.items()
+    )
+    return GroupResult(
+        key="import_time",
+        title="Import time (python -X importtime)",
+        sample="ns: the sum of the cumulative times of the top-level imports a module adds to "
+        f"a bare interpreter; {settings.process_runs} processes per subject, interleaved",
+        floor=None,
+        figures=figures,
+        ratios=(ratio(figures, "ours ÷ Powertools", "ours", "powertools"),),
+        notes=(
+            "lambda_metadata imports http.client and json on the first fetch, not at import; "
+            "that cost is in the cold-start figures.",
+        ),
+    )
+
+
+def _startup_modules(env: Mapping[str, str]) -> frozenset[str]:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "pass"],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return frozenset(name for name, _, _ in _importtime_lines(done.stderr))
+
+
+def _importtime_total(stderr: str, already: frozenset[str]) -> float:
+    """Sum, in ns, of the top-level imports not made by a bare interpreter's start-up."""
+    total = sum(
+        cumulative
+        for name, depth, cumulative in _importtime_lines(stderr)
+        if depth == 0 and name not in already
+    )
+    if not total:
+        raise RuntimeError(f"no -X importtime lines found in:\n{stderr}")
+    return float(total * 1000)
+
+
+def _importtime_lines(stderr: str) -> list[tuple[str, int, int]]:
+    """``(module, nesting depth, cumulative µs)`` of each ``import time:`` line."""
+    lines = []
+    for line in stderr.splitlines():
+        parts = line.split("|")
+        if not line.startswith("import time:") or len(parts) != 3:
+            continue
+        cumulative, name = parts[1].strip(), parts[2]
+        if not cumulative.isdigit():
+            continue  # the header line
+        module = name.lstrip(" ")
+        lines.append((module, (len(name) - len(module) - 1) // 2, int(cumulative)))
+    return lines

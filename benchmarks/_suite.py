@@ -1,0 +1,102 @@
+"""The list of benchmark groups and running them against one endpoint."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from benchmarks._cold import cold_start, cold_start_in_runtime, import_time
+from benchmarks._endpoint import Endpoint, running_endpoint
+from benchmarks._lookups import cached_call, first_fetch
+from benchmarks._model import GroupResult, Settings
+
+Group = Callable[[Endpoint, Settings], GroupResult]
+
+# Adding a comparison is writing one such function and listing it here.
+# Still to come with the @inject_az decorator: its per-call overhead (vs a bare
+# wrapt.decorator pass-through, Powertools' Logger.inject_lambda_context and an
+# undecorated handler) and its cold start (import + decorate + one invocation).
+GROUPS: dict[str, Group] = {
+    "cached": cached_call,
+    "first_fetch": first_fetch,
+    "cold_start": cold_start,
+    "cold_start_runtime": cold_start_in_runtime,
+    "import_time": import_time,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteResult:
+    settings: Settings
+    machine: dict[str, Any]
+    groups: tuple[GroupResult, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.settings.mode,
+            "settings": {
+                "warmup": self.settings.warmup,
+                "call_samples": self.settings.call_samples,
+                "calls_per_sample": self.settings.calls_per_sample,
+                "fetch_rounds": self.settings.fetch_rounds,
+                "process_runs": self.settings.process_runs,
+            },
+            "machine": self.machine,
+            "groups": [group.as_json() for group in self.groups],
+        }
+
+
+def run(
+    settings: Settings,
+    keys: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SuiteResult:
+    """Run the chosen groups (all by default), one after another, against one endpoint."""
+    chosen = list(GROUPS) if keys is None else list(keys)
+    unknown = [key for key in chosen if key not in GROUPS]
+    if unknown:
+        raise ValueError(f"unknown benchmark group(s) {unknown}; known: {list(GROUPS)}")
+    results = []
+    with running_endpoint() as endpoint:
+        for key in chosen:
+            if progress:
+                progress(key)
+            results.append(GROUPS[key](endpoint, settings))
+    return SuiteResult(settings, machine(), tuple(results))
+
+
+def machine() -> dict[str, Any]:
+    """Where the figures came from."""
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable_bits": 64 if sys.maxsize > 2**32 else 32,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "lambda_metadata": _version("lambda-metadata"),
+        "aws_lambda_powertools": _version("aws-lambda-powertools"),
+    }
+
+
+def _cpu_model() -> str | None:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
