@@ -37,6 +37,8 @@ _Handler = TypeVar(
 _log = logging.getLogger("lambda_metadata")
 _monotonic = time.monotonic
 _MISSING: Any = object()
+_NOT_POSITIONAL = 1 << 30
+"""Index of a keyword-only context: past any real ``args``, so looking it up there misses."""
 _failing_since: int | None = None
 """Cache generation in which the current failure streak began; ``None`` when not failing."""
 
@@ -171,7 +173,7 @@ def _context_slot(function: Callable[..., Any]) -> _ContextSlot:
     if "context" in positional:
         return _ContextSlot("context", positional.index("context"))
     if any(p.name == "context" and p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters):
-        return _ContextSlot("context", -1)
+        return _ContextSlot("context", _NOT_POSITIONAL)
     offset = 1 if positional and positional[0] in ("self", "cls") else 0
     index = offset + 1
     name = positional[index] if index < len(positional) else "context"
@@ -207,64 +209,87 @@ def _metadata(options: _Options) -> LambdaMetadata | None:
 def _find_context(
     slot: _ContextSlot, instance: object, args: tuple[Any, ...], kwargs: Mapping[str, Any]
 ) -> tuple[object, int]:
-    """The context and its position in ``args`` (-1: in ``kwargs``; ``_MISSING``: not passed)."""
-    if slot.name in kwargs:
+    """The context (``None`` if not passed) and its index in ``args`` (-1: in ``kwargs``)."""
+    if kwargs and slot.name in kwargs:
         return kwargs[slot.name], -1
-    index = slot.index - (instance is not None)  # wrapt passes self/cls as ``instance``
+    index = slot.index if instance is None else slot.index - 1  # wrapt took self/cls
     if 0 <= index < len(args):
         return args[index], index
-    return _MISSING, -1
+    return None, -1
 
 
-def _attach(context: object, metadata: LambdaMetadata | None) -> object:
-    """Set the attribute and return its previous value; ``_ContextProxy`` if the context refuses."""
-    previous = getattr(context, CONTEXT_ATTRIBUTE, _MISSING)
-    try:
-        setattr(context, CONTEXT_ATTRIBUTE, metadata)
-    except (AttributeError, TypeError):
-        return _ContextProxy(context, metadata)
-    return previous
-
-
-def _restore(context: object, previous: object) -> None:
-    """Put the context back as the caller gave it, so no AZ outlives the invocation."""
-    try:
-        if previous is _MISSING:
-            delattr(context, CONTEXT_ATTRIBUTE)
-        else:
-            setattr(context, CONTEXT_ATTRIBUTE, previous)
-    except (AttributeError, TypeError):
-        pass
-
-
-def _substitute(
-    args: tuple[Any, ...], kwargs: dict[str, Any], slot: _ContextSlot, index: int, proxy: object
+def _proxied(
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    slot: _ContextSlot,
+    index: int,
+    context: object,
+    metadata: LambdaMetadata | None,
 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The call's arguments with the context replaced by a ``_ContextProxy``."""
+    proxy = _ContextProxy(context, metadata)
     if index < 0:
         return args, {**kwargs, slot.name: proxy}
     return (*args[:index], proxy, *args[index + 1 :]), kwargs
 
 
+def _restore(context: Any, previous: object) -> None:
+    """Put the context back as the caller gave it, so no AZ outlives the invocation."""
+    try:
+        if previous is _MISSING:
+            del context.lambda_metadata
+        else:
+            context.lambda_metadata = previous
+    except (AttributeError, TypeError):
+        pass
+
+
 def _sync_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
+    # The warm path (a cached value, a context that takes attributes) runs on every
+    # invocation, so it is inlined and its constants are bound as defaults (fast locals).
     def inject_az_wrapper(
-        wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+        wrapped: Callable[..., Any],
+        instance: object,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        _name: str = slot.name,
+        _position: int = slot.index,
+        _cache: Any = _cache,
+        _monotonic: Callable[[], float] = _monotonic,
+        _missing: object = _MISSING,
     ) -> Any:
         entry = _cache._entry
         if entry is not None and entry[1] > _monotonic():
             metadata: LambdaMetadata | None = entry[0]
         else:
             metadata = _metadata(options)
-        context, index = _find_context(slot, instance, args, kwargs)
-        if context is None or context is _MISSING:
+        context: Any
+        if kwargs and _name in kwargs:
+            context, index = kwargs[_name], -1
+        else:
+            index = _position if instance is None else _position - 1  # wrapt took self/cls
+            try:
+                context = args[index]
+            except IndexError:
+                context = None
+        if context is None:
             return wrapped(*args, **kwargs)
-        previous = _attach(context, metadata)
-        if type(previous) is _ContextProxy:
-            args, kwargs = _substitute(args, kwargs, slot, index, previous)
+        previous = getattr(context, "lambda_metadata", _missing)  # CONTEXT_ATTRIBUTE
+        try:
+            context.lambda_metadata = metadata
+        except (AttributeError, TypeError):
+            args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
             return wrapped(*args, **kwargs)
         try:
             return wrapped(*args, **kwargs)
         finally:
-            _restore(context, previous)
+            try:
+                if previous is _missing:
+                    del context.lambda_metadata
+                else:
+                    context.lambda_metadata = previous
+            except (AttributeError, TypeError):
+                pass
 
     return inject_az_wrapper
 
@@ -279,11 +304,13 @@ def _async_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
         else:
             metadata = _metadata(options)
         context, index = _find_context(slot, instance, args, kwargs)
-        if context is None or context is _MISSING:
+        if context is None:
             return await wrapped(*args, **kwargs)
-        previous = _attach(context, metadata)
-        if type(previous) is _ContextProxy:
-            args, kwargs = _substitute(args, kwargs, slot, index, previous)
+        previous = getattr(context, CONTEXT_ATTRIBUTE, _MISSING)
+        try:
+            setattr(context, CONTEXT_ATTRIBUTE, metadata)
+        except (AttributeError, TypeError):
+            args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
             return await wrapped(*args, **kwargs)
         try:
             return await wrapped(*args, **kwargs)
