@@ -129,8 +129,8 @@ def inject_az(
         strict: raise the ``LambdaMetadataError`` when metadata cannot be had. By
             default the handler runs anyway with ``context.lambda_metadata = None``
             and one warning is logged on the ``lambda_metadata`` logger per failure streak.
-        log_records: on first use, install the log-record factory that adds
-            ``availability_zone_id`` to every log record in the process.
+        log_records: when applied, install (once per process) the log-record
+            factory that adds ``availability_zone_id`` to every log record.
         timeout: overall deadline in seconds for a fetch, retries included.
     """
     options = _Options(strict=strict, log_records=log_records, timeout=timeout)
