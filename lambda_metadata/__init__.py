@@ -1,10 +1,15 @@
 """A small, fast, correct client for the AWS Lambda metadata endpoint.
 
 ``get_lambda_metadata()`` returns the execution environment's Availability Zone
-ID, fetched once and cached.
+ID, fetched once and cached. ``@inject_az`` decorates a handler so that
+``context.lambda_metadata`` holds it and every log record carries
+``availability_zone_id``; it is imported on first use, keeping wrapt off the
+import path.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ._cache import clear_metadata_cache, get_lambda_metadata
 from ._errors import (
@@ -24,6 +29,9 @@ from ._errors import (
     ResponseTooLargeError,
 )
 from ._model import LambdaMetadata
+
+if TYPE_CHECKING:
+    from ._decorator import inject_az
 
 __version__ = "0.1.0"
 
@@ -45,4 +53,19 @@ __all__ = [
     "ResponseTooLargeError",
     "clear_metadata_cache",
     "get_lambda_metadata",
+    "inject_az",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import ``inject_az`` (and with it wrapt) on first access only (PEP 562)."""
+    if name == "inject_az":
+        from ._decorator import inject_az
+
+        globals()["inject_az"] = inject_az
+        return inject_az
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,0 +1,320 @@
+"""``@inject_az``: the handler decorator that puts the metadata on the context.
+
+Built on wrapt so that signatures, names, ``__wrapped__``, methods and
+``inspect.iscoroutinefunction`` behave as on the undecorated handler. This
+module imports wrapt (and, with wrapt 2.x, asyncio), so ``lambda_metadata``
+loads it only when ``inject_az`` is first used.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+import wrapt
+
+from . import _cache
+from ._cache import get_lambda_metadata
+from ._constants import DEFAULT_TIMEOUT
+from ._errors import LambdaMetadataError
+from ._logging import install_log_record_factory
+from ._model import LambdaMetadata
+
+__all__ = ["CONTEXT_ATTRIBUTE", "inject_az"]
+
+CONTEXT_ATTRIBUTE = "lambda_metadata"
+"""Name of the attribute the handler finds on its context."""
+
+_Handler = TypeVar(
+    "_Handler", bound="Callable[..., Any] | staticmethod[Any, Any] | classmethod[Any, Any, Any]"
+)
+
+_log = logging.getLogger("lambda_metadata")
+_monotonic = time.monotonic
+_MISSING: Any = object()
+_NOT_POSITIONAL = 1 << 30
+"""Index of a keyword-only context: past any real ``args``, so looking it up there misses."""
+_failing_since: int | None = None
+"""Cache generation in which the current failure streak began; ``None`` when not failing."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """The decorator's options, checked once when it is applied."""
+
+    strict: bool
+    log_records: bool
+    timeout: float
+
+    def __post_init__(self) -> None:
+        for name in ("strict", "log_records"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"inject_az({name}=...) must be True or False")
+        timeout = self.timeout
+        if isinstance(timeout, bool) or not (
+            isinstance(timeout, (int, float)) and 0 < timeout < math.inf
+        ):
+            raise ValueError(
+                "inject_az(timeout=...) must be a positive, finite number of seconds, "
+                f"got {timeout!r}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _ContextSlot:
+    """Where the context argument is: its parameter name and position (``self``/``cls`` counted)."""
+
+    name: str
+    index: int
+
+
+if TYPE_CHECKING:
+    _Proxy = wrapt.ObjectProxy[Any]
+else:  # wrapt 1.x's ObjectProxy is not subscriptable at runtime
+    _Proxy = wrapt.ObjectProxy
+
+
+class _ContextProxy(_Proxy):
+    """A context that refuses new attributes, seen through a proxy that adds ``lambda_metadata``.
+
+    Every attribute and method of the original stays reachable, ``isinstance``
+    still holds, and ``__wrapped__`` is the original object.
+    """
+
+    def __init__(self, context: object, metadata: LambdaMetadata | None) -> None:
+        super().__init__(context)
+        self._self_lambda_metadata = metadata
+
+    @property
+    def lambda_metadata(self) -> LambdaMetadata | None:
+        """The metadata of this invocation, or ``None`` when it could not be had."""
+        return self._self_lambda_metadata
+
+
+@overload
+def inject_az(wrapped: _Handler, /) -> _Handler: ...
+
+
+@overload
+def inject_az(
+    wrapped: None = None,
+    /,
+    *,
+    strict: bool = False,
+    log_records: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Callable[[_Handler], _Handler]: ...
+
+
+def inject_az(
+    wrapped: Any = None,
+    /,
+    *,
+    strict: bool = False,
+    log_records: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Any:
+    """Decorate a Lambda handler: ``context.lambda_metadata`` holds the ``LambdaMetadata``.
+
+    Use it bare (``@inject_az``) or with options (``@inject_az(strict=True)``).
+    Plain and ``async def`` handlers, instance, class and static methods work;
+    ``event`` and ``context`` may be passed by position or by name.
+
+    Args:
+        strict: raise the ``LambdaMetadataError`` when metadata cannot be had. By
+            default the handler runs anyway with ``context.lambda_metadata = None``
+            and one warning is logged on the ``lambda_metadata`` logger per failure streak.
+        log_records: when applied, install (once per process) the log-record
+            factory that adds ``availability_zone_id`` to every log record.
+        timeout: overall deadline in seconds for a fetch, retries included.
+    """
+    options = _Options(strict=strict, log_records=log_records, timeout=timeout)
+    if wrapped is None:
+
+        def apply(handler: _Handler) -> _Handler:
+            decorated: _Handler = _decorate(handler, options)
+            return decorated
+
+        return apply
+    return _decorate(wrapped, options)
+
+
+def _decorate(wrapped: Any, options: _Options) -> Any:
+    function = getattr(wrapped, "__func__", wrapped)  # staticmethod / classmethod objects
+    if not callable(function):
+        raise TypeError(
+            f"inject_az decorates a handler function, got {type(wrapped).__name__}; "
+            "options are keyword-only: @inject_az(strict=True)"
+        )
+    if options.log_records:
+        install_log_record_factory()
+    slot = _context_slot(function)
+    if inspect.iscoroutinefunction(function):
+        return wrapt.decorator(_async_wrapper(options, slot))(wrapped)
+    return wrapt.decorator(_sync_wrapper(options, slot))(wrapped)
+
+
+def _context_slot(function: Callable[..., Any]) -> _ContextSlot:
+    """Find the context parameter by name: ``context``, else the one after the event."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):  # a callable without a signature: (event, context)
+        return _ContextSlot("context", 1)
+    positional = [
+        p.name
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    if "context" in positional:
+        return _ContextSlot("context", positional.index("context"))
+    if any(p.name == "context" and p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters):
+        return _ContextSlot("context", _NOT_POSITIONAL)
+    offset = 1 if positional and positional[0] in ("self", "cls") else 0
+    index = offset + 1
+    name = positional[index] if index < len(positional) else "context"
+    return _ContextSlot(name, index)
+
+
+def _metadata(options: _Options) -> LambdaMetadata | None:
+    """The metadata, or ``None`` under the default policy when it cannot be had.
+
+    One warning per failure streak: a success, or ``clear_metadata_cache()`` (a
+    SnapStart restore, a test), ends the streak.
+    """
+    global _failing_since
+    try:
+        metadata = get_lambda_metadata(timeout=options.timeout)
+    except LambdaMetadataError as exc:
+        if options.strict:
+            raise
+        generation = _cache._generation
+        if _failing_since != generation:
+            _failing_since = generation
+            _log.warning(
+                "lambda_metadata: no metadata for this invocation (%s: %s); the handler runs "
+                "with context.lambda_metadata = None until the endpoint answers",
+                type(exc).__name__,
+                exc,
+            )
+        return None
+    _failing_since = None
+    return metadata
+
+
+def _find_context(
+    slot: _ContextSlot, instance: object, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> tuple[object, int]:
+    """The context (``None`` if not passed) and its index in ``args`` (-1: in ``kwargs``)."""
+    if kwargs and slot.name in kwargs:
+        return kwargs[slot.name], -1
+    index = slot.index if instance is None else slot.index - 1  # wrapt took self/cls
+    if 0 <= index < len(args):
+        return args[index], index
+    return None, -1
+
+
+def _proxied(
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    slot: _ContextSlot,
+    index: int,
+    context: object,
+    metadata: LambdaMetadata | None,
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The call's arguments with the context replaced by a ``_ContextProxy``."""
+    proxy = _ContextProxy(context, metadata)
+    if index < 0:
+        return args, {**kwargs, slot.name: proxy}
+    return (*args[:index], proxy, *args[index + 1 :]), kwargs
+
+
+def _restore(context: Any, previous: object) -> None:
+    """Put the context back as the caller gave it, so no AZ outlives the invocation."""
+    try:
+        if previous is _MISSING:
+            del context.lambda_metadata
+        else:
+            context.lambda_metadata = previous
+    except (AttributeError, TypeError):
+        pass
+
+
+def _sync_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
+    # The warm path (a cached value, a context that takes attributes) runs on every
+    # invocation, so it is inlined and its constants are bound as defaults (fast locals).
+    def inject_az_wrapper(
+        wrapped: Callable[..., Any],
+        instance: object,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        _name: str = slot.name,
+        _position: int = slot.index,
+        _cache: Any = _cache,
+        _monotonic: Callable[[], float] = _monotonic,
+        _missing: object = _MISSING,
+    ) -> Any:
+        entry = _cache._entry
+        if entry is not None and entry[1] > _monotonic():
+            metadata: LambdaMetadata | None = entry[0]
+        else:
+            metadata = _metadata(options)
+        context: Any
+        if kwargs and _name in kwargs:
+            context, index = kwargs[_name], -1
+        else:
+            index = _position if instance is None else _position - 1  # wrapt took self/cls
+            try:
+                context = args[index]
+            except IndexError:
+                context = None
+        if context is None:
+            return wrapped(*args, **kwargs)
+        previous = getattr(context, "lambda_metadata", _missing)  # CONTEXT_ATTRIBUTE
+        try:
+            context.lambda_metadata = metadata
+        except (AttributeError, TypeError):
+            args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
+            return wrapped(*args, **kwargs)
+        try:
+            return wrapped(*args, **kwargs)
+        finally:
+            try:
+                if previous is _missing:
+                    del context.lambda_metadata
+                else:
+                    context.lambda_metadata = previous
+            except (AttributeError, TypeError):
+                pass
+
+    return inject_az_wrapper
+
+
+def _async_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
+    async def inject_az_wrapper(
+        wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        entry = _cache._entry
+        if entry is not None and entry[1] > _monotonic():
+            metadata: LambdaMetadata | None = entry[0]
+        else:
+            metadata = _metadata(options)
+        context, index = _find_context(slot, instance, args, kwargs)
+        if context is None:
+            return await wrapped(*args, **kwargs)
+        previous = getattr(context, CONTEXT_ATTRIBUTE, _MISSING)
+        try:
+            setattr(context, CONTEXT_ATTRIBUTE, metadata)
+        except (AttributeError, TypeError):
+            args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
+            return await wrapped(*args, **kwargs)
+        try:
+            return await wrapped(*args, **kwargs)
+        finally:
+            _restore(context, previous)
+
+    return inject_az_wrapper

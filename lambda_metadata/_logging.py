@@ -1,0 +1,53 @@
+"""The log-record factory that puts ``availability_zone_id`` on every log record.
+
+One chained ``logging.setLogRecordFactory`` wrapper serves every logger and
+formatter in the process: ``%(availability_zone_id)s`` works in any format
+string, and JSON formatters that emit non-standard record attributes (Powertools'
+``Logger`` among them) show the key. The factory reads the cached value only and
+never does I/O; before the AZ is known a record carries ``PLACEHOLDER``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from ._cache import cached_metadata
+
+__all__ = ["PLACEHOLDER", "RECORD_ATTRIBUTE", "install_log_record_factory"]
+
+RECORD_ATTRIBUTE = "availability_zone_id"
+"""Name of the attribute set on every ``logging.LogRecord``."""
+
+PLACEHOLDER = "-"
+"""Value of the attribute while the AZ is not known (no fetch has succeeded yet)."""
+
+_lock = threading.Lock()
+_installed = False
+
+
+def install_log_record_factory() -> None:
+    """Chain the AZ-adding factory in front of the current one, once per process.
+
+    A factory set before this one keeps running (ours calls it, then adds the
+    attribute); a factory set later that chains to the one it found keeps ours.
+    """
+    global _installed
+    if _installed:
+        return
+    with _lock:
+        if _installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def availability_zone_record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            metadata = cached_metadata()
+            record.availability_zone_id = (
+                PLACEHOLDER if metadata is None else metadata.availability_zone_id
+            )
+            return record
+
+        logging.setLogRecordFactory(availability_zone_record_factory)
+        _installed = True

@@ -1,0 +1,262 @@
+"""The AZ in every log line: stdlib format strings and a real Powertools ``Logger``'s JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from aws_lambda_powertools import Logger
+from awslambdaric.lambda_context import LambdaContext
+
+from lambda_metadata import inject_az
+from lambda_metadata.testing import MetadataEndpoint
+
+
+@inject_az
+def handler(event: Any, context: Any) -> str:
+    """Decorating this at import installs the record factory for this module's tests."""
+    logging.getLogger("app").info("inside")
+    return str(context.lambda_metadata.availability_zone_id)
+
+
+@pytest.fixture
+def context(monkeypatch: pytest.MonkeyPatch) -> LambdaContext:
+    """A real awslambdaric context, with the variables the runtime would set."""
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+    return LambdaContext(
+        "request-1", None, None, 4_102_444_800_000, "arn:aws:lambda:us-east-1:1:function:orders"
+    )
+
+
+@pytest.fixture
+def formatted() -> Iterator[Callable[[str], list[str]]]:
+    """Attach a ``%(availability_zone_id)s`` formatter to named loggers; read what they wrote."""
+    buffer = io.StringIO()
+    stream = logging.StreamHandler(buffer)
+    stream.setFormatter(logging.Formatter("%(name)s %(availability_zone_id)s %(message)s"))
+    attached: list[logging.Logger] = []
+
+    def attach(name: str) -> list[str]:
+        log = logging.getLogger(name)
+        log.addHandler(stream)
+        log.setLevel(logging.INFO)
+        attached.append(log)
+        return buffer.getvalue().splitlines()
+
+    yield attach
+    for log in attached:
+        log.removeHandler(stream)
+
+
+# -- standard logging ------------------------------------------------------
+
+
+def test_format_strings_see_the_zone_in_application_and_third_party_loggers(
+    lambda_metadata_endpoint: MetadataEndpoint,
+    context: LambdaContext,
+    formatted: Callable[[str], list[str]],
+) -> None:
+    formatted("app")
+    formatted("botocore.credentials")
+
+    assert handler({}, context) == "use1-az1"
+    logging.getLogger("botocore.credentials").info("after the invocation")
+
+    assert formatted("app") == [
+        "app use1-az1 inside",
+        "botocore.credentials use1-az1 after the invocation",
+    ]
+
+
+def test_records_before_the_zone_is_known_get_the_placeholder(
+    no_lambda_metadata: None, formatted: Callable[[str], list[str]]
+) -> None:
+    formatted("app")
+    logging.getLogger("app").info("cold, outside Lambda")
+
+    assert formatted("app") == ["app - cold, outside Lambda"]
+
+
+def run_script(script: str, endpoint: MetadataEndpoint) -> str:
+    """Run ``script`` in a fresh interpreter (a fresh log-record factory) against the emulator."""
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **endpoint.environ},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_composes_with_a_factory_installed_before(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    out = run_script(
+        """
+        import logging, sys
+        previous = logging.getLogRecordFactory()
+        def tenant_factory(*args, **kwargs):
+            record = previous(*args, **kwargs)
+            record.tenant = "acme"
+            return record
+        logging.setLogRecordFactory(tenant_factory)
+
+        from lambda_metadata import inject_az
+        @inject_az
+        def handler(event, context):
+            logging.getLogger("app").warning("hi")
+        FORMAT = "%(tenant)s %(availability_zone_id)s %(message)s"
+        logging.basicConfig(stream=sys.stdout, format=FORMAT)
+        logging.getLogger("app").warning("before")
+        handler({}, None)
+        """,
+        lambda_metadata_endpoint,
+    )
+
+    assert out.splitlines() == ["acme - before", "acme use1-az1 hi"]
+
+
+def test_composes_with_a_factory_installed_after_and_installs_once(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    out = run_script(
+        """
+        import logging, sys
+        from lambda_metadata import inject_az
+        @inject_az
+        def first(event, context):
+            pass
+        ours = logging.getLogRecordFactory()
+        @inject_az(strict=True)
+        def second(event, context):
+            logging.getLogger("app").warning("hi")
+        print(logging.getLogRecordFactory() is ours)
+
+        previous = logging.getLogRecordFactory()
+        def tenant_factory(*args, **kwargs):
+            record = previous(*args, **kwargs)
+            record.tenant = "acme"
+            return record
+        logging.setLogRecordFactory(tenant_factory)
+        inject_az(lambda event, context: None)
+        print(logging.getLogRecordFactory() is tenant_factory)
+
+        FORMAT = "%(tenant)s %(availability_zone_id)s %(message)s"
+        logging.basicConfig(stream=sys.stdout, format=FORMAT)
+        second({}, None)
+        """,
+        lambda_metadata_endpoint,
+    )
+
+    assert out.splitlines() == ["True", "True", "acme use1-az1 hi"]
+
+
+def test_log_records_false_leaves_logging_alone(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    out = run_script(
+        """
+        import logging
+        from lambda_metadata import inject_az
+        @inject_az(log_records=False)
+        def handler(event, context):
+            return context.lambda_metadata.availability_zone_id
+        print(handler({}, type("Context", (), {})()))
+        print(logging.getLogRecordFactory() is logging.LogRecord)
+        """,
+        lambda_metadata_endpoint,
+    )
+
+    assert out.splitlines() == ["use1-az1", "True"]
+
+
+# -- Powertools ------------------------------------------------------------
+
+
+def powertools_logger() -> tuple[Logger, io.StringIO]:
+    """A real Powertools Logger writing JSON lines to a buffer (a fresh service each time)."""
+    buffer = io.StringIO()
+    logger = Logger(
+        service=f"svc-{uuid.uuid4().hex[:8]}", logger_handler=logging.StreamHandler(buffer)
+    )
+    return logger, buffer
+
+
+def json_lines(buffer: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in buffer.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize("order", ["powertools-outside", "powertools-inside"])
+def test_powertools_json_lines_carry_the_zone_after_clear_state(
+    lambda_metadata_endpoint: MetadataEndpoint, context: LambdaContext, order: str
+) -> None:
+    logger, buffer = powertools_logger()
+    child = Logger(service=logger.service, child=True)
+
+    def body(event: Any, context: Any) -> str:
+        logger.append_keys(order_id=event["order_id"])
+        logger.info("parent")
+        child.info("child")
+        return str(context.lambda_metadata.availability_zone_id)
+
+    if order == "powertools-outside":
+        decorated = logger.inject_lambda_context(clear_state=True)(inject_az(body))
+    else:
+        decorated = inject_az(logger.inject_lambda_context(clear_state=True)(body))
+
+    logger.info("before any invocation")
+    assert decorated({"order_id": 1}, context) == "use1-az1"
+    assert decorated({"order_id": 2}, context) == "use1-az1"
+    logger.info("after the invocations")
+
+    lines = json_lines(buffer)
+    assert [line["message"] for line in lines] == [
+        "before any invocation",
+        "parent",
+        "child",
+        "parent",
+        "child",
+        "after the invocations",
+    ]
+    assert [line["availability_zone_id"] for line in lines] == ["-"] + ["use1-az1"] * 5
+    assert [line.get("order_id") for line in lines[1:5]] == [1, 1, 2, 2]
+    assert all(line["function_request_id"] == "request-1" for line in lines[1:5])
+
+
+def test_powertools_with_a_context_that_refuses_attributes(
+    lambda_metadata_endpoint: MetadataEndpoint, context: LambdaContext
+) -> None:
+    class Frozen:
+        __slots__ = ("aws_request_id", "function_name", "invoked_function_arn")
+        memory_limit_in_mb = 128
+
+        def __init__(self) -> None:
+            self.aws_request_id = "request-2"
+            self.function_name = "orders"
+            self.invoked_function_arn = "arn:aws:lambda:us-east-1:1:function:orders"
+
+    logger, buffer = powertools_logger()
+
+    @inject_az
+    @logger.inject_lambda_context(clear_state=True)
+    def decorated(event: Any, context: Any) -> str:
+        logger.info("hello")
+        return str(context.lambda_metadata.availability_zone_id)
+
+    assert decorated({}, Frozen()) == "use1-az1"
+    (line,) = json_lines(buffer)
+    assert line["availability_zone_id"] == "use1-az1"
+    assert line["function_request_id"] == "request-2"
