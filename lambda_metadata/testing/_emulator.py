@@ -210,9 +210,7 @@ class MetadataEndpoint:
 
     # -- the server side ---------------------------------------------------
 
-    def _answer(
-        self, method: str, path: str, authorization: str | None
-    ) -> tuple[int, bytes, dict[str, str]]:
+    def _answer(self, method: str, path: str, authorization: str | None) -> _Answer:
         authorized = authorization == f"Bearer {self.token}"
         with self._lock:
             self._started += 1
@@ -221,17 +219,15 @@ class MetadataEndpoint:
             self._requests.append(RecordedRequest(method, path, authorized, status))
         return status, body, headers
 
-    def _decide(
-        self, method: str, path: str, *, authorized: bool
-    ) -> tuple[int, bytes, dict[str, str]]:
+    def _decide(self, method: str, path: str, *, authorized: bool) -> _Answer:
+        if self.delay:  # every answer is slow, refusals included, as on a loaded host
+            time.sleep(self.delay)
         if path.split("?", 1)[0] != METADATA_PATH:
             return _error(HTTPStatus.NOT_FOUND)
         if method != "GET":
             return _error(HTTPStatus.METHOD_NOT_ALLOWED, {"Allow": "GET"})
         if not authorized:
             return _error(HTTPStatus.UNAUTHORIZED)
-        if self.delay:
-            time.sleep(self.delay)
         with self._lock:
             queued = self._queued_statuses.popleft() if self._queued_statuses else None
         status = queued or (503 if not self.ready else self.status)
@@ -257,9 +253,7 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def _error(
-    status: HTTPStatus, headers: dict[str, str] | None = None
-) -> tuple[int, bytes, dict[str, str]]:
+def _error(status: HTTPStatus, headers: dict[str, str] | None = None) -> _Answer:
     body = json.dumps({"message": status.phrase}).encode()
     return int(status), body, {"Content-Type": "application/json", **(headers or {})}
 
