@@ -8,12 +8,12 @@ import os
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fake_runtime import FakeRuntimeAPI, running, runtime_environment
 
 from lambda_metadata import MetadataTimeoutError, get_lambda_metadata
-from lambda_metadata._cache import cached_metadata
 from lambda_metadata._constants import API_ENV, TOKEN_ENV
 from lambda_metadata.testing import MetadataEndpoint
 
@@ -54,7 +54,7 @@ def in_forked_child(code: str) -> dict[str, object]:
     if pid == 0:  # the child: report and leave without running pytest's teardown
         os.close(read_end)
         try:
-            namespace = {"get_lambda_metadata": get_lambda_metadata, "cached": cached_metadata}
+            namespace: dict[str, Any] = {"get_lambda_metadata": get_lambda_metadata}
             exec(code, namespace)
             report = namespace["report"]
         except BaseException as exc:  # the parent must hear of any failure

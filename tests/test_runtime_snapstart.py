@@ -15,6 +15,8 @@ from lambda_metadata.testing import MetadataEndpoint
 pytestmark = pytest.mark.runtime
 HANDLER = "az_function.handler"
 RESTORE = "GET /2018-06-01/runtime/restore/next"
+RESTORE_LIMIT = 10.0
+"""Seconds Lambda allows for the whole restore, after-restore hooks included."""
 
 
 @pytest.fixture
@@ -51,6 +53,7 @@ def test_restore_in_another_zone_is_seen_by_every_invocation_and_log_line(
             assert "invocation az=use1-az2" in line
         assert endpoint.request_count == 2  # init, after restore; none on the warm path
         assert api.init_errors == api.restore_errors == api.invocation_errors == []
+        assert runtime.stderr == []
         assert runtime.returncode is None
 
 
@@ -67,7 +70,7 @@ def test_endpoint_failing_during_restore_does_not_fail_the_restore(
         else:
             endpoint.stop()
         api.release_restore()
-        api.wait_until(lambda: api.polling > 0, 15, "the runtime to ask for an invocation")
+        api.wait_until(lambda: api.polling > 0, RESTORE_LIMIT, "the restore to finish in time")
 
         if failure == "hanging":
             endpoint.delay = 0.0

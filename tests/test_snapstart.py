@@ -12,14 +12,18 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-import snapshot_restore_py
+import snapshot_restore_py  # type: ignore[import-untyped]
 
 import lambda_metadata
 from lambda_metadata import MetadataTimeoutError, get_lambda_metadata
 from lambda_metadata._cache import cached_metadata
 from lambda_metadata._constants import API_ENV, INITIALIZATION_TYPE_ENV, TOKEN_ENV
 from lambda_metadata._snapstart import register_hooks
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.testing import (
+    MetadataEndpoint,
+    run_after_restore_hooks,
+    run_before_snapshot_hooks,
+)
 
 RESTORE_LIMIT = 10.0
 """Seconds Lambda allows for the whole restore, after-restore hooks included."""
@@ -47,20 +51,6 @@ def snapstart_registry() -> Iterator[None]:
     after.clear()
     yield
     before[:], after[:] = saved
-
-
-def run_before_snapshot() -> None:
-    """What awslambdaric does once init is complete: pop and call, last registered first."""
-    hooks = snapshot_restore_py.get_before_snapshot()
-    while hooks:
-        function, args, kwargs = hooks.pop()
-        function(*args, **kwargs)
-
-
-def run_after_restore() -> None:
-    """What awslambdaric does in each restored environment: call in registration order."""
-    for function, args, kwargs in snapshot_restore_py.get_after_restore():
-        function(*args, **kwargs)
 
 
 def warnings_from_library(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -112,13 +102,14 @@ def test_hooks_run_by_the_runtime_move_the_cache_to_the_new_zone(
     assert register_hooks() is True
     assert get_lambda_metadata().availability_zone_id == "use1-az1"
 
-    run_before_snapshot()
+    run_before_snapshot_hooks()
     assert cached_metadata() is None
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
-    run_after_restore()
+    run_after_restore_hooks()
 
-    assert cached_metadata() is not None
-    assert cached_metadata().availability_zone_id == "use1-az2"  # type: ignore[union-attr]
+    refreshed = cached_metadata()  # stored by the hook, before any invocation asks
+    assert refreshed is not None
+    assert refreshed.availability_zone_id == "use1-az2"
     assert get_lambda_metadata().availability_zone_id == "use1-az2"
     assert lambda_metadata_endpoint.request_count == 2  # init, restore; the warm call is a hit
 
@@ -154,5 +145,6 @@ def test_refresh_after_restore_gives_up_on_a_silent_endpoint_inside_the_restore_
 
         assert not hook.is_alive()
     [warning] = warnings_from_library(caplog)
-    assert isinstance(warning.args[0], MetadataTimeoutError)  # type: ignore[index]
+    assert isinstance(warning.args, tuple)
+    assert isinstance(warning.args[0], MetadataTimeoutError)
     assert cached_metadata() is None

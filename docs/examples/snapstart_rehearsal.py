@@ -11,23 +11,11 @@ import importlib
 import os
 import sys
 
-import snapshot_restore_py
-
-from lambda_metadata.testing import MetadataEndpoint
-
-
-def run_before_snapshot_hooks() -> None:
-    """As the runtime does after init: last registered first, each hook once."""
-    hooks = snapshot_restore_py.get_before_snapshot()
-    while hooks:
-        hook, args, kwargs = hooks.pop()
-        hook(*args, **kwargs)
-
-
-def run_after_restore_hooks() -> None:
-    """As the runtime does in every restored environment: in registration order."""
-    for hook, args, kwargs in snapshot_restore_py.get_after_restore():
-        hook(*args, **kwargs)
+from lambda_metadata.testing import (
+    MetadataEndpoint,
+    run_after_restore_hooks,
+    run_before_snapshot_hooks,
+)
 
 
 def main() -> None:
