@@ -40,8 +40,11 @@ def refresh_after_restore() -> None:
         )
 
 
+_HOOKS = (drop_cache_before_snapshot, refresh_after_restore)
+
+
 def register_hooks() -> bool:
-    """Register both hooks with ``snapshot_restore_py`` once per process; ``True`` if now done.
+    """Register both hooks with ``snapshot_restore_py`` once per process; ``True`` if this call did.
 
     Finds an earlier registration by module and name rather than by identity,
     so reloading ``lambda_metadata`` or this module never registers twice.
@@ -55,9 +58,6 @@ def register_hooks() -> bool:
     snapshot_restore_py.register_before_snapshot(drop_cache_before_snapshot)
     snapshot_restore_py.register_after_restore(refresh_after_restore)
     return True
-
-
-_HOOKS = (drop_cache_before_snapshot, refresh_after_restore)
 
 
 def _name(function: object) -> tuple[object, object]:
