@@ -15,12 +15,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,14 +51,15 @@ class FakeRuntimeAPI:
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
-        self._events: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        self._pending: deque[tuple[str, bytes]] = deque()
+        """Events submitted while no poller was waiting, oldest first."""
+        self._waiting: deque[_Poller] = deque()
+        """``invocation/next`` requests waiting for an event, oldest first."""
         self._responses: dict[str, Posted] = {}
         self._ids = itertools.count(1)
         self._closed = threading.Event()
         self._restore_gate = threading.Event()
         self.restore_requested = threading.Event()
-        self.polling = 0
-        """How many ``invocation/next`` requests are waiting for an event now."""
         self.paths: list[str] = []
         """``METHOD path`` of every request received, oldest first."""
         self.init_errors: list[Posted] = []
@@ -74,9 +75,14 @@ class FakeRuntimeAPI:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._closed.set()
+        self._change(self._closed.set)
         self._server.shutdown()
         self._server.server_close()
+
+    @property
+    def polling(self) -> int:
+        """How many ``invocation/next`` requests are waiting for an event now."""
+        return len(self._waiting)
 
     @property
     def address(self) -> str:
@@ -91,9 +97,18 @@ class FakeRuntimeAPI:
         self._restore_gate.set()
 
     def submit(self, event: Any) -> str:
-        """Queue an event for the next ``invocation/next``; returns its request id."""
+        """Hand an event to the longest-waiting ``invocation/next`` (or the next one to come).
+
+        Deterministic: with N workers polling, N events go to N different workers.
+        """
         request_id = f"request-{next(self._ids)}"
-        self._events.put((request_id, json.dumps(event).encode()))
+        item = (request_id, json.dumps(event).encode())
+        with self._condition:
+            if self._waiting:
+                self._waiting.popleft().event = item
+            else:
+                self._pending.append(item)
+            self._condition.notify_all()
         return request_id
 
     def result(self, request_id: str, timeout: float = WAIT) -> Any:
@@ -126,16 +141,16 @@ class FakeRuntimeAPI:
             self._condition.notify_all()
 
     def _next_event(self) -> tuple[str, bytes] | None:
-        self._change(lambda: setattr(self, "polling", self.polling + 1))
-        try:
-            while not self._closed.is_set():
-                try:
-                    return self._events.get(timeout=0.05)
-                except queue.Empty:
-                    continue
-            return None
-        finally:
-            self._change(lambda: setattr(self, "polling", self.polling - 1))
+        with self._condition:
+            if self._pending:
+                return self._pending.popleft()
+            poller = _Poller()
+            self._waiting.append(poller)
+            self._condition.notify_all()
+            self._condition.wait_for(lambda: poller.event is not None or self._closed.is_set())
+            if poller in self._waiting:
+                self._waiting.remove(poller)
+            return poller.event
 
     def _hold_restore(self) -> bool:
         self._change(self.restore_requested.set)
@@ -159,6 +174,15 @@ class FakeRuntimeAPI:
         else:
             return 404
         return 202
+
+
+class _Poller:
+    """One waiting ``invocation/next``; ``submit`` fills in its event."""
+
+    __slots__ = ("event",)
+
+    def __init__(self) -> None:
+        self.event: tuple[str, bytes] | None = None
 
 
 class _Server(ThreadingHTTPServer):
