@@ -9,9 +9,13 @@ import path.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
+from . import _snapstart
 from ._cache import clear_metadata_cache, get_lambda_metadata
+from ._constants import INITIALIZATION_TYPE_ENV as _INITIALIZATION_TYPE_ENV
+from ._constants import SNAP_START as _SNAP_START
 from ._errors import (
     InvalidEndpointConfigError,
     InvalidFieldError,
@@ -29,6 +33,7 @@ from ._errors import (
     ResponseTooLargeError,
 )
 from ._model import LambdaMetadata
+from ._snapstart import drop_cache_before_snapshot, refresh_after_restore
 
 if TYPE_CHECKING:
     from ._decorator import inject_az
@@ -52,9 +57,14 @@ __all__ = [
     "MissingFieldError",
     "ResponseTooLargeError",
     "clear_metadata_cache",
+    "drop_cache_before_snapshot",
     "get_lambda_metadata",
     "inject_az",
+    "refresh_after_restore",
 ]
+
+if os.environ.get(_INITIALIZATION_TYPE_ENV) == _SNAP_START:
+    _snapstart.register_hooks()  # imports snapshot_restore_py, only under SnapStart
 
 
 def __getattr__(name: str) -> object:

@@ -5,10 +5,18 @@ reference. The pytest plugin (loaded automatically once lambda-metadata is
 installed) provides the ``lambda_metadata_endpoint`` fixture, which starts it,
 points ``AWS_LAMBDA_METADATA_API``/``AWS_LAMBDA_METADATA_TOKEN`` at it and
 clears the cache around each test, and ``no_lambda_metadata``, which removes them.
+``run_before_snapshot_hooks`` and ``run_after_restore_hooks`` walk a function
+through a SnapStart snapshot and restore as the Lambda runtime does.
 """
 
 from __future__ import annotations
 
 from ._emulator import MetadataEndpoint, RecordedRequest
+from ._hooks import run_after_restore_hooks, run_before_snapshot_hooks
 
-__all__ = ["MetadataEndpoint", "RecordedRequest"]
+__all__ = [
+    "MetadataEndpoint",
+    "RecordedRequest",
+    "run_after_restore_hooks",
+    "run_before_snapshot_hooks",
+]

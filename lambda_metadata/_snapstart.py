@@ -1,0 +1,64 @@
+"""SnapStart: drop the cached metadata before the snapshot, fetch it again after each restore.
+
+A snapshot taken in one Availability Zone may be restored in another, so a
+value cached at init must not survive the snapshot. The hooks are registered
+through ``snapshot_restore_py``, which the Lambda runtime runs: before-snapshot
+hooks once after init, after-restore hooks in every restored environment, inside
+the 10 s restore limit. A hook that raises makes the runtime exit, so ours never do.
+"""
+
+from __future__ import annotations
+
+from ._cache import _log, clear_metadata_cache, get_lambda_metadata
+
+__all__ = ["drop_cache_before_snapshot", "refresh_after_restore", "register_hooks"]
+
+RESTORE_TIMEOUT = 2.0
+"""Deadline in seconds for the after-restore fetch, retries included (restore allows 10 s)."""
+
+
+def drop_cache_before_snapshot() -> None:
+    """Before-snapshot hook: forget the metadata, so no restored environment inherits it."""
+    clear_metadata_cache()
+
+
+def refresh_after_restore() -> None:
+    """After-restore hook: fetch the restored environment's metadata, never raising.
+
+    On any failure the cache stays empty, one warning goes to the
+    ``lambda_metadata`` logger, and the next ``get_lambda_metadata()`` fetches.
+    """
+    clear_metadata_cache()  # nothing from before the snapshot may outlive a failed refresh
+    try:
+        get_lambda_metadata(refresh=True, timeout=RESTORE_TIMEOUT)
+    except Exception as exc:  # a raising hook would abort the restore
+        _log(
+            "warning",
+            "lambda_metadata: fetching the metadata after the SnapStart restore failed (%s); "
+            "the next get_lambda_metadata() call fetches it again",
+            exc,
+        )
+
+
+_HOOKS = (drop_cache_before_snapshot, refresh_after_restore)
+
+
+def register_hooks() -> bool:
+    """Register both hooks with ``snapshot_restore_py`` once per process; ``True`` if this call did.
+
+    Finds an earlier registration by module and name rather than by identity,
+    so reloading ``lambda_metadata`` or this module never registers twice.
+    """
+    import snapshot_restore_py  # type: ignore[import-untyped]  # imported under snap-start only
+
+    ours = {_name(hook) for hook in _HOOKS}
+    entries = [*snapshot_restore_py.get_before_snapshot(), *snapshot_restore_py.get_after_restore()]
+    if any(_name(entry[0]) in ours for entry in entries):
+        return False
+    snapshot_restore_py.register_before_snapshot(drop_cache_before_snapshot)
+    snapshot_restore_py.register_after_restore(refresh_after_restore)
+    return True
+
+
+def _name(function: object) -> tuple[object, object]:
+    return getattr(function, "__module__", None), getattr(function, "__qualname__", None)
