@@ -62,6 +62,7 @@ _EXIT_MEANINGS = {
     7: "timeout: no complete answer within --timeout",
     8: "connection: the endpoint could not be reached",
     9: "invalid response: the body is not the expected JSON",
+    130: "interrupted by Ctrl-C",
 }
 
 _TOKEN_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
@@ -238,10 +239,11 @@ def _run_serve(arguments: argparse.Namespace) -> int:
         try:
             endpoint.start()
         except OSError as exc:
-            _error(f"cannot listen on {arguments.host} port {arguments.port}: {exc.strerror}")
+            reason = exc.strerror or exc
+            _error(f"cannot listen on {arguments.host} port {arguments.port}: {reason}")
             return EXIT_FAILURE
         try:
-            for name, value in endpoint.environ.items():
+            for name, value in _reachable(endpoint.environ).items():
                 print(f"export {name}={shlex.quote(value)}")
             sys.stdout.flush()
             _note(
@@ -257,6 +259,19 @@ def _run_serve(arguments: argparse.Namespace) -> int:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def _reachable(environ: dict[str, str]) -> dict[str, str]:
+    """The variables to export, with a wildcard address (0.0.0.0) replaced by loopback."""
+    import ipaddress
+
+    host, _, port = environ[API_ENV].rpartition(":")
+    try:
+        if ipaddress.ip_address(host).is_unspecified:
+            return {**environ, API_ENV: f"127.0.0.1:{port}"}
+    except ValueError:
+        pass
+    return environ
 
 
 def _stop_signals() -> list[int]:

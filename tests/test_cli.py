@@ -455,3 +455,30 @@ def test_serve_rejects_bad_arguments(args: list[str], capsys: pytest.CaptureFixt
         main(["serve", *args])
     assert exited.value.code == 2
     assert "usage: lambda-metadata serve" in capsys.readouterr().err
+
+
+# -- the docs say what the command does ------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+
+
+def documented_exit_codes() -> dict[int, tuple[str, str]]:
+    """``code: (meaning, error class name)`` from the exit code table of docs/cli.md."""
+    rows = {}
+    for line in DOCS.read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].isdigit():
+            rows[int(cells[0])] = (cells[1].replace("`", ""), cells[2].strip("`"))
+    return rows
+
+
+def test_documented_exit_codes_match_the_command() -> None:
+    documented = documented_exit_codes()
+    help_text = run("get", "--help").stdout
+    helped = help_text.split("exit codes:\n", 1)[1].splitlines()
+    assert [f"{code:>3}  {meaning}" for code, (meaning, _) in documented.items()] == [
+        f"{line.split(maxsplit=1)[0]:>3}  {line.split(maxsplit=1)[1]}" for line in helped
+    ]
+    for error, code in EXIT_CODES.items():
+        assert documented[code][1] == error.__name__
+        assert getattr(lambda_metadata, error.__name__) is error
