@@ -219,7 +219,7 @@ def _run_serve(arguments: argparse.Namespace) -> int:
     def stop(signum: int, frame: object) -> None:
         received.append(signum)
 
-    previous = {number: signal.signal(number, stop) for number in _stop_signals()}
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         if not _is_loopback(arguments.host):
             _warn(
@@ -272,12 +272,6 @@ def _reachable(environ: dict[str, str]) -> dict[str, str]:
     except ValueError:
         pass
     return environ
-
-
-def _stop_signals() -> list[int]:
-    import signal
-
-    return [signal.SIGINT, signal.SIGTERM]
 
 
 def _is_loopback(host: str) -> bool:
