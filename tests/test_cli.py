@@ -212,14 +212,26 @@ def test_get_with_a_wrong_token(endpoint: MetadataEndpoint) -> None:
     assert "401" in message
 
 
+@pytest.mark.parametrize("status", [404, 405, 501])
+def test_get_when_the_endpoint_answers_another_status(
+    endpoint: MetadataEndpoint, status: int
+) -> None:
+    endpoint.status = status
+    result = run("get", env=endpoint.environ)
+    assert result.returncode == 6
+    assert str(status) in assert_one_line_error(result, endpoint.token)
+    assert endpoint.request_count == 1  # not retried
+
+
 @pytest.mark.parametrize("status", [500, 503])
-def test_get_when_the_endpoint_fails(endpoint: MetadataEndpoint, status: int) -> None:
+def test_get_when_the_endpoint_keeps_failing(endpoint: MetadataEndpoint, status: int) -> None:
     endpoint.status = status
     result = run("get", "--timeout", "0.3", env=endpoint.environ)
     assert result.returncode == 6
     message = assert_one_line_error(result, endpoint.token)
     assert str(status) in message
-    assert "attempt" in message
+    assert "attempts" in message
+    assert endpoint.request_count > 1
 
 
 def test_get_when_the_endpoint_is_not_ready(endpoint: MetadataEndpoint) -> None:
