@@ -293,7 +293,11 @@ class Served:
             stderr=subprocess.PIPE,
             env=_environment(),
         )
-        self.environ = self._read_exports()
+        try:
+            self.environ = self._read_exports()
+        except BaseException:
+            self.kill()  # a failed start must not leave a server behind
+            raise
 
     def _read_exports(self) -> dict[str, str]:
         """Parse the two export lines as a shell would, without waiting for the process to end."""
