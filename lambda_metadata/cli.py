@@ -1,0 +1,343 @@
+"""The ``lambda-metadata`` command: ``get`` asks the endpoint, ``serve`` runs a local one.
+
+Each subcommand is one ``_add_<name>`` function that registers its parser and
+sets ``run`` to the function doing the work; ``main`` only dispatches. Output
+meant for scripts goes to stdout, everything meant for a person to stderr.
+This module is never imported by ``import lambda_metadata``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from . import __version__
+from ._constants import API_ENV, DEFAULT_TIMEOUT, TOKEN_ENV
+from ._errors import (
+    InvalidEndpointConfigError,
+    InvalidMetadataError,
+    LambdaMetadataError,
+    MetadataConnectionError,
+    MetadataHTTPError,
+    MetadataTimeoutError,
+    MetadataUnauthorizedError,
+    MetadataUnavailableError,
+)
+
+__all__ = ["EXIT_CODES", "main"]
+
+PROG = "lambda-metadata"
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+"""``get``: an error of no more specific kind; ``serve``: the address cannot be listened on."""
+EXIT_USAGE = 2
+"""Bad arguments (argparse's own code)."""
+EXIT_INTERRUPTED = 130
+"""``get`` stopped by Ctrl-C (128 + SIGINT, as shells report it)."""
+
+EXIT_CODES: Mapping[type[LambdaMetadataError], int] = {
+    MetadataUnavailableError: 3,
+    InvalidEndpointConfigError: 4,
+    MetadataUnauthorizedError: 5,
+    MetadataHTTPError: 6,
+    MetadataTimeoutError: 7,
+    MetadataConnectionError: 8,
+    InvalidMetadataError: 9,
+}
+"""``get``'s exit code per kind of failure; the first class in this order that matches wins."""
+
+_EXIT_MEANINGS = {
+    0: "success",
+    1: "another error",
+    2: "bad arguments",
+    3: "not in Lambda: an endpoint variable is not set",
+    4: "invalid configuration: the variables are set but unusable",
+    5: "unauthorized: the endpoint answered 401 to the token",
+    6: "HTTP error: another status (5xx after retries, 405, ...)",
+    7: "timeout: no complete answer within --timeout",
+    8: "connection: the endpoint could not be reached",
+    9: "invalid response: the body is not the expected JSON",
+    130: "interrupted by Ctrl-C",
+}
+
+_TOKEN_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+_DEFAULT_AZ = "use1-az1"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (``sys.argv[1:]`` by default); return the exit code.
+
+    ``--help``, ``--version`` and bad arguments raise ``SystemExit`` as argparse does.
+    """
+    arguments = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = arguments.run
+    return run(arguments)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of the whole command, one subparser per subcommand."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Read the AWS Lambda metadata endpoint, or run a local one.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    subcommands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    _add_get(subcommands)
+    _add_serve(subcommands)
+    return parser
+
+
+# -- get -------------------------------------------------------------------
+
+
+def _add_get(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    exit_lines = "\n".join(f"  {code}  {meaning}" for code, meaning in _EXIT_MEANINGS.items())
+    parser = subcommands.add_parser(
+        "get",
+        help="print this execution environment's Availability Zone ID",
+        description=(
+            f"Ask the endpoint named by {API_ENV} and\n{TOKEN_ENV} for the Availability Zone ID "
+            "and print it.\nOn failure, print one line on stderr and exit with a code saying why."
+        ),
+        epilog=f"exit codes:\n{exit_lines}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the endpoint's whole JSON response instead, with any fields AWS adds",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"overall deadline in seconds, retries included (default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.set_defaults(run=_run_get)
+
+
+def _run_get(arguments: argparse.Namespace) -> int:
+    from ._cache import get_lambda_metadata
+
+    try:
+        metadata = get_lambda_metadata(refresh=True, timeout=arguments.timeout)
+    except LambdaMetadataError as exc:
+        _error(str(exc))
+        return exit_code_for(exc)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    if arguments.json:
+        import json
+
+        print(json.dumps(_thaw(metadata.raw)))
+    else:
+        print(metadata.availability_zone_id)
+    return EXIT_OK
+
+
+def exit_code_for(error: LambdaMetadataError) -> int:
+    """``get``'s exit code for ``error``: see ``EXIT_CODES``."""
+    for kind, code in EXIT_CODES.items():
+        if isinstance(error, kind):
+            return code
+    return EXIT_FAILURE
+
+
+def _thaw(value: Any) -> Any:
+    """The read-only ``raw`` mapping back to plain JSON types."""
+    if isinstance(value, Mapping):
+        return {key: _thaw(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(item) for item in value]
+    return value
+
+
+# -- serve -----------------------------------------------------------------
+
+
+def _add_serve(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subcommands.add_parser(
+        "serve",
+        help="run a local metadata endpoint in the foreground",
+        description=(
+            "Run the emulator from lambda_metadata.testing until Ctrl-C or SIGTERM. Prints on "
+            f"stdout the two lines to paste into a shell: export {API_ENV}=... and "
+            f"export {TOKEN_ENV}=...; everything else goes to stderr."
+        ),
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1); anything but loopback prints a warning",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=0,
+        metavar="N",
+        help="port to listen on (default: 0, any free port; the export line says which)",
+    )
+    parser.add_argument(
+        "--az",
+        type=_non_empty,
+        default=_DEFAULT_AZ,
+        metavar="AZ_ID",
+        help=f"Availability Zone ID to answer (default: {_DEFAULT_AZ})",
+    )
+    parser.add_argument(
+        "--token",
+        type=_token,
+        default=None,
+        metavar="T",
+        help="bearer token to require (default: a new random one)",
+    )
+    parser.add_argument(
+        "--max-age",
+        type=_max_age,
+        default=None,
+        metavar="S",
+        help="max-age of the Cache-Control header, in seconds (default: 43200, as AWS sends)",
+    )
+    parser.set_defaults(run=_run_serve)
+
+
+def _run_serve(arguments: argparse.Namespace) -> int:
+    import shlex
+    import signal
+    import time
+
+    from .testing import MetadataEndpoint
+
+    received: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        received.append(signum)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if not _is_loopback(arguments.host):
+            _warn(
+                f"{arguments.host} is not a loopback address, so other machines may reach this "
+                "emulator; keep the default 127.0.0.1 unless a container or VM must reach it"
+            )
+        options: dict[str, Any] = {}
+        if arguments.max_age is not None:
+            options["max_age"] = arguments.max_age
+        endpoint = MetadataEndpoint(
+            availability_zone_id=arguments.az,
+            token=arguments.token,
+            host=arguments.host,
+            port=arguments.port,
+            **options,
+        )
+        try:
+            endpoint.start()
+        except OSError as exc:
+            reason = exc.strerror or exc
+            _error(f"cannot listen on {arguments.host} port {arguments.port}: {reason}")
+            return EXIT_FAILURE
+        try:
+            for name, value in _reachable(endpoint.environ).items():
+                print(f"export {name}={shlex.quote(value)}")
+            sys.stdout.flush()
+            _note(
+                f"serving {arguments.az!r} at http://{endpoint.address}; "
+                "stop with Ctrl-C or SIGTERM"
+            )
+            while not received:
+                time.sleep(0.05)
+        finally:
+            endpoint.stop()
+        _note(f"stopped by {signal.Signals(received[0]).name}")
+        return EXIT_OK
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _reachable(environ: dict[str, str]) -> dict[str, str]:
+    """The variables to export, with a wildcard address (0.0.0.0) replaced by loopback."""
+    import ipaddress
+
+    host, _, port = environ[API_ENV].rpartition(":")
+    try:
+        if ipaddress.ip_address(host).is_unspecified:
+            return {**environ, API_ENV: f"127.0.0.1:{port}"}
+    except ValueError:
+        pass
+    return environ
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+# -- argument types (a ValueError or ArgumentTypeError is a usage error) --------
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (0 < value < math.inf):
+        raise argparse.ArgumentTypeError(f"must be a positive, finite number of seconds: {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535: {text!r}")
+    return int(text)
+
+
+def _max_age(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds, 0 or more: {text!r}")
+    return int(text)
+
+
+def _non_empty(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
+def _token(text: str) -> str:
+    if not text or _TOKEN_FORBIDDEN.search(text):
+        raise argparse.ArgumentTypeError(
+            "must be non-empty, with no whitespace or control characters (it is sent in a header)"
+        )
+    return text
+
+
+# -- output ------------------------------------------------------------------
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {_one_line(message)}", file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr)
+
+
+def _note(message: str) -> None:
+    print(f"{PROG}: {_one_line(message)}", file=sys.stderr, flush=True)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
