@@ -1,4 +1,4 @@
-"""The ``lambda-metadata`` command: ``get`` asks the endpoint, ``serve`` runs a local one.
+"""The ``lambda-metadata`` command: ``get``, ``serve`` (a local endpoint) and ``demo``.
 
 Each subcommand is one ``_add_<name>`` function that registers its parser and
 sets ``run`` to the function doing the work; ``main`` only dispatches. Output
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     _add_get(subcommands)
     _add_serve(subcommands)
+    _add_demo(subcommands)
     return parser
 
 
@@ -283,6 +284,43 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+# -- demo ------------------------------------------------------------------
+
+
+def _add_demo(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subcommands.add_parser(
+        "demo",
+        help="watch a decorated function live through init, invocations and a SnapStart restore",
+        description=(
+            "Start the endpoint emulator in this process (no AWS account, no network), run a "
+            "sample handler decorated with @inject_az through a SnapStart init, invocations, a "
+            "snapshot and a restore in another Availability Zone, and print the JSON log lines, "
+            "the context's metadata, the requests made and the latencies."
+        ),
+    )
+    parser.add_argument(
+        "--logger",
+        choices=("auto", "powertools", "stdlib"),
+        default="auto",
+        help="log with a Powertools Logger (auto: when installed) or the standard library",
+    )
+    parser.set_defaults(run=_run_demo)
+
+
+def _run_demo(arguments: argparse.Namespace) -> int:
+    from ._demo import run_demo
+
+    if arguments.logger == "powertools":
+        import importlib.util
+
+        if importlib.util.find_spec("aws_lambda_powertools") is None:
+            _error(
+                '--logger powertools needs Powertools: pip install "lambda-metadata[powertools]"'
+            )
+            return EXIT_FAILURE
+    return run_demo(logger_kind=arguments.logger)
 
 
 # -- argument types (a ValueError or ArgumentTypeError is a usage error) --------

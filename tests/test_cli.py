@@ -90,9 +90,10 @@ def test_console_script_is_installed_and_runs() -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ((), ["get", "serve", "--version"]),
+        ((), ["get", "serve", "demo", "--version"]),
         (("get",), ["--json", "--timeout", "exit codes:"]),
         (("serve",), ["--host", "--port", "--az", "--token", "--max-age"]),
+        (("demo",), ["--logger", "SnapStart"]),
     ],
 )
 def test_help_on_every_subcommand(args: tuple[str, ...], expected: list[str]) -> None:
