@@ -51,6 +51,12 @@ def powertools_records(runtime: RuntimeProcess, phase: str, count: int = 1) -> l
     return [json.loads(line) for line in lines]
 
 
+def event_zones(runtime: RuntimeProcess, count: int) -> list[str]:
+    """The AZ in each event line that ``inject_lambda_context(log_event=True)`` logs."""
+    lines = runtime.wait_for_lines('"message":{"n":', count)
+    return [json.loads(line)["availability_zone_id"] for line in lines]
+
+
 def powertools_zones(runtime: RuntimeProcess, phase: str, count: int = 1) -> list[str]:
     return [record["availability_zone_id"] for record in powertools_records(runtime, phase, count)]
 
@@ -81,6 +87,7 @@ def test_after_a_restore_in_another_zone_everything_reports_the_new_zone(
         records = powertools_records(runtime, "invocation", INVOCATIONS)
         assert [r["availability_zone_id"] for r in records] == ["use1-az2"] * INVOCATIONS
         assert [r["function_request_id"] for r in records] == [r["request_id"] for r in results]
+        assert event_zones(runtime, INVOCATIONS) == ["use1-az2"] * INVOCATIONS
         assert endpoint.request_count == 2  # init and restore; none on the warm path
 
         # The window between the restore and the library's refresh: a hook that runs
@@ -122,6 +129,8 @@ def test_endpoint_down_during_restore_then_the_first_invocation_fetches_the_new_
         assert stdlib_zones(runtime, "invocation", INVOCATIONS) == ["use1-az2"] * INVOCATIONS
         assert powertools_zones(runtime, "invocation", INVOCATIONS) == ["use1-az2"] * INVOCATIONS
         assert back.request_count == 1  # the first invocation's lazy fetch, then cache hits
+        # The event line of the first invocation is logged outside @inject_az, before its fetch.
+        assert event_zones(runtime, INVOCATIONS) == ["-"] + ["use1-az2"] * (INVOCATIONS - 1)
 
         # Until that fetch, nothing claims an AZ: the refresh's warning and both hooks say "-".
         [warning] = runtime.lines_with("logger=lambda_metadata ")

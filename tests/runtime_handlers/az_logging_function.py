@@ -1,7 +1,8 @@
 """A function decorated as a user would, for the end-to-end tests of log lines across a restore.
 
-A Powertools ``Logger`` (JSON to stdout) with ``inject_lambda_context(clear_state=True)``
-outside ``@inject_az``, and stdlib logging whose format names ``%(availability_zone_id)s``.
+A Powertools ``Logger`` (JSON to stdout) with ``inject_lambda_context(clear_state=True,
+log_event=True)`` outside ``@inject_az``, and stdlib logging whose format names
+``%(availability_zone_id)s``.
 It logs at init, in two after-restore hooks of its own and in every invocation.
 
 The runtime runs after-restore hooks in the order they were registered.
@@ -54,7 +55,7 @@ def late_hook() -> None:
     both("phase=late-hook")
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, log_event=True)  # logs before @inject_az runs
 @inject_az
 def handler(event: Any, context: Any) -> dict[str, Any]:
     both(f"phase=invocation n={event.get('n')}")
