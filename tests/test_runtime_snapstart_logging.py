@@ -98,6 +98,7 @@ def test_after_a_restore_in_another_zone_everything_reports_the_new_zone(
         assert stdlib_zones(runtime, "late-hook") == ["use1-az2"]
         assert powertools_zones(runtime, "late-hook") == ["use1-az2"]
         assert not [line for line in runtime.stdout if "use1-az1" in line and "init" not in line]
+        assert runtime.lines_with("az=no-factory") == []  # every record went through the factory
         assert api.init_errors == api.restore_errors == api.invocation_errors == []
         assert runtime.stderr == []
         assert runtime.returncode is None
