@@ -52,3 +52,36 @@ def test_public_names() -> None:
         assert name in lambda_metadata.__all__
         assert hasattr(lambda_metadata, name)
     assert isinstance(lambda_metadata.__version__, str)
+
+
+def test_powertools_is_never_imported_by_the_library() -> None:
+    # Import, decorate, invoke, log and walk through a snapshot and a restore while any
+    # import of aws_lambda_powertools is refused and recorded (it is installed here).
+    code = (
+        "import importlib.abc, logging, types\n"
+        "attempts = []\n"
+        "class Refuse(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'aws_lambda_powertools':\n"
+        "            attempts.append(name)\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Refuse())\n"
+        "import lambda_metadata\n"
+        "from lambda_metadata.testing import MetadataEndpoint\n"
+        "from lambda_metadata.testing import run_after_restore_hooks, run_before_snapshot_hooks\n"
+        "@lambda_metadata.inject_az\n"
+        "def handler(event, context):\n"
+        "    logging.getLogger('function').warning('invoked')\n"
+        "    return context.lambda_metadata.availability_zone_id\n"
+        "with MetadataEndpoint() as endpoint, endpoint.environment():\n"
+        "    assert handler({}, types.SimpleNamespace()) == 'use1-az1'\n"
+        "    run_before_snapshot_hooks()\n"
+        "    endpoint.availability_zone_id = 'use1-az2'\n"
+        "    run_after_restore_hooks()\n"
+        "    assert handler({}, types.SimpleNamespace()) == 'use1-az2'\n"
+        "assert attempts == [], attempts\n"
+    )
+    loaded = _modules_after(code, AWS_LAMBDA_INITIALIZATION_TYPE="snap-start")
+    assert "snapshot_restore_py" in loaded  # the hooks were registered and run
+    assert "wrapt" in loaded  # the decorator was used
+    assert not {name for name in loaded if name.startswith("aws_lambda_powertools")}

@@ -1,0 +1,71 @@
+"""A function decorated as a user would, for the end-to-end tests of log lines across a restore.
+
+A Powertools ``Logger`` (JSON to stdout) with ``inject_lambda_context(clear_state=True,
+log_event=True)`` outside ``@inject_az``, and stdlib logging whose format names
+``%(availability_zone_id)s``.
+It logs at init, in two after-restore hooks of its own and in every invocation.
+
+The runtime runs after-restore hooks in the order they were registered.
+``early_hook`` is registered before ``lambda_metadata`` is imported (as a hook from
+another library imported first would be), so it runs before the library's refresh;
+``late_hook`` is registered after, so it runs after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import snapshot_restore_py
+from aws_lambda_powertools import Logger
+
+STDLIB_FORMAT = "STDLIB az=%(availability_zone_id)s logger=%(name)s %(message)s"
+NO_FACTORY = "no-factory"
+"""What the stdlib lines show for a record the library's log-record factory did not see."""
+
+stdlib_handler = logging.StreamHandler(sys.stdout)
+stdlib_handler.setFormatter(
+    logging.Formatter(STDLIB_FORMAT, defaults={"availability_zone_id": NO_FACTORY})
+)
+logging.getLogger().addHandler(stdlib_handler)  # every propagating record, the library's too
+app = logging.getLogger("az_app")
+app.setLevel(logging.INFO)
+
+logger = Logger(service="az-function")  # JSON lines on stdout; does not propagate
+
+
+def both(message: str) -> None:
+    """Log ``message`` with the stdlib logger and with the Powertools Logger."""
+    app.info(message)
+    logger.info(message)
+
+
+def early_hook() -> None:
+    both("phase=early-hook")
+
+
+snapshot_restore_py.register_after_restore(early_hook)
+
+from lambda_metadata import get_lambda_metadata, inject_az  # noqa: E402  (after early_hook)
+
+
+@snapshot_restore_py.register_after_restore
+def late_hook() -> None:
+    both("phase=late-hook")
+
+
+@logger.inject_lambda_context(clear_state=True, log_event=True)  # logs before @inject_az runs
+@inject_az
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    both(f"phase=invocation n={event.get('n')}")
+    metadata = context.lambda_metadata
+    return {
+        "context_availability_zone_id": None if metadata is None else metadata.availability_zone_id,
+        "availability_zone_id": get_lambda_metadata().availability_zone_id,
+        "request_id": context.aws_request_id,
+    }
+
+
+INIT_AZ = get_lambda_metadata().availability_zone_id  # init code that reads the AZ
+both("phase=init")
