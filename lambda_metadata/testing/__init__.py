@@ -5,10 +5,21 @@ reference. The pytest plugin (loaded automatically once lambda-metadata is
 installed) provides the ``lambda_metadata_endpoint`` fixture, which starts it,
 points ``AWS_LAMBDA_METADATA_API``/``AWS_LAMBDA_METADATA_TOKEN`` at it and
 clears the cache around each test, and ``no_lambda_metadata``, which removes them.
+``Fault`` and ``inject_fault`` impair the endpoint on purpose (another AZ, an
+error status, a hang) to rehearse an AZ impairment.
 """
 
 from __future__ import annotations
 
 from ._emulator import MetadataEndpoint, RecordedRequest
+from ._faults import FAULT_ENV, HANG_SECONDS, Fault, InvalidFaultError, inject_fault
 
-__all__ = ["MetadataEndpoint", "RecordedRequest"]
+__all__ = [
+    "FAULT_ENV",
+    "HANG_SECONDS",
+    "Fault",
+    "InvalidFaultError",
+    "MetadataEndpoint",
+    "RecordedRequest",
+    "inject_fault",
+]
