@@ -51,7 +51,7 @@ class MetadataUnavailableError(LambdaMetadataError):
 
 
 class InvalidEndpointConfigError(LambdaMetadataError):
-    """An environment variable is set but unusable (``AWS_LAMBDA_METADATA_API`` not ``host:port``)."""
+    """An endpoint variable is set but unusable, such as an API address that is not host:port."""
 
 
 class MetadataTimeoutError(LambdaMetadataError):
