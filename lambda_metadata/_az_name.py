@@ -53,7 +53,8 @@ def get_availability_zone_name(*, client: Any = None, timeout: float = DEFAULT_E
 
     Args:
         client: a boto3 EC2 client to use; by default one is made for the
-            region boto3 finds (``AWS_REGION``, set by Lambda).
+            function's region, ``AWS_REGION`` (set by Lambda), or else the
+            region boto3 finds (``AWS_DEFAULT_REGION``, config files).
         timeout: seconds for the metadata fetch, and the connect and read
             timeouts of the EC2 client this function makes.
 
@@ -105,7 +106,8 @@ def _describe(zone_id: str, *, client: Any, timeout: float) -> str:
     except exceptions.NoRegionError as exc:
         raise AvailabilityZoneNameError(
             f"cannot resolve the name of {zone_id!r}: no AWS region is configured. Lambda sets "
-            "AWS_REGION; elsewhere set AWS_REGION or pass client=boto3.client('ec2', ...)"
+            "AWS_REGION; elsewhere set AWS_REGION or AWS_DEFAULT_REGION, or pass "
+            "client=boto3.client('ec2', region_name=...)"
         ) from exc
     except exceptions.BotoCoreError as exc:
         raise AvailabilityZoneNameError(
@@ -139,7 +141,8 @@ def _make_client(timeout: float) -> Any:
         read_timeout=timeout,
         retries={"mode": "standard", "max_attempts": 2},
     )
-    return boto3.client("ec2", config=config)
+    region = os.environ.get("AWS_REGION") or None  # boto3 itself reads only AWS_DEFAULT_REGION
+    return boto3.client("ec2", region_name=region, config=config)
 
 
 def _client_error(exc: Any, zone_id: str) -> AvailabilityZoneNameError:

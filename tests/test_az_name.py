@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import runpy
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -47,6 +49,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
         "AWS_EC2_METADATA_DISABLED": "true",
     }.items():
         monkeypatch.setenv(name, value)
+    boto3.setup_default_session()
     with mock_aws():
         yield
 
@@ -112,8 +115,8 @@ def test_never_calls_ec2_unless_asked(lambda_metadata_endpoint: MetadataEndpoint
     assert cached_availability_zone_name() is None
 
 
-def _with_iam_user(policy: dict[str, Any] | None, body: Callable[[Any], None]) -> None:
-    """Run ``body`` with an EC2 client signed as a fresh IAM user, moto enforcing IAM."""
+def _as_iam_user(policy: dict[str, Any] | None, body: Callable[[], None]) -> None:
+    """Run ``body`` signed as a fresh IAM user (through the environment), moto enforcing IAM."""
     setup_calls = 2 if policy is None else 3
 
     @set_initial_no_auth_action_count(setup_calls)
@@ -125,14 +128,13 @@ def _with_iam_user(policy: dict[str, Any] | None, body: Callable[[Any], None]) -
                 UserName="function-role", PolicyName="az", PolicyDocument=json.dumps(policy)
             )
         key = iam.create_access_key(UserName="function-role")["AccessKey"]
-        body(
-            boto3.client(
-                "ec2",
-                aws_access_key_id=key["AccessKeyId"],
-                aws_secret_access_key=key["SecretAccessKey"],
-                aws_session_token=None,
-            )
-        )
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+            env.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+            env.delenv("AWS_SESSION_TOKEN")
+            boto3.setup_default_session()  # boto3 caches credentials in its default session
+            body()
+        boto3.setup_default_session()
 
     run()
 
@@ -144,12 +146,12 @@ def test_denied_call_names_the_missing_permission(
     lambda_metadata_endpoint.availability_zone_id = ZONE_ID
     caught: list[AvailabilityZoneNamePermissionError] = []
 
-    def body(client: Any) -> None:
+    def body() -> None:
         with pytest.raises(AvailabilityZoneNamePermissionError) as info:
-            get_availability_zone_name(client=client)
+            get_availability_zone_name()
         caught.append(info.value)
 
-    _with_iam_user(None, body)
+    _as_iam_user(None, body)
 
     (error,) = caught
     assert EC2_PERMISSION == "ec2:DescribeAvailabilityZones"
@@ -169,7 +171,7 @@ def test_the_documented_permission_is_enough(lambda_metadata_endpoint: MetadataE
     }
     names: list[str] = []
 
-    _with_iam_user(policy, lambda client: names.append(get_availability_zone_name(client=client)))
+    _as_iam_user(policy, lambda: names.append(get_availability_zone_name()))
 
     assert names == [ZONE_NAME]
 
@@ -263,3 +265,43 @@ def test_missing_boto3_says_which_extra_to_install(
     )
     assert 'pip install "lambda-metadata[ec2]"' in result.stdout
     assert MissingOptionalDependencyError.__name__ == "MissingOptionalDependencyError"
+
+
+@pytest.mark.usefixtures("aws")
+def test_lambdas_aws_region_is_enough(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    lambda_metadata_endpoint.availability_zone_id = ZONE_ID
+
+    assert get_availability_zone_name() == ZONE_NAME
+
+
+# -- the docs' example ---------------------------------------------------------
+
+EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "az_name.py"
+
+
+@pytest.mark.usefixtures("aws")
+def test_example_handler(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    lambda_metadata_endpoint.availability_zone_id = OTHER_ZONE_ID
+    handler = runpy.run_path(str(EXAMPLE))["handler"]
+
+    assert handler({}, None) == {
+        "availability_zone_id": OTHER_ZONE_ID,
+        "availability_zone_name": OTHER_ZONE_NAME,
+    }
+
+
+@pytest.mark.usefixtures("aws")
+def test_example_handler_when_denied(
+    lambda_metadata_endpoint: MetadataEndpoint, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler = runpy.run_path(str(EXAMPLE))["handler"]
+    answers: list[Any] = []
+
+    _as_iam_user(None, lambda: answers.append(handler({}, None)))
+
+    assert answers == [{"availability_zone_id": "use1-az1", "availability_zone_name": None}]
+    assert EC2_PERMISSION in capsys.readouterr().out

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -178,3 +180,80 @@ def test_missing_opentelemetry_says_which_extra_to_install() -> None:
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
     )
     assert 'pip install "lambda-metadata[otel]"' in result.stdout
+
+
+# -- the docs' examples, each in a fresh interpreter -------------------------
+
+EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
+
+
+def test_powertools_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    """With Lambda's variables set, X-Ray uses its Lambda context and streams subsegments."""
+    daemon = XRayDaemon()
+    lambda_metadata_endpoint.availability_zone_id = "use1-az6"
+    program = "import runpy, sys\nrunpy.run_path(sys.argv[1])['handler']({}, None)\n"
+    env = {
+        **lambda_metadata_endpoint.environ,
+        "LAMBDA_TASK_ROOT": str(EXAMPLES),
+        "_X_AMZN_TRACE_ID": (
+            "Root=1-6b042abe-ef65925e47bf38650a2740d1;Parent=53995c3f42cd8ad8;Sampled=1"
+        ),
+        "AWS_XRAY_DAEMON_ADDRESS": daemon.address,
+        "PATH": "",
+    }
+    try:
+        subprocess.run(
+            [sys.executable, "-c", program, str(EXAMPLES / "tracing_powertools.py")],
+            env=env,
+            timeout=60,
+            check=True,
+        )
+        (subsegment,) = daemon.entities(1)
+    finally:
+        daemon.socket.close()
+    assert subsegment["name"] == "## handler"
+    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_ID] == "use1-az6"
+
+
+def test_otel_example(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    lambda_metadata_endpoint.availability_zone_id = "use1-az1"
+    program = (
+        "import json, runpy, sys\n"
+        "from moto import mock_aws\n"
+        "from opentelemetry import trace\n"
+        "from opentelemetry.sdk.trace import TracerProvider\n"
+        "from opentelemetry.sdk.trace.export import SimpleSpanProcessor\n"
+        "from opentelemetry.sdk.trace.export.in_memory_span_exporter import (\n"
+        "    InMemorySpanExporter)\n"
+        "exporter = InMemorySpanExporter()\n"
+        "provider = TracerProvider()\n"
+        "provider.add_span_processor(SimpleSpanProcessor(exporter))\n"
+        "trace.set_tracer_provider(provider)\n"
+        "with mock_aws():\n"
+        "    runpy.run_path(sys.argv[1])['handler']({}, None)\n"
+        "print(json.dumps([dict(s.attributes) for s in exporter.get_finished_spans()]))\n"
+    )
+    env = {
+        **lambda_metadata_endpoint.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PATH": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", program, str(EXAMPLES / "tracing_otel.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    (attributes,) = json.loads(result.stdout)
+    assert attributes == {
+        OTEL_AVAILABILITY_ZONE_ID: "use1-az1",
+        OTEL_AVAILABILITY_ZONE: "us-east-1b",
+    }
