@@ -65,12 +65,12 @@ def get_availability_zone_name(*, client: Any = None, timeout: float = DEFAULT_E
         AvailabilityZoneNameError: any other EC2 or botocore failure.
         LambdaMetadataError: the AZ ID itself could not be read.
     """
-    if not (isinstance(timeout, (int, float)) and 0 < timeout < math.inf):
-        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
     metadata = get_lambda_metadata(timeout=timeout)
     resolved = _resolved
     if resolved is not None and resolved[0] is metadata:
         return resolved[1]
+    if not (isinstance(timeout, (int, float)) and 0 < timeout < math.inf):
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
     return _resolve(metadata, client=client, timeout=timeout)
 
 

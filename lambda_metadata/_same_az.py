@@ -56,7 +56,9 @@ def order_by_availability_zone(
 
 
 def _default_key(candidate: object) -> str | None:
-    if isinstance(candidate, Mapping):
+    if isinstance(candidate, dict) or (
+        not hasattr(candidate, ZONE_ATTRIBUTE) and isinstance(candidate, Mapping)
+    ):
         if ZONE_ATTRIBUTE in candidate:
             return _zone(candidate[ZONE_ATTRIBUTE])
     elif hasattr(candidate, ZONE_ATTRIBUTE):

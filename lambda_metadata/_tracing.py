@@ -69,7 +69,7 @@ def annotate_tracer(
     Raises:
         LambdaMetadataError: the metadata could not be read.
     """
-    if getattr(tracer, "disabled", False) is True:
+    if getattr(tracer, "disabled", False):
         return
     if metadata is None:
         metadata = get_lambda_metadata(timeout=timeout)

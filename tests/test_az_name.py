@@ -6,7 +6,9 @@ import json
 import runpy
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -305,3 +307,34 @@ def test_example_handler_when_denied(
 
     assert answers == [{"availability_zone_id": "use1-az1", "availability_zone_name": None}]
     assert EC2_PERMISSION in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("aws")
+def test_concurrent_first_calls_make_one_ec2_call(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    client = boto3.client("ec2")
+    calls = count_describe_calls(client)
+    start = threading.Barrier(8)
+
+    def ask() -> str:
+        start.wait()
+        return get_availability_zone_name(client=client)
+
+    with ThreadPoolExecutor(8) as pool:
+        names = set(pool.map(lambda _: ask(), range(8)))
+
+    assert names == {ZONE_NAME}
+    assert calls == [ZONE_ID]
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_failed_call_caches_nothing(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    client = boto3.client("ec2")
+    with Stubber(client) as stubber:
+        stubber.add_client_error("describe_availability_zones", "RequestLimitExceeded")
+        with pytest.raises(AvailabilityZoneNameError):
+            get_availability_zone_name(client=client)
+
+    assert cached_availability_zone_name() is None
+    assert get_availability_zone_name(client=client) == ZONE_NAME
