@@ -266,7 +266,6 @@ def test_missing_boto3_says_which_extra_to_install(
         check=True,
     )
     assert 'pip install "lambda-metadata[ec2]"' in result.stdout
-    assert MissingOptionalDependencyError.__name__ == "MissingOptionalDependencyError"
 
 
 @pytest.mark.usefixtures("aws")
@@ -338,3 +337,21 @@ def test_a_failed_call_caches_nothing(lambda_metadata_endpoint: MetadataEndpoint
 
     assert cached_availability_zone_name() is None
     assert get_availability_zone_name(client=client) == ZONE_NAME
+
+
+@pytest.mark.parametrize(
+    "error_type",
+    [
+        MissingOptionalDependencyError,
+        AvailabilityZoneNameError,
+        AvailabilityZoneNamePermissionError,
+        UnknownAvailabilityZoneError,
+    ],
+)
+def test_new_errors_pickle_with_their_status(error_type: type[LambdaMetadataError]) -> None:
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(error_type("denied", status_code=403)))
+
+    assert type(copy) is error_type
+    assert (str(copy), copy.status_code) == ("denied", 403)
