@@ -14,6 +14,7 @@ import pytest
 
 from lambda_metadata import (
     LambdaMetadataError,
+    MetadataHTTPError,
     MetadataServerError,
     MetadataTimeoutError,
     get_lambda_metadata,
@@ -37,11 +38,19 @@ def test_report_another_zone_then_restore(lambda_metadata_endpoint: MetadataEndp
 
 
 def test_error_status(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    fault = Fault(status=500)
-    with inject_fault(lambda_metadata_endpoint, fault), pytest.raises(MetadataServerError) as info:
-        get_lambda_metadata(timeout=0.2)
-    assert info.value.status_code == 500
+    fault = Fault(status=404)  # not retried, so the error is exactly this status
+    with inject_fault(lambda_metadata_endpoint, fault), pytest.raises(MetadataHTTPError) as info:
+        get_lambda_metadata()
+    assert info.value.status_code == 404
     assert get_lambda_metadata().availability_zone_id == "use1-az1"
+
+
+def test_server_error_status(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    # retried until the deadline: a 5xx error, or a timeout if the deadline ends mid-retry
+    expected = (MetadataServerError, MetadataTimeoutError)
+    with inject_fault(lambda_metadata_endpoint, Fault(status=500)), pytest.raises(expected):
+        get_lambda_metadata(timeout=0.2)
+    assert {request.status for request in lambda_metadata_endpoint.requests} == {500}
 
 
 def test_hang_is_a_timeout(lambda_metadata_endpoint: MetadataEndpoint) -> None:
