@@ -73,9 +73,40 @@ def annotate_tracer(
         return
     if metadata is None:
         metadata = get_lambda_metadata(timeout=timeout)
-    tracer.put_annotation(key=XRAY_AVAILABILITY_ZONE_ID, value=metadata.availability_zone_id)
-    if zone_name is not None:
-        tracer.put_annotation(key=XRAY_AVAILABILITY_ZONE_NAME, value=zone_name)
+    try:
+        tracer.put_annotation(key=XRAY_AVAILABILITY_ZONE_ID, value=metadata.availability_zone_id)
+        if zone_name is not None:
+            tracer.put_annotation(key=XRAY_AVAILABILITY_ZONE_NAME, value=zone_name)
+    except Exception as exc:
+        if not _is_facade_mutation(exc):
+            raise
+        _warn_facade_once()
+
+
+_facade_warned = False
+
+
+def _is_facade_mutation(exc: Exception) -> bool:
+    """Lambda's own segment is read-only in X-Ray: annotating it outside a subsegment fails."""
+    try:
+        exceptions = import_module("aws_xray_sdk.core.exceptions.exceptions")
+    except ImportError:
+        return False
+    return isinstance(exc, exceptions.FacadeSegmentMutationException)
+
+
+def _warn_facade_once() -> None:
+    global _facade_warned
+    if _facade_warned:
+        return
+    _facade_warned = True
+    import logging
+
+    logging.getLogger("lambda_metadata").warning(
+        "lambda_metadata: annotate_tracer() ran outside any X-Ray subsegment, and Lambda's own "
+        "segment cannot be annotated; call it inside a handler wrapped by "
+        "@tracer.capture_lambda_handler (that decorator must be the outer one)"
+    )
 
 
 def set_span_availability_zone(

@@ -257,3 +257,45 @@ def test_otel_example(lambda_metadata_endpoint: MetadataEndpoint) -> None:
         OTEL_AVAILABILITY_ZONE_ID: "use1-az1",
         OTEL_AVAILABILITY_ZONE: "us-east-1b",
     }
+
+
+def test_outside_a_subsegment_in_lambda_warns_instead_of_failing_the_handler(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    """In Lambda the segment is Lambda's own and read-only: a misplaced call must not crash."""
+    daemon = XRayDaemon()
+    program = (
+        "import logging\n"
+        "logging.basicConfig(format='%(levelname)s %(message)s')\n"
+        "from aws_lambda_powertools import Tracer\n"
+        "from lambda_metadata import annotate_tracer\n"
+        "tracer = Tracer(service='orders', auto_patch=False)\n"
+        "annotate_tracer(tracer)\n"
+        "annotate_tracer(tracer)\n"
+        "print('handler still ran')\n"
+    )
+    env = {
+        **lambda_metadata_endpoint.environ,
+        "LAMBDA_TASK_ROOT": str(EXAMPLES),
+        "_X_AMZN_TRACE_ID": (
+            "Root=1-6b042abe-ef65925e47bf38650a2740d1;Parent=53995c3f42cd8ad8;Sampled=1"
+        ),
+        "AWS_XRAY_DAEMON_ADDRESS": daemon.address,
+        "PATH": "",
+    }
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", program],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        daemon.socket.close()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "handler still ran\n"
+    warnings = [line for line in result.stderr.splitlines() if "capture_lambda_handler" in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("WARNING lambda_metadata: annotate_tracer() ran outside")
