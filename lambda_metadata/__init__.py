@@ -13,10 +13,13 @@ import os
 from typing import TYPE_CHECKING
 
 from . import _snapstart
+from ._az_name import EC2_PERMISSION, cached_availability_zone_name, get_availability_zone_name
 from ._cache import clear_metadata_cache, get_lambda_metadata
 from ._constants import INITIALIZATION_TYPE_ENV as _INITIALIZATION_TYPE_ENV
 from ._constants import SNAP_START as _SNAP_START
 from ._errors import (
+    AvailabilityZoneNameError,
+    AvailabilityZoneNamePermissionError,
     InvalidEndpointConfigError,
     InvalidFieldError,
     InvalidMetadataError,
@@ -30,10 +33,21 @@ from ._errors import (
     MetadataUnauthorizedError,
     MetadataUnavailableError,
     MissingFieldError,
+    MissingOptionalDependencyError,
     ResponseTooLargeError,
+    UnknownAvailabilityZoneError,
 )
 from ._model import LambdaMetadata
+from ._same_az import order_by_availability_zone
 from ._snapstart import drop_cache_before_snapshot, refresh_after_restore
+from ._tracing import (
+    OTEL_AVAILABILITY_ZONE,
+    OTEL_AVAILABILITY_ZONE_ID,
+    XRAY_AVAILABILITY_ZONE_ID,
+    XRAY_AVAILABILITY_ZONE_NAME,
+    annotate_tracer,
+    set_span_availability_zone,
+)
 
 if TYPE_CHECKING:
     from ._decorator import inject_az
@@ -41,6 +55,13 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "EC2_PERMISSION",
+    "OTEL_AVAILABILITY_ZONE",
+    "OTEL_AVAILABILITY_ZONE_ID",
+    "XRAY_AVAILABILITY_ZONE_ID",
+    "XRAY_AVAILABILITY_ZONE_NAME",
+    "AvailabilityZoneNameError",
+    "AvailabilityZoneNamePermissionError",
     "InvalidEndpointConfigError",
     "InvalidFieldError",
     "InvalidMetadataError",
@@ -55,12 +76,19 @@ __all__ = [
     "MetadataUnauthorizedError",
     "MetadataUnavailableError",
     "MissingFieldError",
+    "MissingOptionalDependencyError",
     "ResponseTooLargeError",
+    "UnknownAvailabilityZoneError",
+    "annotate_tracer",
+    "cached_availability_zone_name",
     "clear_metadata_cache",
     "drop_cache_before_snapshot",
+    "get_availability_zone_name",
     "get_lambda_metadata",
     "inject_az",
+    "order_by_availability_zone",
     "refresh_after_restore",
+    "set_span_availability_zone",
 ]
 
 if os.environ.get(_INITIALIZATION_TYPE_ENV) == _SNAP_START:

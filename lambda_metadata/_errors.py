@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
+    "AvailabilityZoneNameError",
+    "AvailabilityZoneNamePermissionError",
     "InvalidEndpointConfigError",
     "InvalidFieldError",
     "InvalidMetadataError",
@@ -16,7 +18,9 @@ __all__ = [
     "MetadataUnauthorizedError",
     "MetadataUnavailableError",
     "MissingFieldError",
+    "MissingOptionalDependencyError",
     "ResponseTooLargeError",
+    "UnknownAvailabilityZoneError",
 ]
 
 
@@ -94,3 +98,22 @@ class MissingFieldError(InvalidMetadataError):
 
 class InvalidFieldError(InvalidMetadataError):
     """``AvailabilityZoneID`` is not a non-empty string."""
+
+
+class MissingOptionalDependencyError(LambdaMetadataError, ImportError):
+    """An optional integration was asked for but its package is not installed.
+
+    The message names the ``pip install "lambda-metadata[EXTRA]"`` command to run.
+    """
+
+
+class AvailabilityZoneNameError(LambdaMetadataError):
+    """The AZ ID could not be turned into this account's AZ name through EC2."""
+
+
+class AvailabilityZoneNamePermissionError(AvailabilityZoneNameError):
+    """EC2 refused the call: the role needs ``ec2:DescribeAvailabilityZones``."""
+
+
+class UnknownAvailabilityZoneError(AvailabilityZoneNameError):
+    """EC2 answered but knows no zone with this ID (usually a client in another region)."""

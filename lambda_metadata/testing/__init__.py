@@ -7,16 +7,24 @@ points ``AWS_LAMBDA_METADATA_API``/``AWS_LAMBDA_METADATA_TOKEN`` at it and
 clears the cache around each test, and ``no_lambda_metadata``, which removes them.
 ``run_before_snapshot_hooks`` and ``run_after_restore_hooks`` walk a function
 through a SnapStart snapshot and restore as the Lambda runtime does.
+``Fault`` and ``inject_fault`` impair the endpoint on purpose (another AZ, an
+error status, a hang) to rehearse an AZ impairment.
 """
 
 from __future__ import annotations
 
 from ._emulator import MetadataEndpoint, RecordedRequest
+from ._faults import FAULT_ENV, HANG_SECONDS, Fault, InvalidFaultError, inject_fault
 from ._hooks import run_after_restore_hooks, run_before_snapshot_hooks
 
 __all__ = [
+    "FAULT_ENV",
+    "HANG_SECONDS",
+    "Fault",
+    "InvalidFaultError",
     "MetadataEndpoint",
     "RecordedRequest",
+    "inject_fault",
     "run_after_restore_hooks",
     "run_before_snapshot_hooks",
 ]

@@ -2,7 +2,8 @@
 
 Fixtures:
     lambda_metadata_endpoint: a running ``MetadataEndpoint`` with both environment
-        variables pointing at it and the cache cleared before and after the test.
+        variables pointing at it and the cache cleared before and after the test;
+        a fault in ``LAMBDA_METADATA_FAULT`` (see ``Fault.parse``) is applied to it.
     no_lambda_metadata: no endpoint variables and an empty cache, as outside Lambda.
 """
 
@@ -15,6 +16,7 @@ import pytest
 from .._cache import clear_metadata_cache
 from .._constants import API_ENV, TOKEN_ENV
 from ._emulator import MetadataEndpoint
+from ._faults import Fault, inject_fault
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +35,8 @@ def lambda_metadata_endpoint(
     for name, value in endpoint.environ.items():
         monkeypatch.setenv(name, value)
     clear_metadata_cache()
-    yield endpoint
+    with inject_fault(endpoint, Fault.from_environ()):
+        yield endpoint
     clear_metadata_cache()
     endpoint.reset()
 

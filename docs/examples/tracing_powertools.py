@@ -1,0 +1,18 @@
+"""Annotate X-Ray traces with the AZ ID, through Powertools' Tracer.
+
+Needs ``pip install "aws-lambda-powertools[tracer]"`` and active tracing on the function.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Tracer
+
+from lambda_metadata import annotate_tracer
+
+tracer = Tracer(service="orders")
+
+
+@tracer.capture_lambda_handler
+def handler(event: dict[str, object], context: object) -> str:
+    annotate_tracer(tracer)  # on the "## handler" subsegment: annotation.availability_zone_id
+    return "ok"

@@ -1,0 +1,180 @@
+"""Faults on the emulator: another AZ, an error status, a hang, and the env var."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambda_metadata import (
+    LambdaMetadataError,
+    MetadataHTTPError,
+    MetadataServerError,
+    MetadataTimeoutError,
+    get_lambda_metadata,
+)
+from lambda_metadata.testing import (
+    FAULT_ENV,
+    HANG_SECONDS,
+    Fault,
+    InvalidFaultError,
+    MetadataEndpoint,
+    inject_fault,
+)
+
+EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
+
+
+def test_report_another_zone_then_restore(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    with inject_fault(lambda_metadata_endpoint, Fault(availability_zone_id="use1-az5")):
+        assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az5"
+    assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
+
+
+def test_error_status(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    fault = Fault(status=404)  # not retried, so the error is exactly this status
+    with inject_fault(lambda_metadata_endpoint, fault), pytest.raises(MetadataHTTPError) as info:
+        get_lambda_metadata()
+    assert info.value.status_code == 404
+    assert get_lambda_metadata().availability_zone_id == "use1-az1"
+
+
+def test_server_error_status(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    # retried until the deadline: a 5xx error, or a timeout if the deadline ends mid-retry
+    expected = (MetadataServerError, MetadataTimeoutError)
+    with inject_fault(lambda_metadata_endpoint, Fault(status=500)), pytest.raises(expected):
+        get_lambda_metadata(timeout=0.2)
+    assert {request.status for request in lambda_metadata_endpoint.requests} == {500}
+
+
+def test_hang_is_a_timeout(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    with inject_fault(lambda_metadata_endpoint, Fault.hang()), pytest.raises(MetadataTimeoutError):
+        get_lambda_metadata(timeout=0.2)
+    assert lambda_metadata_endpoint.delay == 0
+
+
+def test_none_changes_nothing(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    with inject_fault(lambda_metadata_endpoint, None) as endpoint:
+        assert endpoint is lambda_metadata_endpoint
+        assert get_lambda_metadata().availability_zone_id == "use1-az1"
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("status=503", Fault(status=503)),
+        ("hang", Fault(delay=HANG_SECONDS)),
+        (" az=use1-az2 , delay=0.25 ", Fault(availability_zone_id="use1-az2", delay=0.25)),
+        ("availability_zone_id=use1-az3,status=500", Fault("use1-az3", 500)),
+        ("HANG,az=use1-az2", Fault.hang(availability_zone_id="use1-az2")),
+        (",,", Fault()),
+    ],
+)
+def test_parse(text: str, fault: Fault) -> None:
+    assert Fault.parse(text) == fault
+
+
+@pytest.mark.parametrize(
+    "text", ["status", "status=", "status=abc", "delay=x", "delay=-1", "delay=inf", "hang=1",
+             "oops=1", "status=200", "status=299", "status=600", "status=499", "az= "],
+)  # fmt: skip
+def test_parse_refuses_what_it_cannot_apply(text: str) -> None:
+    with pytest.raises(InvalidFaultError) as info:
+        Fault.parse(text)
+    assert isinstance(info.value, LambdaMetadataError)
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"status": True},
+        {"status": 500.0},
+        {"delay": math.nan},
+        {"delay": "1"},
+        {"availability_zone_id": ""},
+        {"availability_zone_id": 3},
+    ],
+)
+def test_bad_options(options: dict[str, Any]) -> None:
+    with pytest.raises(InvalidFaultError):
+        Fault(**options)
+
+
+def test_from_environ() -> None:
+    assert Fault.from_environ({}) is None
+    assert Fault.from_environ({FAULT_ENV: "  "}) is None
+    assert Fault.from_environ({FAULT_ENV: "status=500"}) == Fault(status=500)
+
+
+def run_pytest(path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_fixture_applies_the_env_var(tmp_path: Path) -> None:
+    test_file = tmp_path / "test_user.py"
+    test_file.write_text(
+        textwrap.dedent(
+            """
+            from lambda_metadata import get_lambda_metadata
+
+            def test_zone(lambda_metadata_endpoint):
+                assert get_lambda_metadata().availability_zone_id == "use1-az9"
+            """
+        )
+    )
+
+    result = run_pytest(test_file, **{FAULT_ENV: "az=use1-az9"})
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_bad_env_var_fails_the_fixture_clearly(tmp_path: Path) -> None:
+    test_file = tmp_path / "test_user.py"
+    test_file.write_text("def test_zone(lambda_metadata_endpoint):\n    pass\n")
+
+    result = run_pytest(test_file, **{FAULT_ENV: "status=banana"})
+
+    assert result.returncode == 1
+    assert "InvalidFaultError" in result.stdout
+    assert FAULT_ENV in result.stdout
+
+
+# -- the docs' examples ------------------------------------------------------
+
+
+def test_impairment_example_passes() -> None:
+    result = run_pytest(EXAMPLES / "test_az_impairment.py")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "6 passed" in result.stdout
+
+
+def test_valkey_example_prints_same_az_first() -> None:
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "same_az_valkey.py")],
+        env={name: value for name, value in os.environ.items() if name != "CACHE_NODES"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert [line.split()[:2] for line in result.stdout.splitlines()] == [
+        ["apne1-az2", "replica"],
+        ["apne1-az1", "replica"],
+        ["apne1-az4", "primary"],
+    ]

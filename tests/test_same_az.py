@@ -1,0 +1,122 @@
+"""Same-AZ ordering: properties over generated candidates, and the documented cases."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lambda_metadata import MetadataUnavailableError, order_by_availability_zone
+from lambda_metadata.testing import MetadataEndpoint
+
+ZONES = st.sampled_from(["use1-az1", "use1-az2", "use1-az4", "us-east-1a"]) | st.none()
+
+
+@dataclass(frozen=True)
+class Node:
+    """A candidate endpoint tagged with its zone, as a user would model one."""
+
+    index: int
+    availability_zone_id: str | None
+
+
+@st.composite
+def nodes(draw: st.DrawFn) -> list[Node]:
+    zones = draw(st.lists(ZONES, max_size=30))
+    return [Node(index, zone) for index, zone in enumerate(zones)]
+
+
+@given(candidates=nodes(), zone=st.sampled_from(["use1-az1", "use1-az2", "use1-az9"]))
+def test_same_zone_first_then_the_rest(candidates: list[Node], zone: str) -> None:
+    ordered = order_by_availability_zone(candidates, zone=zone)
+
+    in_zone = [node.availability_zone_id == zone for node in ordered]
+    assert in_zone == sorted(in_zone, reverse=True)  # every match before every non-match
+    assert sum(in_zone) == sum(node.availability_zone_id == zone for node in candidates)
+
+
+@given(candidates=nodes(), zone=st.sampled_from(["use1-az1", "use1-az2"]))
+def test_stable_within_each_group(candidates: list[Node], zone: str) -> None:
+    ordered = order_by_availability_zone(candidates, zone=zone)
+
+    same = [node.index for node in ordered if node.availability_zone_id == zone]
+    other = [node.index for node in ordered if node.availability_zone_id != zone]
+    assert same == sorted(same)
+    assert other == sorted(other)
+
+
+@given(candidates=nodes(), zone=st.sampled_from(["use1-az1", "use1-az2"]))
+def test_a_permutation_nothing_lost_or_repeated(candidates: list[Node], zone: str) -> None:
+    ordered = order_by_availability_zone(iter(candidates), zone=zone)
+
+    assert Counter(ordered) == Counter(candidates)
+    assert len(ordered) == len(candidates)
+
+
+@given(candidates=nodes())
+def test_no_match_keeps_the_original_order(candidates: list[Node]) -> None:
+    assert order_by_availability_zone(candidates, zone="use1-az9") == candidates
+
+
+@given(candidates=nodes(), zone=st.sampled_from(["use1-az1", "use1-az2"]))
+def test_deterministic_and_idempotent(candidates: list[Node], zone: str) -> None:
+    once = order_by_availability_zone(candidates, zone=zone)
+
+    assert order_by_availability_zone(candidates, zone=zone) == once
+    assert order_by_availability_zone(once, zone=zone) == once
+
+
+@given(pairs=st.lists(st.tuples(st.text(max_size=5), ZONES), max_size=20))
+def test_custom_key_on_tuples(pairs: list[tuple[str, str | None]]) -> None:
+    ordered = order_by_availability_zone(pairs, zone="use1-az2", key=lambda pair: pair[1])
+
+    expected = [p for p in pairs if p[1] == "use1-az2"] + [p for p in pairs if p[1] != "use1-az2"]
+    assert ordered == expected
+
+
+def test_mappings_use_their_availability_zone_id_item() -> None:
+    replicas = [
+        {"host": "a", "availability_zone_id": "use1-az4"},
+        {"host": "b", "availability_zone_id": "use1-az1"},
+    ]
+
+    assert [r["host"] for r in order_by_availability_zone(replicas, zone="use1-az1")] == ["b", "a"]
+
+
+def test_defaults_to_this_environments_zone(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    lambda_metadata_endpoint.availability_zone_id = "use1-az2"
+    candidates = [Node(0, "use1-az1"), Node(1, "use1-az2")]
+
+    assert order_by_availability_zone(candidates) == [candidates[1], candidates[0]]
+
+
+def test_without_zone_outside_lambda_the_metadata_error_is_raised(
+    no_lambda_metadata: None,
+) -> None:
+    with pytest.raises(MetadataUnavailableError):
+        order_by_availability_zone([Node(0, "use1-az1")])
+
+
+def test_empty_candidates_give_an_empty_list() -> None:
+    assert order_by_availability_zone([], zone="use1-az1") == []
+
+
+@pytest.mark.parametrize("candidate", [object(), {"az_id": "use1-az1"}])
+def test_untagged_candidates_need_a_key(candidate: Any) -> None:
+    with pytest.raises(TypeError, match="key="):
+        order_by_availability_zone([candidate], zone="use1-az1")
+
+
+def test_a_string_is_not_a_list_of_candidates() -> None:
+    with pytest.raises(TypeError, match="not a single string"):
+        order_by_availability_zone("use1-az1", zone="use1-az1")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("zone", ["", "  ", 3])
+def test_bad_zone(zone: Any) -> None:
+    with pytest.raises(ValueError, match="zone"):
+        order_by_availability_zone([], zone=zone)

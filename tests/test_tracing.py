@@ -1,0 +1,301 @@
+"""The AZ on traces: a real Powertools Tracer sending to a UDP socket, and the OTel SDK."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_lambda_powertools import Tracer
+from aws_xray_sdk import global_sdk_config
+from aws_xray_sdk.core import xray_recorder
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import INVALID_SPAN, use_span
+
+from lambda_metadata import (
+    OTEL_AVAILABILITY_ZONE,
+    OTEL_AVAILABILITY_ZONE_ID,
+    XRAY_AVAILABILITY_ZONE_ID,
+    XRAY_AVAILABILITY_ZONE_NAME,
+    LambdaMetadata,
+    annotate_tracer,
+    set_span_availability_zone,
+)
+from lambda_metadata.testing import MetadataEndpoint
+
+# -- X-Ray through Powertools ------------------------------------------------
+
+
+class XRayDaemon:
+    """A UDP socket on 127.0.0.1 standing in for the X-Ray daemon; reads what the SDK sends."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.settimeout(5)
+        self.address = f"127.0.0.1:{self.socket.getsockname()[1]}"
+
+    def entities(self, count: int) -> list[dict[str, Any]]:
+        received = []
+        for _ in range(count):
+            datagram = self.socket.recv(65536).decode()
+            header, _, body = datagram.partition("\n")
+            assert json.loads(header) == {"format": "json", "version": 1}
+            received.append(json.loads(body))
+        return received
+
+
+@pytest.fixture
+def xray() -> Iterator[XRayDaemon]:
+    daemon = XRayDaemon()
+    Tracer._reset_config()  # Powertools keeps Tracer options class-wide
+    global_sdk_config.set_sdk_enabled(True)  # a Tracer(disabled=True) turns the SDK off globally
+    xray_recorder.configure(daemon_address=daemon.address, sampling=False)
+    try:
+        yield daemon
+    finally:
+        xray_recorder.configure(daemon_address="127.0.0.1:2000", sampling=True)
+        Tracer._reset_config()
+        daemon.socket.close()
+
+
+def handler_subsegment(daemon: XRayDaemon) -> dict[str, Any]:
+    (subsegment,) = [e for e in daemon.entities(2) if e["name"] == "## handler"]
+    return subsegment
+
+
+def test_powertools_handler_subsegment_carries_the_az_id(
+    xray: XRayDaemon, lambda_metadata_endpoint: MetadataEndpoint
+) -> None:
+    lambda_metadata_endpoint.availability_zone_id = "use1-az4"
+    tracer = Tracer(service="orders", disabled=False, auto_patch=False)
+
+    @tracer.capture_lambda_handler
+    def handler(event: dict[str, Any], context: Any) -> str:
+        annotate_tracer(tracer)
+        return "ok"
+
+    xray_recorder.begin_segment("function")
+    handler({}, None)
+    xray_recorder.end_segment()
+
+    annotations = handler_subsegment(xray)["annotations"]
+    assert annotations[XRAY_AVAILABILITY_ZONE_ID] == "use1-az4"
+    assert XRAY_AVAILABILITY_ZONE_NAME not in annotations
+
+
+def test_zone_name_and_given_metadata(xray: XRayDaemon, no_lambda_metadata: None) -> None:
+    tracer = Tracer(service="orders", disabled=False, auto_patch=False)
+    metadata = LambdaMetadata(availability_zone_id="use1-az1")
+
+    @tracer.capture_lambda_handler
+    def handler(event: dict[str, Any], context: Any) -> str:
+        annotate_tracer(tracer, metadata=metadata, zone_name="us-east-1b")
+        return "ok"
+
+    xray_recorder.begin_segment("function")
+    handler({}, None)
+    xray_recorder.end_segment()
+
+    annotations = handler_subsegment(xray)["annotations"]
+    assert annotations[XRAY_AVAILABILITY_ZONE_ID] == "use1-az1"
+    assert annotations[XRAY_AVAILABILITY_ZONE_NAME] == "us-east-1b"
+
+
+def test_a_disabled_tracer_reads_nothing(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    annotate_tracer(Tracer(disabled=True))
+
+    assert lambda_metadata_endpoint.request_count == 0
+
+
+# -- OpenTelemetry -----------------------------------------------------------
+
+
+@pytest.fixture
+def otel() -> tuple[TracerProvider, InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider, exporter
+
+
+def test_current_span_gets_the_id_not_the_semantic_convention(
+    otel: tuple[TracerProvider, InMemorySpanExporter],
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    provider, exporter = otel
+    lambda_metadata_endpoint.availability_zone_id = "use1-az2"
+
+    with provider.get_tracer("test").start_as_current_span("handler"):
+        set_span_availability_zone()
+
+    (span,) = exporter.get_finished_spans()
+    assert span.attributes is not None
+    assert span.attributes[OTEL_AVAILABILITY_ZONE_ID] == "use1-az2"
+    assert OTEL_AVAILABILITY_ZONE not in span.attributes  # an ID is not an AZ name
+
+
+def test_the_semantic_convention_holds_the_name(
+    otel: tuple[TracerProvider, InMemorySpanExporter],
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    provider, exporter = otel
+    span = provider.get_tracer("test").start_span("handler")
+
+    set_span_availability_zone(span, zone_name="us-east-1c")
+    span.end()
+
+    (finished,) = exporter.get_finished_spans()
+    assert finished.attributes is not None
+    assert OTEL_AVAILABILITY_ZONE == "cloud.availability_zone"
+    assert finished.attributes[OTEL_AVAILABILITY_ZONE] == "us-east-1c"
+    assert finished.attributes[OTEL_AVAILABILITY_ZONE_ID] == "use1-az1"
+
+
+def test_a_non_recording_span_reads_nothing(no_lambda_metadata: None) -> None:
+    with use_span(INVALID_SPAN):
+        set_span_availability_zone()  # no endpoint, yet no error: nothing was read
+    set_span_availability_zone(INVALID_SPAN)
+
+
+def test_missing_opentelemetry_says_which_extra_to_install() -> None:
+    program = (
+        "import sys\n"
+        "sys.modules['opentelemetry'] = None\n"
+        "import lambda_metadata\n"
+        "try:\n"
+        "    lambda_metadata.set_span_availability_zone()\n"
+        "except lambda_metadata.MissingOptionalDependencyError as exc:\n"
+        "    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert 'pip install "lambda-metadata[otel]"' in result.stdout
+
+
+# -- the docs' examples, each in a fresh interpreter -------------------------
+
+EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
+
+
+def test_powertools_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    """With Lambda's variables set, X-Ray uses its Lambda context and streams subsegments."""
+    daemon = XRayDaemon()
+    lambda_metadata_endpoint.availability_zone_id = "use1-az6"
+    program = "import runpy, sys\nrunpy.run_path(sys.argv[1])['handler']({}, None)\n"
+    env = {
+        **lambda_metadata_endpoint.environ,
+        "LAMBDA_TASK_ROOT": str(EXAMPLES),
+        "_X_AMZN_TRACE_ID": (
+            "Root=1-6b042abe-ef65925e47bf38650a2740d1;Parent=53995c3f42cd8ad8;Sampled=1"
+        ),
+        "AWS_XRAY_DAEMON_ADDRESS": daemon.address,
+        "PATH": "",
+    }
+    try:
+        subprocess.run(
+            [sys.executable, "-c", program, str(EXAMPLES / "tracing_powertools.py")],
+            env=env,
+            timeout=60,
+            check=True,
+        )
+        (subsegment,) = daemon.entities(1)
+    finally:
+        daemon.socket.close()
+    assert subsegment["name"] == "## handler"
+    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_ID] == "use1-az6"
+
+
+def test_otel_example(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    lambda_metadata_endpoint.availability_zone_id = "use1-az1"
+    program = (
+        "import json, runpy, sys\n"
+        "from moto import mock_aws\n"
+        "from opentelemetry import trace\n"
+        "from opentelemetry.sdk.trace import TracerProvider\n"
+        "from opentelemetry.sdk.trace.export import SimpleSpanProcessor\n"
+        "from opentelemetry.sdk.trace.export.in_memory_span_exporter import (\n"
+        "    InMemorySpanExporter)\n"
+        "exporter = InMemorySpanExporter()\n"
+        "provider = TracerProvider()\n"
+        "provider.add_span_processor(SimpleSpanProcessor(exporter))\n"
+        "trace.set_tracer_provider(provider)\n"
+        "with mock_aws():\n"
+        "    runpy.run_path(sys.argv[1])['handler']({}, None)\n"
+        "print(json.dumps([dict(s.attributes) for s in exporter.get_finished_spans()]))\n"
+    )
+    env = {
+        **lambda_metadata_endpoint.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PATH": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", program, str(EXAMPLES / "tracing_otel.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    (attributes,) = json.loads(result.stdout)
+    assert attributes == {
+        OTEL_AVAILABILITY_ZONE_ID: "use1-az1",
+        OTEL_AVAILABILITY_ZONE: "us-east-1b",
+    }
+
+
+def test_outside_a_subsegment_in_lambda_warns_instead_of_failing_the_handler(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    """In Lambda the segment is Lambda's own and read-only: a misplaced call must not crash."""
+    daemon = XRayDaemon()
+    program = (
+        "import logging\n"
+        "logging.basicConfig(format='%(levelname)s %(message)s')\n"
+        "from aws_lambda_powertools import Tracer\n"
+        "from lambda_metadata import annotate_tracer\n"
+        "tracer = Tracer(service='orders', auto_patch=False)\n"
+        "annotate_tracer(tracer)\n"
+        "annotate_tracer(tracer)\n"
+        "print('handler still ran')\n"
+    )
+    env = {
+        **lambda_metadata_endpoint.environ,
+        "LAMBDA_TASK_ROOT": str(EXAMPLES),
+        "_X_AMZN_TRACE_ID": (
+            "Root=1-6b042abe-ef65925e47bf38650a2740d1;Parent=53995c3f42cd8ad8;Sampled=1"
+        ),
+        "AWS_XRAY_DAEMON_ADDRESS": daemon.address,
+        "PATH": "",
+    }
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", program],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        daemon.socket.close()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "handler still ran\n"
+    warnings = [line for line in result.stderr.splitlines() if "capture_lambda_handler" in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("WARNING lambda_metadata: annotate_tracer() ran outside")
