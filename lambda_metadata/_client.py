@@ -72,22 +72,30 @@ def fetch(*, timeout: float) -> Fetched:
     target = _read_environment()
     backoff = _FIRST_BACKOFF
     attempts = 0
+    last: MetadataServerError | MetadataConnectionError | None = None
+    timed_out = False
     while True:
         attempts += 1
         try:
             return _get(target, deadline)
+        except MetadataTimeoutError:
+            if last is None:
+                raise
+            timed_out = True  # a retry ran out of time: the failure before it says more
+            break
         except (MetadataServerError, MetadataConnectionError) as exc:
             if exc.status_code is not None and exc.status_code not in _RETRIED_STATUSES:
                 raise
-            remaining = deadline - time.monotonic()
-            if remaining <= backoff:
-                last = exc
+            last = exc
+            if deadline - time.monotonic() <= backoff:
                 break
             time.sleep(backoff)
             backoff = min(backoff * 2, _MAX_BACKOFF)
     plural = "s" if attempts > 1 else ""
+    ending = "; the last one timed out" if timed_out else ""
     raise type(last)(
-        f"{last} (gave up after {attempts} attempt{plural} within the {timeout:g} s deadline)",
+        f"{last} (gave up after {attempts} attempt{plural} within the {timeout:g} s "
+        f"deadline{ending})",
         status_code=last.status_code,
     )
 

@@ -237,3 +237,23 @@ def test_nonsense_timeouts_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match="positive, finite"):
         get_lambda_metadata(timeout=timeout)
+
+
+def test_a_retry_that_runs_out_of_time_reports_the_failure_before_it(raw_server: StartRaw) -> None:
+    server: RawServer
+    answered: list[int] = []
+
+    def error_then_silence(conn: socket.socket) -> None:
+        read_request(conn)
+        if not answered:
+            answered.append(500)
+            conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")
+            return
+        server.wait_closed(conn)
+
+    server = raw_server(error_then_silence)
+    started = time.monotonic()
+    with pytest.raises(MetadataServerError, match="the last one timed out") as caught:
+        get_lambda_metadata(timeout=0.3)
+    assert caught.value.status_code == 500
+    assert time.monotonic() - started < 0.3 + MARGIN
