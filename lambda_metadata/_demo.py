@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -63,6 +61,7 @@ class _JsonLines(logging.Formatter):
 def run_demo(*, logger_kind: str = "auto", out: TextIO | None = None) -> int:
     """Run the demo, printing to ``out`` (stdout); returns the exit code."""
     from .testing import MetadataEndpoint
+    from .testing._environ import patched_environ
 
     stream = out or sys.stdout
 
@@ -73,7 +72,7 @@ def run_demo(*, logger_kind: str = "auto", out: TextIO | None = None) -> int:
     say("(no AWS account, no network: the endpoint emulator runs in this process on 127.0.0.1)")
     with (
         MetadataEndpoint(availability_zone_id=INIT_AZ) as endpoint,
-        _lambda_like_environment(endpoint.environ),
+        patched_environ({**endpoint.environ, INITIALIZATION_TYPE_ENV: SNAP_START}),
     ):
         from ._snapstart import register_hooks
         from .testing import run_after_restore_hooks, run_before_snapshot_hooks
@@ -182,19 +181,3 @@ def _cached_call_ns(rounds: int = 5, number: int = 20_000) -> float:
             get_lambda_metadata()
         timings.append((time.perf_counter_ns() - started) / number)
     return statistics.median(timings)
-
-
-@contextmanager
-def _lambda_like_environment(environ: dict[str, str]) -> Iterator[None]:
-    """Set what Lambda sets for a SnapStart function, then restore ``os.environ``."""
-    names = {**environ, INITIALIZATION_TYPE_ENV: SNAP_START}
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update(names)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

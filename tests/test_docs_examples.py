@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 import pytest
+from conftest import EXAMPLES, load_example
 
 from lambda_metadata.testing import MetadataEndpoint
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
-
-
-def load_example(name: str) -> ModuleType:
-    """Import ``docs/examples/<name>.py`` as a fresh module."""
-    spec = importlib.util.spec_from_file_location(f"docs_example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_quickstart(lambda_metadata_endpoint: MetadataEndpoint) -> None:

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from .._constants import API_ENV, AVAILABILITY_ZONE_ID_FIELD, METADATA_PATH, TOKEN_ENV
+from ._environ import patched_environ
 
 __all__ = ["MetadataEndpoint", "RecordedRequest"]
 
@@ -195,18 +196,9 @@ class MetadataEndpoint:
     @contextmanager
     def environment(self) -> Iterator[dict[str, str]]:
         """Set the two variables in ``os.environ`` for the ``with`` block, then restore them."""
-        import os
-
-        saved = {name: os.environ.get(name) for name in (API_ENV, TOKEN_ENV)}
-        os.environ.update(self.environ)
-        try:
-            yield self.environ
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        environ = self.environ
+        with patched_environ(environ):
+            yield environ
 
     # -- the server side ---------------------------------------------------
 
