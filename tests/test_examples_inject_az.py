@@ -15,8 +15,6 @@ from conftest import EXAMPLES, load_example
 
 from lambda_metadata.testing import MetadataEndpoint
 
-load = load_example
-
 
 def run(name: str) -> list[str]:
     """Run an example as a script: its __main__ block starts its own endpoint emulator."""
@@ -60,7 +58,7 @@ def test_powertools_example_runs_as_a_script() -> None:
 
 
 def test_decorator_examples_imported(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    basic, options = load("decorator_basic"), load("decorator_options")
+    basic, options = load_example("decorator_basic"), load_example("decorator_options")
     context = SimpleNamespace(aws_request_id="test-1")
 
     assert basic.handler({}, context) == {"availability_zone_id": "use1-az1"}
@@ -69,13 +67,13 @@ def test_decorator_examples_imported(lambda_metadata_endpoint: MetadataEndpoint)
 
 
 def test_decorator_basic_outside_lambda(no_lambda_metadata: None) -> None:
-    basic = load("decorator_basic")
+    basic = load_example("decorator_basic")
 
     assert basic.handler({}, SimpleNamespace()) == {"availability_zone_id": "unknown"}
 
 
 def test_logging_examples_imported(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    stdlib, powertools = load("logging_stdlib"), load("logging_powertools")
+    stdlib, powertools = load_example("logging_stdlib"), load_example("logging_powertools")
     stdlib_out, powertools_out = io.StringIO(), io.StringIO()
     stdlib.stream.setStream(stdlib_out)
     powertools.logger.registered_handler.setStream(powertools_out)
