@@ -9,7 +9,7 @@ from typing import Any
 
 import wrapt
 from aws_lambda_powertools import Logger
-from awslambdaric.lambda_context import LambdaContext
+from awslambdaric.lambda_context import LambdaContext  # type: ignore[import-untyped]
 
 import lambda_metadata
 from benchmarks._endpoint import Endpoint, lambda_environment
@@ -62,7 +62,7 @@ def decorator_overhead(endpoint: Endpoint, settings: Settings) -> GroupResult:
     """One warm invocation through each decorator, and through none (the floor)."""
     context = lambda_context()
     logger = _null_logger()
-    subjects = {
+    subjects: dict[str, Callable[..., Any]] = {
         "ours": inject_az(_handler),
         "wrapt": _pass_through(_handler),
         "powertools": logger.inject_lambda_context(_handler),
