@@ -1,4 +1,5 @@
-"""The fresh-process groups: cold start (import + first fetch) and ``-X importtime`` totals."""
+"""The fresh-process groups: cold starts (import + first fetch; import + decorate + one
+invocation) and ``-X importtime`` totals."""
 
 from __future__ import annotations
 
