@@ -1,4 +1,5 @@
-"""The fresh-process groups: cold start (import + first fetch) and ``-X importtime`` totals."""
+"""The fresh-process groups: cold starts (import + first fetch; import + decorate + one
+invocation) and ``-X importtime`` totals."""
 
 from __future__ import annotations
 
@@ -44,22 +45,68 @@ COLD_STARTS: Mapping[str, tuple[str, str]] = {
         "zone = json.loads(c.getresponse().read())['AvailabilityZoneID']\n"
         "c.close()",
     ),
-    # When the decorator lands: "ours_decorated" (import + @inject_az + one invocation)
-    # vs "powertools_decorated" (Logger.inject_lambda_context), as a second cold-start group.
 }
 
-IMPORTS: Mapping[str, tuple[str, str]] = {
-    "ours": ("import lambda_metadata", "lambda_metadata"),
-    "powertools": (
-        "import aws_lambda_powertools.utilities.metadata",
-        "aws_lambda_powertools.utilities.metadata",
+DECORATED_COLD_STARTS: Mapping[str, tuple[str, str]] = {
+    "ours": (
+        "from lambda_metadata import inject_az + @inject_az handler + one invocation",
+        "from lambda_metadata import inject_az\n"
+        "@inject_az\n"
+        "def handler(event, context):\n"
+        "    return context.lambda_metadata.availability_zone_id\n"
+        "zone = handler({}, context)",
     ),
-    # Slot: "ours_decorator": ("lambda_metadata + decorator path", "<the decorator module>"),
+    "powertools": (
+        "Powertools Logger + @logger.inject_lambda_context handler + one invocation "
+        "fetching with its get_lambda_metadata()",
+        "from aws_lambda_powertools import Logger\n"
+        "from aws_lambda_powertools.utilities.metadata import get_lambda_metadata\n"
+        "logger = Logger(service='cold')\n"
+        "@logger.inject_lambda_context\n"
+        "def handler(event, context):\n"
+        "    zone = get_lambda_metadata().availability_zone_id\n"
+        "    logger.append_keys(availability_zone_id=zone)\n"
+        "    return zone\n"
+        "zone = handler({}, context)",
+    ),
+    "floor": (
+        "floor: an undecorated handler doing the bare GET (http.client, json)",
+        "def handler(event, context):\n"
+        + "".join(f"    {line}\n" for line in COLD_STARTS["floor"][1].splitlines())
+        + "    return zone\n"
+        "zone = handler({}, context)",
+    ),
 }
+"""Import + decorate + one invocation; the context is built before the clock starts."""
+
+PLAIN_CONTEXT = """\
+class Context:
+    function_name = "cold"
+    memory_limit_in_mb = "128"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:cold"
+    aws_request_id = "8f507cfc-0000-4000-8000-000000000000"
+context = Context()"""
+"""A plain object with what Powertools reads from a context, for a bare interpreter."""
+
+IMPORTS: Mapping[str, str] = {
+    "ours": "import lambda_metadata",
+    "powertools": "import aws_lambda_powertools.utilities.metadata",
+    "ours_decorator": "from lambda_metadata import inject_az",
+    "powertools_logger": "from aws_lambda_powertools import Logger",
+}
+"""The statement each fresh interpreter runs under ``-X importtime``."""
 
 
 RUNTIME_PRELUDE = "import awslambdaric.bootstrap"
 """What AWS's Python runtime interface client has imported before it loads a handler module."""
+
+RUNTIME_CONTEXT = """\
+from awslambdaric.lambda_context import LambdaContext
+context = LambdaContext(
+    "8f507cfc-0000-4000-8000-000000000000", None, None, 2**62,
+    "arn:aws:lambda:us-east-1:123456789012:function:cold",
+)"""
+"""The context the runtime builds for an invocation."""
 
 
 def cold_start(endpoint: Endpoint, settings: Settings) -> GroupResult:
@@ -88,14 +135,55 @@ def cold_start_in_runtime(endpoint: Endpoint, settings: Settings) -> GroupResult
     )
 
 
+def cold_start_decorated(endpoint: Endpoint, settings: Settings) -> GroupResult:
+    """Import + decorate + one invocation in fresh bare interpreters."""
+    return _cold_start(
+        endpoint,
+        settings,
+        key="cold_start_decorated",
+        title="Cold start of a decorated handler (fresh process: import + decorate + one call)",
+        prelude=PLAIN_CONTEXT,
+        subjects=DECORATED_COLD_STARTS,
+        sample="ns from before the import to the handler's answer, timed inside the child",
+        note="The context, a plain object with the four attributes Powertools reads, is built "
+        "before the clock starts; interpreter start-up is not included either. Both handlers "
+        "fetch the zone from the endpoint; neither logs a line (the Powertools one adds the zone "
+        "to its logger's keys, which ours does for every log record by decorating).",
+    )
+
+
+def cold_start_decorated_in_runtime(endpoint: Endpoint, settings: Settings) -> GroupResult:
+    """The same, after the runtime's imports and with the context it builds."""
+    return _cold_start(
+        endpoint,
+        settings,
+        key="cold_start_decorated_runtime",
+        title="Cold start of a decorated handler after the Lambda runtime's imports",
+        prelude=f"{RUNTIME_PRELUDE}\n{RUNTIME_CONTEXT}",
+        subjects=DECORATED_COLD_STARTS,
+        sample="ns from before the import to the handler's answer, timed inside the child",
+        note="Each child imports awslambdaric.bootstrap and builds an awslambdaric "
+        "LambdaContext before the clock starts, as the runtime does before the first "
+        "invocation.",
+    )
+
+
 def _cold_start(
-    endpoint: Endpoint, settings: Settings, *, key: str, title: str, prelude: str, note: str
+    endpoint: Endpoint,
+    settings: Settings,
+    *,
+    key: str,
+    title: str,
+    prelude: str,
+    note: str,
+    subjects: Mapping[str, tuple[str, str]] = COLD_STARTS,
+    sample: str = "ns from before the import to the first answer, timed inside the child",
 ) -> GroupResult:
     zone = endpoint.availability_zone_id
     samples = per_process(
         {
             subject: _CHILD.format(prelude=prelude, body=body, zone=zone)
-            for subject, (_, body) in COLD_STARTS.items()
+            for subject, (_, body) in subjects.items()
         },
         runs=settings.process_runs,
         warmup=settings.warmup,
@@ -103,13 +191,12 @@ def _cold_start(
     )
     figures = tuple(
         Figure(subject, label, Summary.of(samples[subject]))
-        for subject, (label, _) in COLD_STARTS.items()
+        for subject, (label, _) in subjects.items()
     )
     return GroupResult(
         key=key,
         title=title,
-        sample=f"ns from before the import to the first answer, timed inside the child; "
-        f"{settings.process_runs} processes per subject, interleaved",
+        sample=f"{sample}; {settings.process_runs} processes per subject, interleaved",
         floor="floor",
         figures=figures,
         ratios=(
@@ -126,7 +213,7 @@ def import_time(endpoint: Endpoint, settings: Settings) -> GroupResult:
     env = endpoint.child_environ()
     already = _startup_modules(env)
     samples = per_process(
-        {key: f"import {module}" for key, (_, module) in IMPORTS.items()},
+        dict(IMPORTS),
         runs=settings.process_runs,
         warmup=settings.warmup,
         env=env,
@@ -134,7 +221,7 @@ def import_time(endpoint: Endpoint, settings: Settings) -> GroupResult:
         flags=("-X", "importtime"),
     )
     figures = tuple(
-        Figure(key, label, Summary.of(samples[key])) for key, (label, _) in IMPORTS.items()
+        Figure(key, statement, Summary.of(samples[key])) for key, statement in IMPORTS.items()
     )
     return GroupResult(
         key="import_time",
@@ -143,10 +230,21 @@ def import_time(endpoint: Endpoint, settings: Settings) -> GroupResult:
         f"a bare interpreter; {settings.process_runs} processes per subject, interleaved",
         floor=None,
         figures=figures,
-        ratios=(ratio(figures, "ours ÷ Powertools", "ours", "powertools"),),
+        ratios=(
+            ratio(figures, "ours ÷ Powertools", "ours", "powertools"),
+            ratio(
+                figures,
+                "decorator path ÷ Powertools Logger",
+                "ours_decorator",
+                "powertools_logger",
+            ),
+            ratio(figures, "decorator path ÷ import lambda_metadata", "ours_decorator", "ours"),
+        ),
         notes=(
             "lambda_metadata imports http.client and json on the first fetch, not at import; "
             "that cost is in the cold-start figures.",
+            "The decorator path is lambda_metadata, then its decorator module with wrapt (with "
+            "wrapt 2.x, asyncio too) and logging; see the decorator page for wrapt 1.x.",
         ),
     )
 

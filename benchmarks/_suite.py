@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from benchmarks._cold import cold_start, cold_start_in_runtime, import_time
+from benchmarks._cold import (
+    cold_start,
+    cold_start_decorated,
+    cold_start_decorated_in_runtime,
+    cold_start_in_runtime,
+    import_time,
+)
+from benchmarks._decorators import decorator_overhead
 from benchmarks._endpoint import Endpoint, running_endpoint
 from benchmarks._lookups import cached_call, first_fetch
 from benchmarks._model import GroupResult, Settings
@@ -18,14 +25,14 @@ from benchmarks._model import GroupResult, Settings
 Group = Callable[[Endpoint, Settings], GroupResult]
 
 # Adding a comparison is writing one such function and listing it here.
-# Still to come with the @inject_az decorator: its per-call overhead (vs a bare
-# wrapt.decorator pass-through, Powertools' Logger.inject_lambda_context and an
-# undecorated handler) and its cold start (import + decorate + one invocation).
 GROUPS: dict[str, Group] = {
     "cached": cached_call,
     "first_fetch": first_fetch,
+    "decorator": decorator_overhead,
     "cold_start": cold_start,
     "cold_start_runtime": cold_start_in_runtime,
+    "cold_start_decorated": cold_start_decorated,
+    "cold_start_decorated_runtime": cold_start_decorated_in_runtime,
     "import_time": import_time,
 }
 

@@ -11,14 +11,19 @@ from collections.abc import Callable, Mapping
 
 
 def per_call(
-    subjects: Mapping[str, Callable[[], object]],
+    subjects: Mapping[str, Callable[..., object]],
     *,
     samples: int,
     calls: int,
     warmup: int,
+    args: tuple[object, ...] = (),
 ) -> dict[str, list[float]]:
-    """Nanoseconds per call, each sample the mean of ``calls`` calls (``timeit``, GC off)."""
-    timers = {key: timeit.Timer(stmt=func) for key, func in subjects.items()}
+    """Nanoseconds per call, each sample the mean of ``calls`` calls (``timeit``, GC off).
+
+    With ``args``, each subject is called as ``func(*args)``; the function and
+    its arguments are fast locals of timeit's loop, as in a direct call.
+    """
+    timers = {key: _timer(func, args) for key, func in subjects.items()}
     results: dict[str, list[float]] = {key: [] for key in subjects}
     order = list(subjects)
     for index in range(warmup + samples):
@@ -103,6 +108,17 @@ def per_process(
             if index >= warmup:
                 results[key].append(value)
     return results
+
+
+def _timer(func: Callable[..., object], args: tuple[object, ...]) -> timeit.Timer:
+    if not args:
+        return timeit.Timer(stmt=func)
+    names = [f"_a{index}" for index in range(len(args))]
+    namespace: dict[str, object] = {"_f": func, **dict(zip(names, args, strict=True))}
+    # timeit runs ``setup`` inside its timing function, so these become its locals.
+    setup = "; ".join(f"{name[1:]} = {name}" for name in ["_f", *names])
+    stmt = f"f({', '.join(name[1:] for name in names)})"
+    return timeit.Timer(stmt=stmt, setup=setup, globals=namespace)
 
 
 def _rotated(order: list[str], index: int) -> list[str]:

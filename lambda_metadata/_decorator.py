@@ -13,7 +13,6 @@ import logging
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import wrapt
@@ -43,19 +42,19 @@ _failing_since: int | None = None
 """Cache generation in which the current failure streak began; ``None`` when not failing."""
 
 
-@dataclass(frozen=True, slots=True)
 class _Options:
-    """The decorator's options, checked once when it is applied."""
+    """The decorator's options, checked once when it is applied.
 
-    strict: bool
-    log_records: bool
-    timeout: float
+    A plain slotted class, not a dataclass: creating a dataclass costs about a
+    millisecond at import, and this module is imported on a cold start.
+    """
 
-    def __post_init__(self) -> None:
-        for name in ("strict", "log_records"):
-            if not isinstance(getattr(self, name), bool):
+    __slots__ = ("log_records", "strict", "timeout")
+
+    def __init__(self, *, strict: bool, log_records: bool, timeout: float) -> None:
+        for name, value in (("strict", strict), ("log_records", log_records)):
+            if not isinstance(value, bool):
                 raise TypeError(f"inject_az({name}=...) must be True or False")
-        timeout = self.timeout
         if isinstance(timeout, bool) or not (
             isinstance(timeout, (int, float)) and 0 < timeout < math.inf
         ):
@@ -63,14 +62,19 @@ class _Options:
                 "inject_az(timeout=...) must be a positive, finite number of seconds, "
                 f"got {timeout!r}"
             )
+        self.strict = strict
+        self.log_records = log_records
+        self.timeout = timeout
 
 
-@dataclass(frozen=True, slots=True)
 class _ContextSlot:
     """Where the context argument is: its parameter name and position (``self``/``cls`` counted)."""
 
-    name: str
-    index: int
+    __slots__ = ("index", "name")
+
+    def __init__(self, name: str, index: int) -> None:
+        self.name = name
+        self.index = index
 
 
 if TYPE_CHECKING:
