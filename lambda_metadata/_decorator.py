@@ -20,9 +20,11 @@ import wrapt
 from . import _cache
 from ._cache import get_lambda_metadata
 from ._constants import DEFAULT_TIMEOUT
+from ._enrich import Enrichment
 from ._errors import LambdaMetadataError
 from ._logging import install_log_record_factory
 from ._model import LambdaMetadata
+from ._tracing import Annotatable
 
 __all__ = ["CONTEXT_ATTRIBUTE", "inject_az"]
 
@@ -112,6 +114,9 @@ def inject_az(
     strict: bool = False,
     log_records: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
+    resolve_name: bool = False,
+    tracer: Annotatable | None = None,
+    otel: bool = False,
 ) -> Callable[[_Handler], _Handler]: ...
 
 
@@ -122,6 +127,9 @@ def inject_az(
     strict: bool = False,
     log_records: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
+    resolve_name: bool = False,
+    tracer: Annotatable | None = None,
+    otel: bool = False,
 ) -> Any:
     """Decorate a Lambda handler: ``context.lambda_metadata`` holds the ``LambdaMetadata``.
 
@@ -136,19 +144,29 @@ def inject_az(
         log_records: when applied, install (once per process) the log-record
             factory that adds ``availability_zone_id`` to every log record.
         timeout: overall deadline in seconds for a fetch, retries included.
+        resolve_name: before the handler runs, resolve this account's AZ name
+            (extra ``ec2``; needs ``ec2:DescribeAvailabilityZones``), once per
+            cached metadata; read it with ``cached_availability_zone_name()``.
+        tracer: a Powertools ``Tracer`` whose current segment gets the
+            ``availability_zone_id`` annotation (and the name, with ``resolve_name``).
+            Put ``@tracer.capture_lambda_handler`` above ``@inject_az``.
+        otel: set the AZ on the current OpenTelemetry span (extra ``otel``).
     """
     options = _Options(strict=strict, log_records=log_records, timeout=timeout)
+    enrichment = Enrichment(
+        resolve_name=resolve_name, tracer=tracer, otel=otel, strict=strict, timeout=timeout
+    )
     if wrapped is None:
 
         def apply(handler: _Handler) -> _Handler:
-            decorated: _Handler = _decorate(handler, options)
+            decorated: _Handler = _decorate(handler, options, enrichment)
             return decorated
 
         return apply
-    return _decorate(wrapped, options)
+    return _decorate(wrapped, options, enrichment)
 
 
-def _decorate(wrapped: Any, options: _Options) -> Any:
+def _decorate(wrapped: Any, options: _Options, enrichment: Enrichment) -> Any:
     function = getattr(wrapped, "__func__", wrapped)  # staticmethod / classmethod objects
     if not callable(function):
         raise TypeError(
@@ -158,9 +176,35 @@ def _decorate(wrapped: Any, options: _Options) -> Any:
     if options.log_records:
         install_log_record_factory()
     slot = _context_slot(function)
-    if inspect.iscoroutinefunction(function):
+    is_async = inspect.iscoroutinefunction(function)
+    if enrichment.wanted:  # an inner layer, so the default warm path pays nothing for it
+        wrapped = wrapt.decorator(_enriching_wrapper(enrichment, slot, is_async=is_async))(wrapped)
+    if is_async:
         return wrapt.decorator(_async_wrapper(options, slot))(wrapped)
     return wrapt.decorator(_sync_wrapper(options, slot))(wrapped)
+
+
+def _enriching_wrapper(enrichment: Enrichment, slot: _ContextSlot, *, is_async: bool) -> Any:
+    """Runs inside the main wrapper, so the context already holds the metadata."""
+    if is_async:
+
+        async def enrich_async(
+            wrapped: Any, instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+        ) -> Any:
+            context, _ = _find_context(slot, instance, args, kwargs)
+            enrichment.apply(getattr(context, CONTEXT_ATTRIBUTE, None))
+            return await wrapped(*args, **kwargs)
+
+        return enrich_async
+
+    def enrich(
+        wrapped: Any, instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        context, _ = _find_context(slot, instance, args, kwargs)
+        enrichment.apply(getattr(context, CONTEXT_ATTRIBUTE, None))
+        return wrapped(*args, **kwargs)
+
+    return enrich
 
 
 def _context_slot(function: Callable[..., Any]) -> _ContextSlot:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -111,3 +113,65 @@ def load_example(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# -- AWS and X-Ray stand-ins for the optional integrations -----------------------------------
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
+    """Fake credentials and region, no config files, every AWS call answered by moto."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    import boto3
+    from moto import mock_aws
+
+    boto3.setup_default_session()
+    with mock_aws():
+        yield
+
+
+class XRayDaemon:
+    """A UDP socket on 127.0.0.1 standing in for the X-Ray daemon; reads what the SDK sends."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.settimeout(5)
+        self.address = f"127.0.0.1:{self.socket.getsockname()[1]}"
+
+    def entities(self, count: int) -> list[dict[str, Any]]:
+        received = []
+        for _ in range(count):
+            datagram = self.socket.recv(65536).decode()
+            header, _, body = datagram.partition("\n")
+            assert json.loads(header) == {"format": "json", "version": 1}
+            received.append(json.loads(body))
+        return received
+
+
+@pytest.fixture
+def xray() -> Iterator[XRayDaemon]:
+    from aws_lambda_powertools import Tracer
+    from aws_xray_sdk import global_sdk_config
+    from aws_xray_sdk.core import xray_recorder
+
+    daemon = XRayDaemon()
+    Tracer._reset_config()  # Powertools keeps Tracer options class-wide
+    global_sdk_config.set_sdk_enabled(True)  # a Tracer(disabled=True) turns the SDK off globally
+    xray_recorder.configure(daemon_address=daemon.address, sampling=False)
+    try:
+        yield daemon
+    finally:
+        xray_recorder.configure(daemon_address="127.0.0.1:2000", sampling=True)
+        Tracer._reset_config()
+        daemon.socket.close()

@@ -7,7 +7,7 @@ import runpy
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 
 from lambda_metadata import (
@@ -35,25 +34,6 @@ from lambda_metadata.testing import MetadataEndpoint
 # moto's fixed mapping in us-east-1 (AZ names differ per real account; IDs do not)
 ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"
 OTHER_ZONE_ID, OTHER_ZONE_NAME = "use1-az4", "us-east-1d"
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
-    """Fake credentials and region, no config files, every AWS call answered by moto."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(tmp_path / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(name, value)
-    boto3.setup_default_session()
-    with mock_aws():
-        yield
 
 
 def count_describe_calls(client: Any) -> list[str]:

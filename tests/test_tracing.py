@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_lambda_powertools import Tracer
-from aws_xray_sdk import global_sdk_config
 from aws_xray_sdk.core import xray_recorder
+from conftest import XRayDaemon
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -32,39 +30,6 @@ from lambda_metadata import (
 from lambda_metadata.testing import MetadataEndpoint
 
 # -- X-Ray through Powertools ------------------------------------------------
-
-
-class XRayDaemon:
-    """A UDP socket on 127.0.0.1 standing in for the X-Ray daemon; reads what the SDK sends."""
-
-    def __init__(self) -> None:
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.settimeout(5)
-        self.address = f"127.0.0.1:{self.socket.getsockname()[1]}"
-
-    def entities(self, count: int) -> list[dict[str, Any]]:
-        received = []
-        for _ in range(count):
-            datagram = self.socket.recv(65536).decode()
-            header, _, body = datagram.partition("\n")
-            assert json.loads(header) == {"format": "json", "version": 1}
-            received.append(json.loads(body))
-        return received
-
-
-@pytest.fixture
-def xray() -> Iterator[XRayDaemon]:
-    daemon = XRayDaemon()
-    Tracer._reset_config()  # Powertools keeps Tracer options class-wide
-    global_sdk_config.set_sdk_enabled(True)  # a Tracer(disabled=True) turns the SDK off globally
-    xray_recorder.configure(daemon_address=daemon.address, sampling=False)
-    try:
-        yield daemon
-    finally:
-        xray_recorder.configure(daemon_address="127.0.0.1:2000", sampling=True)
-        Tracer._reset_config()
-        daemon.socket.close()
 
 
 def handler_subsegment(daemon: XRayDaemon) -> dict[str, Any]:

@@ -1,0 +1,201 @@
+"""@inject_az's opt-in extras: the AZ name, X-Ray annotations, OpenTelemetry span attributes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from aws_lambda_powertools import Tracer
+from aws_xray_sdk.core import xray_recorder
+from conftest import XRayDaemon
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from lambda_metadata import (
+    OTEL_AVAILABILITY_ZONE,
+    OTEL_AVAILABILITY_ZONE_ID,
+    XRAY_AVAILABILITY_ZONE_ID,
+    XRAY_AVAILABILITY_ZONE_NAME,
+    UnknownAvailabilityZoneError,
+    cached_availability_zone_name,
+    inject_az,
+)
+from lambda_metadata.testing import MetadataEndpoint
+
+ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"  # moto's mapping in us-east-1
+
+
+class Context:
+    aws_request_id = "req-1"
+
+
+@pytest.mark.usefixtures("aws")
+def test_resolve_name_makes_the_name_available_to_the_handler(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    lambda_metadata_endpoint.availability_zone_id = ZONE_ID
+
+    @inject_az(resolve_name=True)
+    def handler(event: dict[str, Any], context: Any) -> tuple[str, str | None]:
+        return context.lambda_metadata.availability_zone_id, cached_availability_zone_name()
+
+    assert handler({}, Context()) == (ZONE_ID, ZONE_NAME)
+    assert handler({}, Context()) == (ZONE_ID, ZONE_NAME)
+    assert lambda_metadata_endpoint.request_count == 1
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_name_that_cannot_be_had_warns_once_by_default(
+    lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    lambda_metadata_endpoint.availability_zone_id = "use1-az99"  # not in moto's us-east-1
+
+    @inject_az(resolve_name=True)
+    def handler(event: dict[str, Any], context: Any) -> str:
+        return context.lambda_metadata.availability_zone_id
+
+    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
+        assert handler({}, Context()) == "use1-az99"
+        assert handler({}, Context()) == "use1-az99"
+    warnings = [r for r in caplog.records if "could not add the AZ name" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+@pytest.mark.usefixtures("aws")
+def test_strict_raises_when_the_name_cannot_be_had(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    lambda_metadata_endpoint.availability_zone_id = "use1-az99"
+
+    @inject_az(resolve_name=True, strict=True)
+    def handler(event: dict[str, Any], context: Any) -> str:
+        raise AssertionError("not reached")
+
+    with pytest.raises(UnknownAvailabilityZoneError):
+        handler({}, Context())
+
+
+@pytest.mark.usefixtures("aws")
+def test_tracer_option_annotates_the_handler_subsegment(
+    xray: XRayDaemon, lambda_metadata_endpoint: MetadataEndpoint
+) -> None:
+    lambda_metadata_endpoint.availability_zone_id = ZONE_ID
+    tracer = Tracer(service="orders", disabled=False, auto_patch=False)
+
+    @tracer.capture_lambda_handler
+    @inject_az(tracer=tracer, resolve_name=True)
+    def handler(event: dict[str, Any], context: Any) -> str:
+        return "ok"
+
+    xray_recorder.begin_segment("function")
+    handler({}, Context())
+    xray_recorder.end_segment()
+
+    (subsegment,) = [e for e in xray.entities(2) if e["name"] == "## handler"]
+    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_ID] == ZONE_ID
+    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == ZONE_NAME
+
+
+def test_otel_option_sets_the_span_attribute(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    lambda_metadata_endpoint.availability_zone_id = "use1-az2"
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+
+    @inject_az(otel=True)
+    async def handler(event: dict[str, Any], context: Any) -> str:
+        return str(context.lambda_metadata.availability_zone_id)
+
+    import asyncio
+
+    with provider.get_tracer("test").start_as_current_span("handler"):
+        assert asyncio.run(handler({}, Context())) == "use1-az2"
+
+    (span,) = exporter.get_finished_spans()
+    assert span.attributes is not None
+    assert span.attributes[OTEL_AVAILABILITY_ZONE_ID] == "use1-az2"
+    assert OTEL_AVAILABILITY_ZONE not in span.attributes, "an AZ ID is not an AZ name"
+
+
+def test_extras_are_skipped_when_metadata_cannot_be_had(no_lambda_metadata: None) -> None:
+    @inject_az(otel=True)
+    def handler(event: dict[str, Any], context: Any) -> object:
+        return context.lambda_metadata
+
+    assert handler({}, Context()) is None
+
+
+def test_a_tracer_without_put_annotation_is_refused_at_decoration() -> None:
+    with pytest.raises(TypeError, match="Powertools Tracer"):
+        inject_az(tracer=object())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("hidden", "option", "extra"),
+    [("boto3", "resolve_name=True", "ec2"), ("opentelemetry", "otel=True", "otel")],
+)
+def test_a_missing_extra_fails_at_decoration(hidden: str, option: str, extra: str) -> None:
+    program = (
+        "import sys\n"
+        f"sys.modules[{hidden!r}] = None  # as if not installed\n"
+        "from lambda_metadata import inject_az, MissingOptionalDependencyError\n"
+        "try:\n"
+        f"    inject_az({option})\n"
+        "except MissingOptionalDependencyError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f'pip install "lambda-metadata[{extra}]"' in done.stdout
+
+
+def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    """Lambda's variables set (so Powertools traces) and EC2 answered by moto, in a child."""
+    from conftest import EXAMPLES
+
+    daemon = XRayDaemon()
+    lambda_metadata_endpoint.availability_zone_id = ZONE_ID
+    program = (
+        "import json, runpy, sys, types\n"
+        "from moto import mock_aws\n"
+        "with mock_aws():\n"
+        "    handler = runpy.run_path(sys.argv[1])['handler']\n"
+        "    print(json.dumps(handler({}, types.SimpleNamespace(aws_request_id='r'))))\n"
+    )
+    env = {
+        **lambda_metadata_endpoint.environ,
+        "LAMBDA_TASK_ROOT": str(EXAMPLES),
+        "_X_AMZN_TRACE_ID": (
+            "Root=1-6b042abe-ef65925e47bf38650a2740d1;Parent=53995c3f42cd8ad8;Sampled=1"
+        ),
+        "AWS_XRAY_DAEMON_ADDRESS": daemon.address,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PATH": "",
+    }
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", program, str(EXAMPLES / "decorator_extras.py")],
+            env=env,
+            timeout=60,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        entities = daemon.entities(2)  # the EC2 call, traced by Powertools' patching, then ours
+        (subsegment,) = [e for e in entities if e["name"] == "## handler"]
+    finally:
+        daemon.socket.close()
+    assert json.loads(done.stdout) == {
+        "availability_zone_id": ZONE_ID,
+        "availability_zone_name": ZONE_NAME,
+    }
+    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_ID] == ZONE_ID
+    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == ZONE_NAME
