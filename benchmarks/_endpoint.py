@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from lambda_metadata.testing._environ import patched_environ
+
 AVAILABILITY_ZONE_ID = "use1-az1"
 
 _SERVER = """
@@ -74,17 +76,5 @@ def running_endpoint() -> Iterator[Endpoint]:
 @contextmanager
 def lambda_environment(endpoint: Endpoint) -> Iterator[None]:
     """Point this process's environment at ``endpoint`` as Lambda would; restore it afterwards."""
-    names = (*endpoint.environ, *LAMBDA_ENVIRONMENT, *REMOVED)
-    saved = {name: os.environ.get(name) for name in names}
-    for name in REMOVED:
-        os.environ.pop(name, None)
-    os.environ.update(endpoint.environ)
-    os.environ.update(LAMBDA_ENVIRONMENT)
-    try:
+    with patched_environ({**endpoint.environ, **LAMBDA_ENVIRONMENT}, remove=REMOVED):
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
