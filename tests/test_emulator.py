@@ -100,3 +100,19 @@ def test_plugin_fixture_in_a_users_test_suite(pytester: pytest.Pytester) -> None
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
+
+
+def test_a_request_still_in_flight_at_reset_is_not_logged_after_it() -> None:
+    import threading
+    import time
+
+    with MetadataEndpoint() as endpoint:
+        endpoint.delay = 0.3
+        slow = threading.Thread(target=_request, args=(endpoint,))
+        slow.start()
+        while not endpoint.requests_started:
+            time.sleep(0.01)
+        endpoint.reset()  # the next test begins while the old answer is still being delayed
+        slow.join()
+        assert endpoint.requests == []
+        assert endpoint.request_count == 0

@@ -69,6 +69,8 @@ class MetadataEndpoint:
         self._thread: threading.Thread | None = None
         self._requests: list[RecordedRequest] = []
         self._started = 0
+        self._epoch = 0
+        """Bumped by ``reset()``: a request in flight across a reset is not logged after it."""
         self._queued_statuses: deque[int] = deque()
         self.token = token or secrets.token_urlsafe(24)
         self.availability_zone_id = availability_zone_id
@@ -183,6 +185,7 @@ class MetadataEndpoint:
             self._requests.clear()
             self._queued_statuses.clear()
             self._started = 0
+            self._epoch += 1
         self.token = token or secrets.token_urlsafe(24)
         self.availability_zone_id = "use1-az1"
         self.extra_fields = {}
@@ -206,9 +209,11 @@ class MetadataEndpoint:
         authorized = authorization == f"Bearer {self.token}"
         with self._lock:
             self._started += 1
+            epoch = self._epoch
         status, body, headers = self._decide(method, path, authorized=authorized)
         with self._lock:
-            self._requests.append(RecordedRequest(method, path, authorized, status))
+            if epoch == self._epoch:
+                self._requests.append(RecordedRequest(method, path, authorized, status))
         return status, body, headers
 
     def _decide(self, method: str, path: str, *, authorized: bool) -> _Answer:
