@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from lambda_metadata._constants import API_ENV, TOKEN_ENV
+from lambda_metadata.testing import MetadataEndpoint
 
 pytest_plugins = ["pytester"]
 
@@ -149,6 +150,18 @@ class XRayDaemon:
         self.socket.settimeout(5)
         self.address = f"127.0.0.1:{self.socket.getsockname()[1]}"
 
+    def lambda_environment(self, *, task_root: str, **extra: str) -> dict[str, str]:
+        """What Lambda sets for an actively traced function, pointed at this daemon."""
+        return {
+            "LAMBDA_TASK_ROOT": task_root,
+            "_X_AMZN_TRACE_ID": (
+                "Root=1-6b042abe-ef65925e47bf38650a2740d1;Parent=53995c3f42cd8ad8;Sampled=1"
+            ),
+            "AWS_XRAY_DAEMON_ADDRESS": self.address,
+            "PATH": "",
+            **extra,
+        }
+
     def entities(self, count: int) -> list[dict[str, Any]]:
         received = []
         for _ in range(count):
@@ -175,3 +188,22 @@ def xray() -> Iterator[XRayDaemon]:
         xray_recorder.configure(daemon_address="127.0.0.1:2000", sampling=True)
         Tracer._reset_config()
         daemon.socket.close()
+
+
+# -- the end-to-end runtime tests ------------------------------------------------------------
+
+
+@pytest.fixture
+def api() -> Iterator[Any]:
+    """A fake Lambda Runtime API on 127.0.0.1 for a real awslambdaric child process."""
+    from fake_runtime import FakeRuntimeAPI
+
+    with FakeRuntimeAPI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def endpoint() -> Iterator[MetadataEndpoint]:
+    """A metadata endpoint of the runtime tests' own, answering use1-az1."""
+    with MetadataEndpoint(availability_zone_id="use1-az1") as emulator:
+        yield emulator

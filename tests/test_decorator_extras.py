@@ -167,19 +167,14 @@ def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -
         "    handler = runpy.run_path(sys.argv[1])['handler']\n"
         "    print(json.dumps(handler({}, types.SimpleNamespace(aws_request_id='r'))))\n"
     )
-    env = {
+    env = daemon.lambda_environment(
+        task_root=str(EXAMPLES),
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
         **lambda_metadata_endpoint.environ,
-        "LAMBDA_TASK_ROOT": str(EXAMPLES),
-        "_X_AMZN_TRACE_ID": (
-            "Root=1-6b042abe-ef65925e47bf38650a2740d1;Parent=53995c3f42cd8ad8;Sampled=1"
-        ),
-        "AWS_XRAY_DAEMON_ADDRESS": daemon.address,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "PATH": "",
-    }
+    )
     try:
         done = subprocess.run(
             [sys.executable, "-c", program, str(EXAMPLES / "decorator_extras.py")],

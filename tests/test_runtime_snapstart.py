@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 pytest.importorskip("awslambdaric")  # 4.x needs Python 3.10+; it is in the dev group
@@ -17,18 +15,6 @@ HANDLER = "az_function.handler"
 RESTORE = "GET /2018-06-01/runtime/restore/next"
 RESTORE_LIMIT = 10.0
 """Seconds Lambda allows for the whole restore, after-restore hooks included."""
-
-
-@pytest.fixture
-def api() -> Iterator[FakeRuntimeAPI]:
-    with FakeRuntimeAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
-def endpoint() -> Iterator[MetadataEndpoint]:
-    with MetadataEndpoint(availability_zone_id="use1-az1") as emulator:
-        yield emulator
 
 
 def test_restore_in_another_zone_is_seen_by_every_invocation_and_log_line(

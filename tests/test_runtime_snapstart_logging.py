@@ -9,7 +9,6 @@ of its own, one running before the library's refresh and one after it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,18 +24,6 @@ HANDLER = "az_logging_function.handler"
 INVOCATIONS = 3
 RESTORE_LIMIT = 10.0
 """Seconds Lambda allows for the whole restore, after-restore hooks included."""
-
-
-@pytest.fixture
-def api() -> Iterator[FakeRuntimeAPI]:
-    with FakeRuntimeAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
-def endpoint() -> Iterator[MetadataEndpoint]:
-    with MetadataEndpoint(availability_zone_id="use1-az1") as emulator:
-        yield emulator
 
 
 def stdlib_zones(runtime: RuntimeProcess, phase: str, count: int = 1) -> list[str]:

@@ -157,15 +157,10 @@ def test_powertools_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpo
     daemon = XRayDaemon()
     lambda_metadata_endpoint.availability_zone_id = "use1-az6"
     program = "import runpy, sys\nrunpy.run_path(sys.argv[1])['handler']({}, None)\n"
-    env = {
+    env = daemon.lambda_environment(
+        task_root=str(EXAMPLES),
         **lambda_metadata_endpoint.environ,
-        "LAMBDA_TASK_ROOT": str(EXAMPLES),
-        "_X_AMZN_TRACE_ID": (
-            "Root=1-6b042abe-ef65925e47bf38650a2740d1;Parent=53995c3f42cd8ad8;Sampled=1"
-        ),
-        "AWS_XRAY_DAEMON_ADDRESS": daemon.address,
-        "PATH": "",
-    }
+    )
     try:
         subprocess.run(
             [sys.executable, "-c", program, str(EXAMPLES / "tracing_powertools.py")],
@@ -239,15 +234,10 @@ def test_outside_a_subsegment_in_lambda_warns_instead_of_failing_the_handler(
         "annotate_tracer(tracer)\n"
         "print('handler still ran')\n"
     )
-    env = {
+    env = daemon.lambda_environment(
+        task_root=str(EXAMPLES),
         **lambda_metadata_endpoint.environ,
-        "LAMBDA_TASK_ROOT": str(EXAMPLES),
-        "_X_AMZN_TRACE_ID": (
-            "Root=1-6b042abe-ef65925e47bf38650a2740d1;Parent=53995c3f42cd8ad8;Sampled=1"
-        ),
-        "AWS_XRAY_DAEMON_ADDRESS": daemon.address,
-        "PATH": "",
-    }
+    )
     try:
         result = subprocess.run(
             [sys.executable, "-c", program],
