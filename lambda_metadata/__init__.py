@@ -51,6 +51,7 @@ from ._tracing import (
 
 if TYPE_CHECKING:
     from ._decorator import inject_az
+    from ._logging import install_log_record_factory
 
 __version__ = "0.1.0"
 
@@ -86,6 +87,7 @@ __all__ = [
     "get_availability_zone_name",
     "get_lambda_metadata",
     "inject_az",
+    "install_log_record_factory",
     "order_by_availability_zone",
     "refresh_after_restore",
     "set_span_availability_zone",
@@ -96,12 +98,17 @@ if os.environ.get(_INITIALIZATION_TYPE_ENV) == _SNAP_START:
 
 
 def __getattr__(name: str) -> object:
-    """Import ``inject_az`` (and with it wrapt) on first access only (PEP 562)."""
+    """Import ``inject_az`` (and with it wrapt) and the logging hook on first access (PEP 562)."""
     if name == "inject_az":
         from ._decorator import inject_az
 
         globals()["inject_az"] = inject_az
         return inject_az
+    if name == "install_log_record_factory":
+        from ._logging import install_log_record_factory
+
+        globals()["install_log_record_factory"] = install_log_record_factory
+        return install_log_record_factory
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -260,3 +260,19 @@ def test_powertools_with_a_context_that_refuses_attributes(
     (line,) = json_lines(buffer)
     assert line["availability_zone_id"] == "use1-az1"
     assert line["function_request_id"] == "request-2"
+
+
+def test_installing_the_factory_early_covers_records_before_any_decoration() -> None:
+    program = (
+        "import logging, sys\n"
+        "logging.basicConfig(stream=sys.stdout, level=logging.INFO,\n"
+        "                    format='%(availability_zone_id)s %(message)s')\n"
+        "from lambda_metadata import install_log_record_factory\n"
+        "install_log_record_factory()\n"
+        "logging.getLogger('app').info('at import, before any handler is decorated')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert done.stdout == "- at import, before any handler is decorated\n"
+    assert "Logging error" not in done.stderr
