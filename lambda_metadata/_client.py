@@ -14,7 +14,7 @@ import re
 import socket
 import time
 
-from ._constants import API_ENV, MAX_BODY_BYTES, METADATA_PATH, TOKEN_ENV
+from ._constants import API_ENV, MAX_BODY_BYTES, METADATA_PATH, TOKEN_ENV, TOKEN_FORBIDDEN
 from ._errors import (
     InvalidEndpointConfigError,
     LambdaMetadataError,
@@ -32,7 +32,6 @@ from ._model import LambdaMetadata, parse_body
 _ENDPOINT = re.compile(
     r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})"
 )
-_TOKEN_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 _RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 _FIRST_BACKOFF = 0.02
 _MAX_BACKOFF = 0.25
@@ -118,7 +117,7 @@ def _read_environment() -> _Target:
             f"{API_ENV} must be host:port, such as 169.254.100.1:9001, with no scheme or path; "
             f"got {api!r}"
         )
-    if _TOKEN_FORBIDDEN.search(os.environ[TOKEN_ENV]):
+    if TOKEN_FORBIDDEN.search(os.environ[TOKEN_ENV]):
         raise InvalidEndpointConfigError(
             f"{TOKEN_ENV} contains whitespace or control characters that cannot be sent in an "
             "HTTP header (its value is not shown)"

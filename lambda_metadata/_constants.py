@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 API_ENV = "AWS_LAMBDA_METADATA_API"
 """Environment variable holding the endpoint's ``host:port``."""
 
@@ -12,6 +14,9 @@ INITIALIZATION_TYPE_ENV = "AWS_LAMBDA_INITIALIZATION_TYPE"
 """``on-demand``, ``provisioned-concurrency``, ``snap-start`` or ``lambda-managed-instances``."""
 
 SNAP_START = "snap-start"
+
+TOKEN_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+"""Characters a token cannot hold: it is sent in an HTTP header."""
 
 API_VERSION = "2026-01-15"
 METADATA_PATH = f"/{API_VERSION}/metadata/execution-environment"

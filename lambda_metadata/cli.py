@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import __version__
-from ._constants import API_ENV, DEFAULT_TIMEOUT, TOKEN_ENV
+from ._constants import API_ENV, DEFAULT_TIMEOUT, TOKEN_ENV, TOKEN_FORBIDDEN
 from ._errors import (
     InvalidEndpointConfigError,
     InvalidMetadataError,
@@ -65,7 +64,6 @@ _EXIT_MEANINGS = {
     130: "interrupted by Ctrl-C",
 }
 
-_TOKEN_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 _DEFAULT_AZ = "use1-az1"
 
 
@@ -355,7 +353,7 @@ def _non_empty(text: str) -> str:
 
 
 def _token(text: str) -> str:
-    if not text or _TOKEN_FORBIDDEN.search(text):
+    if not text or TOKEN_FORBIDDEN.search(text):
         raise argparse.ArgumentTypeError(
             "must be non-empty, with no whitespace or control characters (it is sent in a header)"
         )
