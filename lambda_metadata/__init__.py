@@ -113,9 +113,10 @@ _MOVED = {
 }
 """Names that were top-level before 0.1.0's face shrank, and the module they moved to."""
 
-for _public in (get_lambda_metadata, clear_metadata_cache, LambdaMetadata):
-    _public.__module__ = __name__  # where users import it from, not the private module
-del _public
+for _name in __all__:  # name each where users import it from, not by its private module
+    if _name in globals():  # the lazy two are named in __getattr__
+        globals()[_name].__module__ = __name__
+del _name
 
 if _environ.get(_INITIALIZATION_TYPE_ENV) == _SNAP_START:
     from . import _snapstart
