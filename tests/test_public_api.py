@@ -8,6 +8,7 @@ import sys
 import traceback
 import warnings
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -91,6 +92,15 @@ def test_dir_lists_the_face_and_the_submodules_and_everything_listed_resolves() 
         for name in listed:
             getattr(lambda_metadata, name)
     assert isinstance(lambda_metadata.tracing, ModuleType)
+
+
+def test_the_api_page_renders_every_public_module() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "api.md").read_text()
+    for module in (*PUBLIC_MODULES, "lambda_metadata.testing"):
+        assert f"\n::: {module}\n" in page
+    for name, submodule in lambda_metadata._MOVED.items():  # the move is documented
+        assert name in page or submodule == "errors", name  # errors: "every other error class"
+        assert f"lambda_metadata.{submodule}" in page
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
