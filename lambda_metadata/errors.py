@@ -6,47 +6,8 @@ A handler usually needs two of them, which ``lambda_metadata`` exports too:
 Every one carries ``status_code`` and pickles with it; no message contains the token.
 """
 
-from ._errors import (
-    AvailabilityZoneNameError,
-    AvailabilityZoneNamePermissionError,
-    InvalidEndpointConfigError,
-    InvalidFieldError,
-    InvalidMetadataError,
-    LambdaMetadataError,
-    MalformedResponseError,
-    MetadataConnectionError,
-    MetadataHTTPError,
-    MetadataMethodNotAllowedError,
-    MetadataServerError,
-    MetadataTimeoutError,
-    MetadataUnauthorizedError,
-    MetadataUnavailableError,
-    MissingFieldError,
-    MissingOptionalDependencyError,
-    ResponseTooLargeError,
-    UnknownAvailabilityZoneError,
-)
-
-__all__ = [
-    "AvailabilityZoneNameError",
-    "AvailabilityZoneNamePermissionError",
-    "InvalidEndpointConfigError",
-    "InvalidFieldError",
-    "InvalidMetadataError",
-    "LambdaMetadataError",
-    "MalformedResponseError",
-    "MetadataConnectionError",
-    "MetadataHTTPError",
-    "MetadataMethodNotAllowedError",
-    "MetadataServerError",
-    "MetadataTimeoutError",
-    "MetadataUnauthorizedError",
-    "MetadataUnavailableError",
-    "MissingFieldError",
-    "MissingOptionalDependencyError",
-    "ResponseTooLargeError",
-    "UnknownAvailabilityZoneError",
-]
+from ._errors import *  # noqa: F403  # every class, so none can be left out here
+from ._errors import __all__ as __all__
 
 # Tracebacks, reprs and pickle name a class by its __module__: make it the module users import
 # it from, not the private one it is defined in. The two exported by the package live there.

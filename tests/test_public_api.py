@@ -135,20 +135,58 @@ def test_attribute_access_to_a_moved_name_warns_at_the_caller() -> None:
     assert [w.filename for w in caught] == [__file__]
 
 
-def test_every_old_top_level_name_is_either_kept_or_moved() -> None:
-    old_face = set(errors.__all__) | {
-        *lambda_metadata.az_names.__all__,
-        *lambda_metadata.tracing.__all__,
-        *lambda_metadata.same_az.__all__,
-        *lambda_metadata.snapstart.__all__,
-        "clear_metadata_cache",
-        "get_lambda_metadata",
-        "LambdaMetadata",
-        "inject_az",
-        "install_log_record_factory",
-    }
-    assert old_face == EVERYDAY | set(lambda_metadata._MOVED)
+OLD_FACE = [
+    "EC2_PERMISSION",
+    "OTEL_AVAILABILITY_ZONE",
+    "OTEL_AVAILABILITY_ZONE_ID",
+    "XRAY_AVAILABILITY_ZONE_ID",
+    "XRAY_AVAILABILITY_ZONE_NAME",
+    "AvailabilityZoneNameError",
+    "AvailabilityZoneNamePermissionError",
+    "InvalidEndpointConfigError",
+    "InvalidFieldError",
+    "InvalidMetadataError",
+    "LambdaMetadata",
+    "LambdaMetadataError",
+    "MalformedResponseError",
+    "MetadataConnectionError",
+    "MetadataHTTPError",
+    "MetadataMethodNotAllowedError",
+    "MetadataServerError",
+    "MetadataTimeoutError",
+    "MetadataUnauthorizedError",
+    "MetadataUnavailableError",
+    "MissingFieldError",
+    "MissingOptionalDependencyError",
+    "ResponseTooLargeError",
+    "UnknownAvailabilityZoneError",
+    "annotate_tracer",
+    "cached_availability_zone_name",
+    "clear_metadata_cache",
+    "drop_cache_before_snapshot",
+    "get_availability_zone_name",
+    "get_lambda_metadata",
+    "inject_az",
+    "install_log_record_factory",
+    "order_by_availability_zone",
+    "refresh_after_restore",
+    "set_span_availability_zone",
+]
+
+
+def test_every_name_of_the_old_top_level_is_kept_or_moved() -> None:
+    assert len(OLD_FACE) == 35
+    assert set(OLD_FACE) == EVERYDAY | set(lambda_metadata._MOVED)
     assert not EVERYDAY & set(lambda_metadata._MOVED)
+
+
+def test_errors_exports_the_whole_hierarchy() -> None:
+    defined = {
+        name
+        for name, value in vars(lambda_metadata._errors).items()
+        if isinstance(value, type) and issubclass(value, Exception) and not name.startswith("_")
+    }
+    assert set(errors.__all__) == defined
 
 
 ERRORS: list[type[errors.LambdaMetadataError]] = [getattr(errors, name) for name in errors.__all__]
