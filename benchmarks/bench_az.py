@@ -12,11 +12,9 @@ import timeit
 import boto3
 from moto import mock_aws
 
-from lambda_metadata import (
-    get_availability_zone_name,
-    get_lambda_metadata,
-    order_by_availability_zone,
-)
+from lambda_metadata import get_lambda_metadata
+from lambda_metadata.az_names import get_availability_zone_name
+from lambda_metadata.same_az import order_by_availability_zone
 from lambda_metadata.testing import MetadataEndpoint
 
 NODES = [

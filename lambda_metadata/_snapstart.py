@@ -41,6 +41,9 @@ def refresh_after_restore() -> None:
 
 
 _HOOKS = (drop_cache_before_snapshot, refresh_after_restore)
+for _hook in _HOOKS:  # named where users import them; register_hooks() matches on this name
+    _hook.__module__ = "lambda_metadata.snapstart"
+del _hook
 
 
 def register_hooks() -> bool:

@@ -17,17 +17,17 @@ import pytest
 from botocore.stub import Stubber
 from moto.core import set_initial_no_auth_action_count
 
-from lambda_metadata import (
+from lambda_metadata import LambdaMetadataError, MetadataUnavailableError, clear_metadata_cache
+from lambda_metadata.az_names import (
     EC2_PERMISSION,
+    cached_availability_zone_name,
+    get_availability_zone_name,
+)
+from lambda_metadata.errors import (
     AvailabilityZoneNameError,
     AvailabilityZoneNamePermissionError,
-    LambdaMetadataError,
-    MetadataUnavailableError,
     MissingOptionalDependencyError,
     UnknownAvailabilityZoneError,
-    cached_availability_zone_name,
-    clear_metadata_cache,
-    get_availability_zone_name,
 )
 from lambda_metadata.testing import MetadataEndpoint
 
@@ -230,10 +230,11 @@ def test_missing_boto3_says_which_extra_to_install(
     program = (
         "import sys\n"
         "sys.modules['boto3'] = None\n"
-        "import lambda_metadata\n"
+        "from lambda_metadata.az_names import get_availability_zone_name\n"
+        "from lambda_metadata.errors import MissingOptionalDependencyError\n"
         "try:\n"
-        "    lambda_metadata.get_availability_zone_name()\n"
-        "except lambda_metadata.MissingOptionalDependencyError as exc:\n"
+        "    get_availability_zone_name()\n"
+        "except MissingOptionalDependencyError as exc:\n"
         "    assert isinstance(exc, ImportError)\n"
         "    print(exc)\n"
     )

@@ -11,12 +11,8 @@ import warnings
 
 import pytest
 
-from lambda_metadata import (
-    MetadataServerError,
-    MetadataUnauthorizedError,
-    clear_metadata_cache,
-    get_lambda_metadata,
-)
+from lambda_metadata import clear_metadata_cache, get_lambda_metadata
+from lambda_metadata.errors import MetadataServerError, MetadataUnauthorizedError
 from lambda_metadata.testing import MetadataEndpoint
 
 

@@ -111,17 +111,6 @@ def test_no_subcommand_is_a_usage_error() -> None:
     assert "usage: lambda-metadata" in result.stderr
 
 
-def test_importing_the_package_does_not_load_the_cli() -> None:
-    code = (
-        "import sys, lambda_metadata\n"
-        "print(sorted({'lambda_metadata.cli', 'argparse'} & set(sys.modules)))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=WAIT
-    )
-    assert result.stdout.strip() == "[]"
-
-
 # -- get -------------------------------------------------------------------------
 
 
@@ -498,4 +487,4 @@ def test_documented_exit_codes_match_the_command() -> None:
     ]
     for error, code in EXIT_CODES.items():
         assert documented[code][1] == error.__name__
-        assert getattr(lambda_metadata, error.__name__) is error
+        assert getattr(lambda_metadata.errors, error.__name__) is error

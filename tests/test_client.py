@@ -9,16 +9,16 @@ from collections.abc import Callable
 import pytest
 from conftest import RawServer, read_request
 
-from lambda_metadata import (
+from lambda_metadata import get_lambda_metadata
+from lambda_metadata._constants import MAX_BODY_BYTES, METADATA_PATH
+from lambda_metadata.errors import (
     MetadataConnectionError,
     MetadataMethodNotAllowedError,
     MetadataServerError,
     MetadataTimeoutError,
     MetadataUnauthorizedError,
     ResponseTooLargeError,
-    get_lambda_metadata,
 )
-from lambda_metadata._constants import MAX_BODY_BYTES, METADATA_PATH
 from lambda_metadata.testing import MetadataEndpoint
 
 StartRaw = Callable[[Callable[[socket.socket], None]], RawServer]

@@ -16,16 +16,16 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from lambda_metadata import (
+from lambda_metadata import inject_az
+from lambda_metadata.az_names import cached_availability_zone_name
+from lambda_metadata.errors import UnknownAvailabilityZoneError
+from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.tracing import (
     OTEL_AVAILABILITY_ZONE,
     OTEL_AVAILABILITY_ZONE_ID,
     XRAY_AVAILABILITY_ZONE_ID,
     XRAY_AVAILABILITY_ZONE_NAME,
-    UnknownAvailabilityZoneError,
-    cached_availability_zone_name,
-    inject_az,
 )
-from lambda_metadata.testing import MetadataEndpoint
 
 ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"  # moto's mapping in us-east-1
 
@@ -143,7 +143,8 @@ def test_a_missing_extra_fails_at_decoration(hidden: str, option: str, extra: st
     program = (
         "import sys\n"
         f"sys.modules[{hidden!r}] = None  # as if not installed\n"
-        "from lambda_metadata import inject_az, MissingOptionalDependencyError\n"
+        "from lambda_metadata import inject_az\n"
+        "from lambda_metadata.errors import MissingOptionalDependencyError\n"
         "try:\n"
         f"    inject_az({option})\n"
         "except MissingOptionalDependencyError as error:\n"

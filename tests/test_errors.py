@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from lambda_metadata import (
+from lambda_metadata import LambdaMetadataError, MetadataUnavailableError, get_lambda_metadata
+from lambda_metadata.errors import (
     InvalidEndpointConfigError,
     InvalidFieldError,
-    LambdaMetadataError,
     MalformedResponseError,
     MetadataHTTPError,
     MetadataMethodNotAllowedError,
     MetadataServerError,
     MetadataUnauthorizedError,
-    MetadataUnavailableError,
     MissingFieldError,
-    get_lambda_metadata,
 )
 from lambda_metadata.testing import MetadataEndpoint
 

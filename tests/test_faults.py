@@ -12,13 +12,8 @@ from typing import Any
 
 import pytest
 
-from lambda_metadata import (
-    LambdaMetadataError,
-    MetadataHTTPError,
-    MetadataServerError,
-    MetadataTimeoutError,
-    get_lambda_metadata,
-)
+from lambda_metadata import LambdaMetadataError, get_lambda_metadata
+from lambda_metadata.errors import MetadataHTTPError, MetadataServerError, MetadataTimeoutError
 from lambda_metadata.testing import (
     FAULT_ENV,
     HANG_SECONDS,

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from fake_runtime import FakeRuntimeAPI, running, runtime_environment
 
-from lambda_metadata import MetadataTimeoutError, get_lambda_metadata
+from lambda_metadata import get_lambda_metadata
 from lambda_metadata._constants import API_ENV, TOKEN_ENV
+from lambda_metadata.errors import MetadataTimeoutError
 from lambda_metadata.testing import MetadataEndpoint
 
 FORK_WITH_THREADS = pytest.mark.filterwarnings(

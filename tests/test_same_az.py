@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lambda_metadata import MetadataUnavailableError, order_by_availability_zone
+from lambda_metadata import MetadataUnavailableError
+from lambda_metadata.same_az import order_by_availability_zone
 from lambda_metadata.testing import MetadataEndpoint
 
 ZONES = st.sampled_from(["use1-az1", "use1-az2", "use1-az4", "us-east-1a"]) | st.none()

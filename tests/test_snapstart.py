@@ -14,11 +14,12 @@ from collections.abc import Iterator
 import pytest
 import snapshot_restore_py  # type: ignore[import-untyped]
 
-import lambda_metadata
-from lambda_metadata import MetadataTimeoutError, get_lambda_metadata
+from lambda_metadata import get_lambda_metadata
 from lambda_metadata._cache import cached_metadata
 from lambda_metadata._constants import API_ENV, INITIALIZATION_TYPE_ENV, TOKEN_ENV
 from lambda_metadata._snapstart import register_hooks
+from lambda_metadata.errors import MetadataTimeoutError
+from lambda_metadata.snapstart import refresh_after_restore
 from lambda_metadata.testing import (
     MetadataEndpoint,
     run_after_restore_hooks,
@@ -83,9 +84,9 @@ def test_snap_start_registers_each_hook_once_across_reloads() -> None:
 
     assert result == {
         "again": False,
-        "before": ["lambda_metadata._snapstart.drop_cache_before_snapshot"],
-        "after": ["lambda_metadata._snapstart.refresh_after_restore"],
-        "after, once the snapshot is taken": ["lambda_metadata._snapstart.refresh_after_restore"],
+        "before": ["lambda_metadata.snapstart.drop_cache_before_snapshot"],
+        "after": ["lambda_metadata.snapstart.refresh_after_restore"],
+        "after, once the snapshot is taken": ["lambda_metadata.snapstart.refresh_after_restore"],
     }
 
 
@@ -129,7 +130,7 @@ def test_failed_refresh_after_restore_leaves_the_cache_empty_and_warns_once(
     monkeypatch.setenv(TOKEN_ENV, "a-token-the-endpoint-refuses")
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
 
-    lambda_metadata.refresh_after_restore()  # returns: a raising hook would abort the restore
+    refresh_after_restore()  # returns: a raising hook would abort the restore
 
     assert cached_metadata() is None  # the pre-snapshot use1-az1 is not served after restore
     [warning] = warnings_from_library(caplog)
@@ -145,7 +146,7 @@ def test_refresh_after_restore_gives_up_on_a_silent_endpoint_inside_the_restore_
         host, port = silent.getsockname()[:2]
         monkeypatch.setenv(API_ENV, f"{host}:{port}")
         monkeypatch.setenv(TOKEN_ENV, "silent-server-token")
-        hook = threading.Thread(target=lambda_metadata.refresh_after_restore, daemon=True)
+        hook = threading.Thread(target=refresh_after_restore, daemon=True)
         hook.start()
         hook.join(RESTORE_LIMIT)
 

@@ -18,16 +18,16 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import INVALID_SPAN, use_span
 
-from lambda_metadata import (
+from lambda_metadata import LambdaMetadata
+from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.tracing import (
     OTEL_AVAILABILITY_ZONE,
     OTEL_AVAILABILITY_ZONE_ID,
     XRAY_AVAILABILITY_ZONE_ID,
     XRAY_AVAILABILITY_ZONE_NAME,
-    LambdaMetadata,
     annotate_tracer,
     set_span_availability_zone,
 )
-from lambda_metadata.testing import MetadataEndpoint
 
 # -- X-Ray through Powertools ------------------------------------------------
 
@@ -135,10 +135,11 @@ def test_missing_opentelemetry_says_which_extra_to_install() -> None:
     program = (
         "import sys\n"
         "sys.modules['opentelemetry'] = None\n"
-        "import lambda_metadata\n"
+        "from lambda_metadata.errors import MissingOptionalDependencyError\n"
+        "from lambda_metadata.tracing import set_span_availability_zone\n"
         "try:\n"
-        "    lambda_metadata.set_span_availability_zone()\n"
-        "except lambda_metadata.MissingOptionalDependencyError as exc:\n"
+        "    set_span_availability_zone()\n"
+        "except MissingOptionalDependencyError as exc:\n"
         "    print(exc)\n"
     )
     result = subprocess.run(
@@ -228,7 +229,7 @@ def test_outside_a_subsegment_in_lambda_warns_instead_of_failing_the_handler(
         "import logging\n"
         "logging.basicConfig(format='%(levelname)s %(message)s')\n"
         "from aws_lambda_powertools import Tracer\n"
-        "from lambda_metadata import annotate_tracer\n"
+        "from lambda_metadata.tracing import annotate_tracer\n"
         "tracer = Tracer(service='orders', auto_patch=False)\n"
         "annotate_tracer(tracer)\n"
         "annotate_tracer(tracer)\n"

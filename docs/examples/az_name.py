@@ -6,11 +6,9 @@ permission on the function's execution role.
 
 from __future__ import annotations
 
-from lambda_metadata import (
-    AvailabilityZoneNamePermissionError,
-    get_availability_zone_name,
-    get_lambda_metadata,
-)
+from lambda_metadata import get_lambda_metadata
+from lambda_metadata.az_names import get_availability_zone_name
+from lambda_metadata.errors import AvailabilityZoneNamePermissionError
 
 
 def handler(event: dict[str, object], context: object) -> dict[str, str | None]:

@@ -6,7 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools import Tracer
 
-from lambda_metadata import cached_availability_zone_name, inject_az
+from lambda_metadata import inject_az
+from lambda_metadata.az_names import cached_availability_zone_name
 
 tracer = Tracer(service="orders")
 

@@ -11,7 +11,8 @@ import functools
 import os
 from dataclasses import dataclass
 
-from lambda_metadata import LambdaMetadataError, order_by_availability_zone
+from lambda_metadata import LambdaMetadataError
+from lambda_metadata.same_az import order_by_availability_zone
 
 EXAMPLE_NODES = (
     "orders-001.example.cache.amazonaws.com:6379:apne1-az4:primary,"

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from same_az_valkey import read_order  # the code under test
 
-from lambda_metadata import MetadataTimeoutError, get_lambda_metadata
+from lambda_metadata import get_lambda_metadata
+from lambda_metadata.errors import MetadataTimeoutError
 from lambda_metadata.testing import Fault, MetadataEndpoint, inject_fault
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lambda_metadata import MetadataServerError, get_lambda_metadata
+from lambda_metadata import get_lambda_metadata
+from lambda_metadata.errors import MetadataServerError
 from lambda_metadata.testing import MetadataEndpoint
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from opentelemetry import trace
 
-from lambda_metadata import get_availability_zone_name, set_span_availability_zone
+from lambda_metadata.az_names import get_availability_zone_name
+from lambda_metadata.tracing import set_span_availability_zone
 
 tracer = trace.get_tracer("orders")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Tracer
 
-from lambda_metadata import annotate_tracer
+from lambda_metadata.tracing import annotate_tracer
 
 tracer = Tracer(service="orders")
 
