@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import logging
 import math
+import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -20,7 +21,7 @@ import wrapt
 from . import _cache
 from ._cache import get_lambda_metadata
 from ._constants import DEFAULT_TIMEOUT
-from ._enrich import Enrichment
+from ._enrich import InvocationExtras
 from ._errors import LambdaMetadataError
 from ._logging import install_log_record_factory
 from ._model import LambdaMetadata
@@ -38,8 +39,8 @@ _Handler = TypeVar(
 _log = logging.getLogger("lambda_metadata")
 _monotonic = time.monotonic
 _MISSING: Any = object()
-_NOT_POSITIONAL = 1 << 30
-"""Index of a keyword-only context: past any real ``args``, so looking it up there misses."""
+_KEYWORD_ONLY_INDEX = sys.maxsize
+"""``_ContextSlot.index`` of a keyword-only context: past any real ``args``, never found there."""
 _failing_since: int | None = None
 """Cache generation in which the current failure streak began; ``None`` when not failing."""
 
@@ -153,20 +154,20 @@ def inject_az(
         otel: set the AZ on the current OpenTelemetry span (extra ``otel``).
     """
     options = _Options(strict=strict, log_records=log_records, timeout=timeout)
-    enrichment = Enrichment(
+    extras = InvocationExtras(
         resolve_name=resolve_name, tracer=tracer, otel=otel, strict=strict, timeout=timeout
     )
     if wrapped is None:
 
         def apply(handler: _Handler) -> _Handler:
-            decorated: _Handler = _decorate(handler, options, enrichment)
+            decorated: _Handler = _decorate(handler, options, extras)
             return decorated
 
         return apply
-    return _decorate(wrapped, options, enrichment)
+    return _decorate(wrapped, options, extras)
 
 
-def _decorate(wrapped: Any, options: _Options, enrichment: Enrichment) -> Any:
+def _decorate(wrapped: Any, options: _Options, extras: InvocationExtras) -> Any:
     function = getattr(wrapped, "__func__", wrapped)  # staticmethod / classmethod objects
     if not callable(function):
         raise TypeError(
@@ -177,34 +178,34 @@ def _decorate(wrapped: Any, options: _Options, enrichment: Enrichment) -> Any:
         install_log_record_factory()
     slot = _context_slot(function)
     is_async = inspect.iscoroutinefunction(function)
-    if enrichment.wanted:  # an inner layer, so the default warm path pays nothing for it
-        wrapped = wrapt.decorator(_enriching_wrapper(enrichment, slot, is_async=is_async))(wrapped)
+    if extras.wanted:  # an inner layer, so the default warm path pays nothing for it
+        wrapped = wrapt.decorator(_extras_wrapper(extras, slot, is_async=is_async))(wrapped)
     if is_async:
         return wrapt.decorator(_async_wrapper(options, slot))(wrapped)
     return wrapt.decorator(_sync_wrapper(options, slot))(wrapped)
 
 
-def _enriching_wrapper(enrichment: Enrichment, slot: _ContextSlot, *, is_async: bool) -> Any:
+def _extras_wrapper(extras: InvocationExtras, slot: _ContextSlot, *, is_async: bool) -> Any:
     """Runs inside the main wrapper, so the context already holds the metadata."""
     if is_async:
 
-        async def enrich_async(
+        async def add_extras_async(
             wrapped: Any, instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
         ) -> Any:
             context, _ = _find_context(slot, instance, args, kwargs)
-            enrichment.apply(getattr(context, CONTEXT_ATTRIBUTE, None))
+            extras.add(getattr(context, CONTEXT_ATTRIBUTE, None))
             return await wrapped(*args, **kwargs)
 
-        return enrich_async
+        return add_extras_async
 
-    def enrich(
+    def add_extras(
         wrapped: Any, instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         context, _ = _find_context(slot, instance, args, kwargs)
-        enrichment.apply(getattr(context, CONTEXT_ATTRIBUTE, None))
+        extras.add(getattr(context, CONTEXT_ATTRIBUTE, None))
         return wrapped(*args, **kwargs)
 
-    return enrich
+    return add_extras
 
 
 def _context_slot(function: Callable[..., Any]) -> _ContextSlot:
@@ -221,7 +222,7 @@ def _context_slot(function: Callable[..., Any]) -> _ContextSlot:
     if "context" in positional:
         return _ContextSlot("context", positional.index("context"))
     if any(p.name == "context" and p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters):
-        return _ContextSlot("context", _NOT_POSITIONAL)
+        return _ContextSlot("context", _KEYWORD_ONLY_INDEX)
     offset = 1 if positional and positional[0] in ("self", "cls") else 0
     index = offset + 1
     name = positional[index] if index < len(positional) else "context"
