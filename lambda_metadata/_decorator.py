@@ -182,6 +182,10 @@ def _decorate(wrapped: Any, options: _Options, extras: InvocationExtras) -> Any:
         wrapped = wrapt.decorator(_extras_wrapper(extras, slot, is_async=is_async))(wrapped)
     if is_async:
         return wrapt.decorator(_async_wrapper(options, slot))(wrapped)
+    if inspect.isgeneratorfunction(function):
+        return wrapt.decorator(_generator_wrapper(options, slot))(wrapped)
+    if inspect.isasyncgenfunction(function):
+        return wrapt.decorator(_async_generator_wrapper(options, slot))(wrapped)
     return wrapt.decorator(_sync_wrapper(options, slot))(wrapped)
 
 
@@ -343,27 +347,117 @@ def _sync_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
     return inject_az_wrapper
 
 
+_running: dict[int, list[Any]] = {}
+"""``id(context)`` -> [invocations running with it that may interleave, its attribute before them].
+
+A coroutine or generator invocation can be suspended while another one using
+the same context object runs, so "restore what I found" would put back the
+other's value. The first one in records the original; the last one out restores it.
+"""
+
+
+def _enter(context: Any, metadata: LambdaMetadata | None) -> bool:
+    """Set the attribute for an invocation that may interleave; ``False`` if the context refuses."""
+    key = id(context)
+    entry = _running.get(key)
+    previous = getattr(context, CONTEXT_ATTRIBUTE, _MISSING) if entry is None else None
+    try:
+        setattr(context, CONTEXT_ATTRIBUTE, metadata)
+    except (AttributeError, TypeError):
+        return False
+    if entry is None:
+        _running[key] = [1, previous]
+    else:
+        entry[0] += 1
+    return True
+
+
+def _leave(context: Any) -> None:
+    """End an invocation begun by ``_enter``; the last one out puts the context back."""
+    key = id(context)
+    entry = _running[key]
+    entry[0] -= 1
+    if entry[0] == 0:
+        del _running[key]
+        _restore(context, entry[1])
+
+
+def _metadata_now(options: _Options) -> LambdaMetadata | None:
+    entry = _cache._entry
+    if entry is not None and entry[1] > _monotonic():
+        metadata: LambdaMetadata | None = entry[0]
+        return metadata
+    return _metadata(options)
+
+
 def _async_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
     async def inject_az_wrapper(
         wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        entry = _cache._entry
-        if entry is not None and entry[1] > _monotonic():
-            metadata: LambdaMetadata | None = entry[0]
-        else:
-            metadata = _metadata(options)
+        metadata = _metadata_now(options)
         context, index = _find_context(slot, instance, args, kwargs)
         if context is None:
             return await wrapped(*args, **kwargs)
-        previous = getattr(context, CONTEXT_ATTRIBUTE, _MISSING)
-        try:
-            setattr(context, CONTEXT_ATTRIBUTE, metadata)
-        except (AttributeError, TypeError):
+        if not _enter(context, metadata):
             args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
             return await wrapped(*args, **kwargs)
         try:
             return await wrapped(*args, **kwargs)
         finally:
-            _restore(context, previous)
+            _leave(context)
+
+    return inject_az_wrapper
+
+
+def _generator_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
+    """For a ``def`` handler with ``yield``: the attribute is there while its body runs."""
+
+    def inject_az_wrapper(
+        wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        metadata = _metadata_now(options)
+        context, index = _find_context(slot, instance, args, kwargs)
+        if context is None:
+            return (yield from wrapped(*args, **kwargs))
+        if not _enter(context, metadata):
+            args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
+            return (yield from wrapped(*args, **kwargs))
+        try:
+            return (yield from wrapped(*args, **kwargs))
+        finally:
+            _leave(context)
+
+    return inject_az_wrapper
+
+
+def _async_generator_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
+    """For an ``async def`` handler with ``yield``: values sent in and errors thrown in pass on."""
+
+    async def inject_az_wrapper(
+        wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        metadata = _metadata_now(options)
+        context, index = _find_context(slot, instance, args, kwargs)
+        entered = context is not None and _enter(context, metadata)
+        if context is not None and not entered:
+            args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
+        inner = wrapped(*args, **kwargs)
+        try:
+            value = await inner.__anext__()
+            while True:
+                try:
+                    sent = yield value
+                except GeneratorExit:
+                    await inner.aclose()
+                    raise
+                except BaseException as exc:  # thrown in by the caller: the handler decides
+                    value = await inner.athrow(exc)
+                else:
+                    value = await inner.asend(sent)
+        except StopAsyncIteration:
+            return
+        finally:
+            if entered:
+                _leave(context)
 
     return inject_az_wrapper
