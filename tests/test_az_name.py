@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import runpy
 import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -579,3 +581,34 @@ def test_new_errors_pickle_with_their_status(error_type: type[LambdaMetadataErro
 
     assert type(copy) is error_type
     assert (str(copy), copy.status_code) == ("denied", 403)
+
+
+@pytest.mark.usefixtures("aws")
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_makes_its_own_client(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    """A boto3 client's pooled connections must not be shared across a fork."""
+    assert get_availability_zone_name() == ZONE_NAME
+    creations = count_client_creations()
+    read, write = os.pipe()
+    with warnings.catch_warnings():  # 3.12+: "this process is multi-threaded" (the endpoint)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: report what it did, then leave at once
+        code = 1
+        try:
+            clear_metadata_cache()
+            name = get_availability_zone_name()
+            os.write(write, f"{name} {len(creations)}".encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        report = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert report == f"{ZONE_NAME} 1"
+    assert creations == []  # the parent's client is still its own
+    clear_metadata_cache()
+    assert get_availability_zone_name() == ZONE_NAME
+    assert creations == []

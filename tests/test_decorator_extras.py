@@ -315,3 +315,41 @@ def test_an_interrupt_in_the_tracer_still_ends_the_invocation(
 
     with pytest.raises(KeyboardInterrupt):
         handler({}, Context())
+
+
+@pytest.mark.usefixtures("aws")
+def test_resolve_name_during_an_ec2_failure_costs_one_call_per_window(
+    lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Four invocations while EC2 cannot answer: one client, one EC2 call, one warning."""
+    import boto3
+
+    from lambda_metadata._az_name import use_clock
+
+    now = [1000.0]
+    use_clock(lambda: now[0])
+    session = boto3._get_default_session()
+    clients: list[str] = []
+    calls: list[str] = []
+    session.events.register("creating-client-class.ec2", lambda **_: clients.append("ec2"))
+    session.events.register(
+        "provide-client-params.ec2.DescribeAvailabilityZones", lambda **_: calls.append("call")
+    )
+    lambda_metadata_endpoint.availability_zone_id = "use1-az99"  # EC2 knows no such zone
+
+    @inject_az(resolve_name=True)
+    def handler(event: dict[str, Any], context: Any) -> str:
+        return str(context.lambda_metadata.availability_zone_id)
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
+            for _ in range(4):
+                assert handler({}, Context()) == "use1-az99"
+                now[0] += 0.1  # all inside the first 0.5 s window
+            assert (len(clients), len(calls)) == (1, 1)
+            now[0] += 0.5
+            assert handler({}, Context()) == "use1-az99"  # the window ended: one more call
+            assert (len(clients), len(calls)) == (1, 2)
+    finally:
+        use_clock(None)
+    assert len(extras_warnings(caplog)) == 1
