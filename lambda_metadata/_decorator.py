@@ -135,8 +135,10 @@ def inject_az(
     """Decorate a Lambda handler: ``context.lambda_metadata`` holds the ``LambdaMetadata``.
 
     Use it bare (``@inject_az``) or with options (``@inject_az(strict=True)``).
-    Plain and ``async def`` handlers, instance, class and static methods work;
-    ``event`` and ``context`` may be passed by position or by name.
+    Plain functions, coroutines, generators, instance, class and static methods
+    work; ``event`` and ``context`` may be passed by position or by name. The
+    Lambda runtime does not await coroutines: Lambda's entry point stays a plain
+    ``def`` that runs a decorated coroutine with ``asyncio.run(...)``.
 
     Args:
         strict: raise the ``LambdaMetadataError`` when metadata cannot be had. By
@@ -148,10 +150,14 @@ def inject_az(
         resolve_name: before the handler runs, resolve this account's AZ name
             (extra ``ec2``; needs ``ec2:DescribeAvailabilityZones``), once per
             cached metadata; read it with ``cached_availability_zone_name()``.
+            The EC2 call is synchronous: in a coroutine it blocks the event loop.
         tracer: a Powertools ``Tracer`` whose current segment gets the
             ``availability_zone_id`` annotation (and the name, with ``resolve_name``).
             Put ``@tracer.capture_lambda_handler`` above ``@inject_az``.
         otel: set the AZ on the current OpenTelemetry span (extra ``otel``).
+
+    The extras follow ``strict``: by default no failure of theirs (any
+    ``Exception``) reaches the handler, and one warning is logged per failure streak.
     """
     options = _Options(strict=strict, log_records=log_records, timeout=timeout)
     extras = InvocationExtras(
