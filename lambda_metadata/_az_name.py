@@ -11,16 +11,21 @@ import math
 import os
 import threading
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ._backoff import Backoff
 from ._cache import cached_metadata, get_lambda_metadata
 from ._errors import (
     AvailabilityZoneNameError,
     AvailabilityZoneNamePermissionError,
+    LambdaMetadataError,
     MissingOptionalDependencyError,
     UnknownAvailabilityZoneError,
 )
 from ._model import LambdaMetadata
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "EC2_PERMISSION",
@@ -41,6 +46,48 @@ _DENIED_CODES = frozenset(
 _resolved: tuple[LambdaMetadata, str] | None = None
 """The metadata value the name was resolved for, and the name."""
 _lock = threading.Lock()
+"""Guards the module state below for a few instructions; never held across any I/O."""
+_flight: _Flight | None = None
+_backoff = Backoff()
+_failed_for: tuple[LambdaMetadata, object] | None = None
+"""The metadata value and ``client=`` whose failure opened ``_backoff``'s window."""
+_clients: dict[tuple[str | None, float], tuple[object, Any]] = {}
+"""``(region, timeout)`` -> (boto3's default session it was made from, the EC2 client)."""
+
+
+class _Flight:
+    """One EC2 call in progress; callers asking the same meanwhile wait for it, boundedly."""
+
+    __slots__ = ("_latch", "client", "error", "metadata", "name")
+
+    def __init__(self, metadata: LambdaMetadata, client: object) -> None:
+        self.metadata = metadata
+        self.client = client
+        self.name: str | None = None
+        self.error: LambdaMetadataError | None = None
+        self._latch = threading.Lock()
+        self._latch.acquire()
+
+    def finish(self) -> None:
+        self._latch.release()
+
+    def wait(self, timeout: float) -> bool:
+        if not self._latch.acquire(timeout=timeout):
+            return False
+        self._latch.release()
+        return True
+
+
+def use_clock(clock: Callable[[], float] | None = None) -> None:
+    """Time the fail-fast window with ``clock`` (monotonic seconds); ``None``: the real clock.
+
+    A seam for tests: a fake clock moves through the window without sleeping.
+    Any failure remembered so far is forgotten.
+    """
+    global _backoff, _failed_for
+    with _lock:
+        _backoff = Backoff() if clock is None else Backoff(clock=clock)
+        _failed_for = None
 
 
 def get_availability_zone_name(*, client: Any = None, timeout: float = DEFAULT_EC2_TIMEOUT) -> str:
@@ -51,10 +98,16 @@ def get_availability_zone_name(*, client: Any = None, timeout: float = DEFAULT_E
     ``clear_metadata_cache()`` (the SnapStart hooks call it) the next call
     resolves again. Never called unless asked for.
 
+    A failure is remembered too: for a fail-fast window (0.5 s, doubling while
+    EC2 keeps failing, up to 60 s) further calls raise the same error class at
+    once, without calling EC2. A new metadata value (a cache clear) or another
+    ``client=`` ends the window. Concurrent first calls make one EC2 call; the
+    others wait for it at most ``timeout`` seconds.
+
     Args:
-        client: a boto3 EC2 client to use; by default one is made for the
-            function's region, ``AWS_REGION`` (set by Lambda), or else the
-            region boto3 finds (``AWS_DEFAULT_REGION``, config files).
+        client: a boto3 EC2 client to use; by default one is made, once per
+            process and region, for the function's region, ``AWS_REGION`` (set by
+            Lambda), or else the region boto3 finds (``AWS_DEFAULT_REGION``, config files).
         timeout: seconds for the metadata fetch, and the connect and read
             timeouts of the EC2 client this function makes.
 
@@ -83,21 +136,101 @@ def cached_availability_zone_name() -> str | None:
 
 
 def _resolve(metadata: LambdaMetadata, *, client: Any, timeout: float) -> str:
-    global _resolved
-    with _lock:  # one EC2 call even when many threads ask at once
+    global _flight, _failed_for
+    with _lock:  # a few instructions only: the EC2 call runs outside it
         resolved = _resolved
         if resolved is not None and resolved[0] is metadata:
             return resolved[1]
-        name = _describe(metadata.availability_zone_id, client=client, timeout=timeout)
-        _resolved = (metadata, name)
-        return name
+        failed_for = _failed_for
+        if failed_for is not None and (
+            failed_for[0] is not metadata or failed_for[1] is not client
+        ):
+            _backoff.reset()  # a new metadata value, or another client: try again now
+            _failed_for = None
+        error = _backoff.error if _backoff.blocked() else None
+        flight = _flight
+        leading = flight is None or flight.metadata is not metadata or flight.client is not client
+        if leading and error is None:
+            flight = _Flight(metadata, client)
+            if _flight is None:
+                _flight = flight  # else another call is in flight for another key: run alone
+    if error is not None:
+        raise _again(error)
+    assert flight is not None
+    if not leading:
+        if not flight.wait(timeout):
+            raise AvailabilityZoneNameError(
+                "a DescribeAvailabilityZones call already in flight did not finish within "
+                f"{timeout:g} s"
+            )
+        if flight.name is not None:
+            return flight.name
+        assert flight.error is not None
+        raise _again(flight.error)
+    _fly(flight, timeout)
+    if flight.name is not None:
+        return flight.name
+    assert flight.error is not None
+    raise flight.error
+
+
+def _fly(flight: _Flight, timeout: float) -> None:
+    """Call EC2 as the leader of ``flight``, remember the outcome and wake the followers."""
+    global _flight, _resolved, _failed_for
+    try:
+        flight.name = _describe(
+            flight.metadata.availability_zone_id, client=flight.client, timeout=timeout
+        )
+    except LambdaMetadataError as exc:
+        flight.error = exc
+    finally:
+        if flight.name is None and flight.error is None:  # interrupted by a foreign exception
+            flight.error = AvailabilityZoneNameError("the EC2 call in flight was interrupted")
+        with _lock:
+            if flight.name is not None:
+                _resolved = (flight.metadata, flight.name)
+                _backoff.reset()
+                _failed_for = None
+            else:
+                assert flight.error is not None
+                _backoff.failed(flight.error)
+                _failed_for = (flight.metadata, flight.client)
+            if _flight is flight:
+                _flight = None
+            flight.finish()
+
+
+def _again(error: BaseException) -> LambdaMetadataError:
+    """A fresh copy of a remembered error, so no traceback grows on a shared instance."""
+    if not isinstance(error, LambdaMetadataError):  # not expected: Backoff holds ours only
+        return AvailabilityZoneNameError(str(error))
+    copy = type(error)(str(error), status_code=error.status_code)
+    copy.__cause__ = error.__cause__
+    return copy
+
+
+def _shared_client(timeout: float) -> Any:
+    """The EC2 client of this process for the region and timeout, made once (per boto3 session)."""
+    boto3 = import_module("boto3")
+    region = os.environ.get("AWS_REGION") or None  # boto3 itself reads only AWS_DEFAULT_REGION
+    key = (region, timeout)
+    made = _clients.get(key)
+    if made is not None and made[0] is boto3.DEFAULT_SESSION:
+        return made[1]
+    client = _make_client(region, timeout)
+    with _lock:
+        made = _clients.get(key)
+        if made is not None and made[0] is boto3.DEFAULT_SESSION:
+            return made[1]  # another thread made one meanwhile: keep a single client
+        _clients[key] = (boto3.DEFAULT_SESSION, client)
+    return client
 
 
 def _describe(zone_id: str, *, client: Any, timeout: float) -> str:
     exceptions = _botocore_exceptions()
     try:
         if client is None:
-            client = _make_client(timeout)
+            client = _shared_client(timeout)
         answer = client.describe_availability_zones(
             Filters=[{"Name": "zone-id", "Values": [zone_id]}]
         )
@@ -134,14 +267,13 @@ def _botocore_exceptions() -> Any:
         ) from exc
 
 
-def _make_client(timeout: float) -> Any:
+def _make_client(region: str | None, timeout: float) -> Any:
     boto3 = import_module("boto3")
     config = import_module("botocore.config").Config(
         connect_timeout=timeout,
         read_timeout=timeout,
         retries={"mode": "standard", "max_attempts": 2},
     )
-    region = os.environ.get("AWS_REGION") or None  # boto3 itself reads only AWS_DEFAULT_REGION
     return boto3.client("ec2", region_name=region, config=config)
 
 
@@ -165,8 +297,11 @@ def _client_error(exc: Any, zone_id: str) -> AvailabilityZoneNameError:
 
 
 def _reset_after_fork() -> None:
-    global _lock
+    """A child must not inherit a held lock, a flight nobody will finish, or pooled sockets."""
+    global _lock, _flight
     _lock = threading.Lock()
+    _flight = None
+    _clients.clear()
 
 
 os.register_at_fork(after_in_child=_reset_after_fork)

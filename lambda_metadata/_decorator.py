@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import logging
 import math
+import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -20,7 +21,7 @@ import wrapt
 from . import _cache
 from ._cache import get_lambda_metadata
 from ._constants import DEFAULT_TIMEOUT
-from ._enrich import Enrichment
+from ._enrich import InvocationExtras
 from ._errors import LambdaMetadataError
 from ._logging import install_log_record_factory
 from ._model import LambdaMetadata
@@ -38,8 +39,8 @@ _Handler = TypeVar(
 _log = logging.getLogger("lambda_metadata")
 _monotonic = time.monotonic
 _MISSING: Any = object()
-_NOT_POSITIONAL = 1 << 30
-"""Index of a keyword-only context: past any real ``args``, so looking it up there misses."""
+_KEYWORD_ONLY_INDEX = sys.maxsize
+"""``_ContextSlot.index`` of a keyword-only context: past any real ``args``, never found there."""
 _failing_since: int | None = None
 """Cache generation in which the current failure streak began; ``None`` when not failing."""
 
@@ -134,8 +135,10 @@ def inject_az(
     """Decorate a Lambda handler: ``context.lambda_metadata`` holds the ``LambdaMetadata``.
 
     Use it bare (``@inject_az``) or with options (``@inject_az(strict=True)``).
-    Plain and ``async def`` handlers, instance, class and static methods work;
-    ``event`` and ``context`` may be passed by position or by name.
+    Plain functions, coroutines, generators, instance, class and static methods
+    work; ``event`` and ``context`` may be passed by position or by name. The
+    Lambda runtime does not await coroutines: Lambda's entry point stays a plain
+    ``def`` that runs a decorated coroutine with ``asyncio.run(...)``.
 
     Args:
         strict: raise the ``LambdaMetadataError`` when metadata cannot be had. By
@@ -147,26 +150,30 @@ def inject_az(
         resolve_name: before the handler runs, resolve this account's AZ name
             (extra ``ec2``; needs ``ec2:DescribeAvailabilityZones``), once per
             cached metadata; read it with ``cached_availability_zone_name()``.
+            The EC2 call is synchronous: in a coroutine it blocks the event loop.
         tracer: a Powertools ``Tracer`` whose current segment gets the
             ``availability_zone_id`` annotation (and the name, with ``resolve_name``).
             Put ``@tracer.capture_lambda_handler`` above ``@inject_az``.
         otel: set the AZ on the current OpenTelemetry span (extra ``otel``).
+
+    The extras follow ``strict``: by default no failure of theirs (any
+    ``Exception``) reaches the handler, and one warning is logged per failure streak.
     """
     options = _Options(strict=strict, log_records=log_records, timeout=timeout)
-    enrichment = Enrichment(
+    extras = InvocationExtras(
         resolve_name=resolve_name, tracer=tracer, otel=otel, strict=strict, timeout=timeout
     )
     if wrapped is None:
 
         def apply(handler: _Handler) -> _Handler:
-            decorated: _Handler = _decorate(handler, options, enrichment)
+            decorated: _Handler = _decorate(handler, options, extras)
             return decorated
 
         return apply
-    return _decorate(wrapped, options, enrichment)
+    return _decorate(wrapped, options, extras)
 
 
-def _decorate(wrapped: Any, options: _Options, enrichment: Enrichment) -> Any:
+def _decorate(wrapped: Any, options: _Options, extras: InvocationExtras) -> Any:
     function = getattr(wrapped, "__func__", wrapped)  # staticmethod / classmethod objects
     if not callable(function):
         raise TypeError(
@@ -177,34 +184,38 @@ def _decorate(wrapped: Any, options: _Options, enrichment: Enrichment) -> Any:
         install_log_record_factory()
     slot = _context_slot(function)
     is_async = inspect.iscoroutinefunction(function)
-    if enrichment.wanted:  # an inner layer, so the default warm path pays nothing for it
-        wrapped = wrapt.decorator(_enriching_wrapper(enrichment, slot, is_async=is_async))(wrapped)
+    if extras.wanted:  # an inner layer, so the default warm path pays nothing for it
+        wrapped = wrapt.decorator(_extras_wrapper(extras, slot, is_async=is_async))(wrapped)
     if is_async:
         return wrapt.decorator(_async_wrapper(options, slot))(wrapped)
+    if inspect.isgeneratorfunction(function):
+        return wrapt.decorator(_generator_wrapper(options, slot))(wrapped)
+    if inspect.isasyncgenfunction(function):
+        return wrapt.decorator(_async_generator_wrapper(options, slot))(wrapped)
     return wrapt.decorator(_sync_wrapper(options, slot))(wrapped)
 
 
-def _enriching_wrapper(enrichment: Enrichment, slot: _ContextSlot, *, is_async: bool) -> Any:
+def _extras_wrapper(extras: InvocationExtras, slot: _ContextSlot, *, is_async: bool) -> Any:
     """Runs inside the main wrapper, so the context already holds the metadata."""
     if is_async:
 
-        async def enrich_async(
+        async def add_extras_async(
             wrapped: Any, instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
         ) -> Any:
             context, _ = _find_context(slot, instance, args, kwargs)
-            enrichment.apply(getattr(context, CONTEXT_ATTRIBUTE, None))
+            extras.add(getattr(context, CONTEXT_ATTRIBUTE, None))
             return await wrapped(*args, **kwargs)
 
-        return enrich_async
+        return add_extras_async
 
-    def enrich(
+    def add_extras(
         wrapped: Any, instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         context, _ = _find_context(slot, instance, args, kwargs)
-        enrichment.apply(getattr(context, CONTEXT_ATTRIBUTE, None))
+        extras.add(getattr(context, CONTEXT_ATTRIBUTE, None))
         return wrapped(*args, **kwargs)
 
-    return enrich
+    return add_extras
 
 
 def _context_slot(function: Callable[..., Any]) -> _ContextSlot:
@@ -221,7 +232,7 @@ def _context_slot(function: Callable[..., Any]) -> _ContextSlot:
     if "context" in positional:
         return _ContextSlot("context", positional.index("context"))
     if any(p.name == "context" and p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters):
-        return _ContextSlot("context", _NOT_POSITIONAL)
+        return _ContextSlot("context", _KEYWORD_ONLY_INDEX)
     offset = 1 if positional and positional[0] in ("self", "cls") else 0
     index = offset + 1
     name = positional[index] if index < len(positional) else "context"
@@ -342,27 +353,117 @@ def _sync_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
     return inject_az_wrapper
 
 
+_running: dict[int, list[Any]] = {}
+"""``id(context)`` -> [invocations running with it that may interleave, its attribute before them].
+
+A coroutine or generator invocation can be suspended while another one using
+the same context object runs, so "restore what I found" would put back the
+other's value. The first one in records the original; the last one out restores it.
+"""
+
+
+def _enter(context: Any, metadata: LambdaMetadata | None) -> bool:
+    """Set the attribute for an invocation that may interleave; ``False`` if the context refuses."""
+    key = id(context)
+    entry = _running.get(key)
+    previous = getattr(context, CONTEXT_ATTRIBUTE, _MISSING) if entry is None else None
+    try:
+        setattr(context, CONTEXT_ATTRIBUTE, metadata)
+    except (AttributeError, TypeError):
+        return False
+    if entry is None:
+        _running[key] = [1, previous]
+    else:
+        entry[0] += 1
+    return True
+
+
+def _leave(context: Any) -> None:
+    """End an invocation begun by ``_enter``; the last one out puts the context back."""
+    key = id(context)
+    entry = _running[key]
+    entry[0] -= 1
+    if entry[0] == 0:
+        del _running[key]
+        _restore(context, entry[1])
+
+
+def _metadata_now(options: _Options) -> LambdaMetadata | None:
+    entry = _cache._entry
+    if entry is not None and entry[1] > _monotonic():
+        metadata: LambdaMetadata | None = entry[0]
+        return metadata
+    return _metadata(options)
+
+
 def _async_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
     async def inject_az_wrapper(
         wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        entry = _cache._entry
-        if entry is not None and entry[1] > _monotonic():
-            metadata: LambdaMetadata | None = entry[0]
-        else:
-            metadata = _metadata(options)
+        metadata = _metadata_now(options)
         context, index = _find_context(slot, instance, args, kwargs)
         if context is None:
             return await wrapped(*args, **kwargs)
-        previous = getattr(context, CONTEXT_ATTRIBUTE, _MISSING)
-        try:
-            setattr(context, CONTEXT_ATTRIBUTE, metadata)
-        except (AttributeError, TypeError):
+        if not _enter(context, metadata):
             args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
             return await wrapped(*args, **kwargs)
         try:
             return await wrapped(*args, **kwargs)
         finally:
-            _restore(context, previous)
+            _leave(context)
+
+    return inject_az_wrapper
+
+
+def _generator_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
+    """For a ``def`` handler with ``yield``: the attribute is there while its body runs."""
+
+    def inject_az_wrapper(
+        wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        metadata = _metadata_now(options)
+        context, index = _find_context(slot, instance, args, kwargs)
+        if context is None:
+            return (yield from wrapped(*args, **kwargs))
+        if not _enter(context, metadata):
+            args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
+            return (yield from wrapped(*args, **kwargs))
+        try:
+            return (yield from wrapped(*args, **kwargs))
+        finally:
+            _leave(context)
+
+    return inject_az_wrapper
+
+
+def _async_generator_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
+    """For an ``async def`` handler with ``yield``: values sent in and errors thrown in pass on."""
+
+    async def inject_az_wrapper(
+        wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        metadata = _metadata_now(options)
+        context, index = _find_context(slot, instance, args, kwargs)
+        entered = context is not None and _enter(context, metadata)
+        if context is not None and not entered:
+            args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
+        inner = wrapped(*args, **kwargs)
+        try:
+            value = await inner.__anext__()
+            while True:
+                try:
+                    sent = yield value
+                except GeneratorExit:
+                    await inner.aclose()
+                    raise
+                except BaseException as exc:  # thrown in by the caller: the handler decides
+                    value = await inner.athrow(exc)
+                else:
+                    value = await inner.asend(sent)
+        except StopAsyncIteration:
+            return
+        finally:
+            if entered:
+                _leave(context)
 
     return inject_az_wrapper

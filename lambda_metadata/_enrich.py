@@ -1,29 +1,31 @@
-"""What ``@inject_az`` can do with the metadata beyond the context: AZ name, trace annotations.
+"""What ``@inject_az`` adds to an invocation beyond the context: the AZ name, trace annotations.
 
 Each is opt-in (``resolve_name``, ``tracer``, ``otel``), runs once per invocation
 inside the handler's call (so a ``@tracer.capture_lambda_handler`` above
 ``@inject_az`` has its subsegment open), and follows the decorator's failure
-policy: ``strict`` raises, otherwise one warning per failure streak.
+policy: ``strict`` raises, otherwise no failure of an extra (any ``Exception``:
+EC2, a tracer, a span) reaches the handler, and one warning is logged per
+failure streak.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import logging
 
-from ._errors import LambdaMetadataError, MissingOptionalDependencyError
+from ._errors import MissingOptionalDependencyError
 from ._model import LambdaMetadata
-from ._tracing import Annotatable
+from ._tracing import Annotatable, FailureStreak
 
-__all__ = ["Enrichment"]
-
-_log = logging.getLogger("lambda_metadata")
+__all__ = ["InvocationExtras"]
 
 
-class Enrichment:
-    """The opt-in extras of one decorated handler, checked when the decorator is applied."""
+class InvocationExtras:
+    """The opt-in extras of one decorated handler: AZ name, X-Ray and OTel annotations.
 
-    __slots__ = ("_failing", "otel", "resolve_name", "strict", "timeout", "tracer")
+    Checked when the decorator is applied; ``add`` runs once per invocation.
+    """
+
+    __slots__ = ("_streak", "otel", "resolve_name", "strict", "timeout", "tracer")
 
     def __init__(
         self,
@@ -49,14 +51,14 @@ class Enrichment:
         self.otel = otel
         self.strict = strict
         self.timeout = timeout
-        self._failing = False
+        self._streak = FailureStreak()
 
     @property
     def wanted(self) -> bool:
         """Whether any extra was asked for."""
         return self.resolve_name or self.tracer is not None or self.otel
 
-    def apply(self, metadata: LambdaMetadata | None) -> None:
+    def add(self, metadata: LambdaMetadata | None) -> None:
         """Resolve the name and annotate traces for this invocation's ``metadata``."""
         if metadata is None:  # the decorator's own policy already handled the failure
             return
@@ -66,22 +68,20 @@ class Enrichment:
         try:
             name = get_availability_zone_name(timeout=self.timeout) if self.resolve_name else None
             if self.tracer is not None:
-                annotate_tracer(self.tracer, metadata=metadata, zone_name=name)
+                annotate_tracer(self.tracer, metadata=metadata, zone_name=name, strict=True)
             if self.otel:
-                set_span_availability_zone(metadata=metadata, zone_name=name)
-        except LambdaMetadataError as exc:
+                set_span_availability_zone(metadata=metadata, zone_name=name, strict=True)
+        except Exception as exc:  # not BaseException: an interrupt still ends the invocation
             if self.strict:
                 raise
-            if not self._failing:
-                self._failing = True
-                _log.warning(
-                    "lambda_metadata: @inject_az could not add the AZ name or trace "
-                    "annotations (%s: %s); the handler runs without them",
-                    type(exc).__name__,
-                    exc,
-                )
+            self._streak.failed(
+                "lambda_metadata: @inject_az could not add the AZ name or trace "
+                "annotations (%s: %s); the handler runs without them",
+                type(exc).__name__,
+                exc,
+            )
             return
-        self._failing = False
+        self._streak.succeeded()
 
 
 def _require(wanted: bool, module: str, option: str, extra: str) -> None:

@@ -24,22 +24,26 @@ PLACEHOLDER = "-"
 """Value of the attribute while the AZ is not known (no fetch has succeeded yet)."""
 
 _lock = threading.Lock()
-_installed = False
+_ours: object = None
+"""The factory this module installed last, to recognise it without a probe."""
 
 
 def install_log_record_factory() -> None:
-    """Chain the AZ-adding factory in front of the current one, once per process.
+    """Chain the AZ-adding factory in front of the current one, unless records already get it.
 
     A factory set before this one keeps running (ours calls it, then adds the
-    attribute); a factory set later that chains to the one it found keeps ours.
+    attribute); a factory set later that chains to the one it found keeps ours,
+    and calling this again then changes nothing. When something has put back a
+    factory without ours (``logging.setLogRecordFactory(logging.LogRecord)``),
+    this installs it again.
     """
-    global _installed
-    if _installed:
+    global _ours
+    if logging.getLogRecordFactory() is _ours:
         return
     with _lock:
-        if _installed:
-            return
         previous = logging.getLogRecordFactory()
+        if previous is _ours or _adds_the_attribute(previous):
+            return  # ours is in place, or in the chain: never wrap twice
 
         def availability_zone_record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = previous(*args, **kwargs)
@@ -50,4 +54,13 @@ def install_log_record_factory() -> None:
             return record
 
         logging.setLogRecordFactory(availability_zone_record_factory)
-        _installed = True
+        _ours = availability_zone_record_factory
+
+
+def _adds_the_attribute(factory: Any) -> bool:
+    """Whether records from ``factory`` carry the AZ already (ours further down its chain)."""
+    try:
+        record = factory("lambda_metadata", logging.DEBUG, __file__, 0, "probe", (), None)
+    except Exception:  # a factory that cannot make a plain record: put ours in front
+        return False
+    return hasattr(record, RECORD_ATTRIBUTE)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ._cache import get_lambda_metadata
 from ._constants import DEFAULT_TIMEOUT
-from ._errors import MissingOptionalDependencyError
+from ._errors import LambdaMetadataError, MissingOptionalDependencyError
 from ._model import LambdaMetadata
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ __all__ = [
     "OTEL_AVAILABILITY_ZONE_ID",
     "XRAY_AVAILABILITY_ZONE_ID",
     "XRAY_AVAILABILITY_ZONE_NAME",
+    "FailureStreak",
     "annotate_tracer",
     "set_span_availability_zone",
 ]
@@ -35,6 +36,32 @@ OTEL_AVAILABILITY_ZONE = "cloud.availability_zone"
 """OpenTelemetry semantic convention attribute; its values are AZ names (``us-east-1c``)."""
 OTEL_AVAILABILITY_ZONE_ID = "lambda_metadata.availability_zone_id"
 """Our own attribute for the AZ ID, which the semantic conventions have no name for."""
+
+
+class FailureStreak:
+    """One warning per run of failures on the ``lambda_metadata`` logger; a success re-arms it."""
+
+    __slots__ = ("failing",)
+
+    def __init__(self) -> None:
+        self.failing = False
+
+    def failed(self, message: str, *args: object) -> None:
+        """Log ``message`` if this failure starts a streak; stay quiet while it lasts."""
+        if self.failing:
+            return
+        self.failing = True
+        import logging
+
+        logging.getLogger("lambda_metadata").warning(message, *args)
+
+    def succeeded(self) -> None:
+        """End the streak: the next failure warns again."""
+        self.failing = False
+
+
+_xray_streak = FailureStreak()
+_otel_streak = FailureStreak()
 
 
 class Annotatable(Protocol):
@@ -50,6 +77,7 @@ def annotate_tracer(
     metadata: LambdaMetadata | None = None,
     zone_name: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    strict: bool = False,
 ) -> None:
     """Annotate the current X-Ray segment or subsegment with ``availability_zone_id``.
 
@@ -65,22 +93,44 @@ def annotate_tracer(
         zone_name: also annotate ``availability_zone_name`` with this AZ name,
             e.g. from ``get_availability_zone_name()``.
         timeout: deadline for ``get_lambda_metadata()`` when ``metadata`` is not given.
+        strict: raise when the tracer fails. By default a failing tracer (any
+            ``Exception`` from it) is logged, once per failure streak, and ignored.
 
     Raises:
-        LambdaMetadataError: the metadata could not be read.
+        LambdaMetadataError: the metadata could not be read; with ``strict``, also
+            when the tracer failed (the tracer's exception is its ``__cause__``).
     """
-    if getattr(tracer, "disabled", False):
-        return
-    if metadata is None:
-        metadata = get_lambda_metadata(timeout=timeout)
     try:
+        if getattr(tracer, "disabled", False):
+            return
+        if metadata is None:
+            metadata = get_lambda_metadata(timeout=timeout)
         tracer.put_annotation(key=XRAY_AVAILABILITY_ZONE_ID, value=metadata.availability_zone_id)
         if zone_name is not None:
             tracer.put_annotation(key=XRAY_AVAILABILITY_ZONE_NAME, value=zone_name)
+    except LambdaMetadataError:
+        raise
     except Exception as exc:
-        if not _is_facade_mutation(exc):
-            raise
-        _warn_facade_once()
+        if _is_facade_mutation(exc):
+            _warn_facade_once()
+            return
+        _tracing_failed(_xray_streak, "annotate the X-Ray trace", exc, strict=strict)
+        return
+    _xray_streak.succeeded()
+
+
+def _tracing_failed(streak: FailureStreak, what: str, exc: Exception, *, strict: bool) -> None:
+    """A tracer or span raised: a typed error with ``strict``, else one warning per streak."""
+    if strict:
+        raise LambdaMetadataError(
+            f"could not {what} with the AZ: {type(exc).__name__}: {exc}"
+        ) from exc
+    streak.failed(
+        "lambda_metadata: could not %s with the AZ (%s: %s); carrying on without it",
+        what,
+        type(exc).__name__,
+        exc,
+    )
 
 
 _facade_warned = False
@@ -115,6 +165,7 @@ def set_span_availability_zone(
     metadata: LambdaMetadata | None = None,
     zone_name: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    strict: bool = False,
 ) -> None:
     """Set the AZ on an OpenTelemetry span (by default the current one).
 
@@ -129,20 +180,30 @@ def set_span_availability_zone(
         zone_name: the AZ name for ``cloud.availability_zone``, e.g. from
             ``get_availability_zone_name()``.
         timeout: deadline for ``get_lambda_metadata()`` when ``metadata`` is not given.
+        strict: raise when the span fails. By default a failing span (any
+            ``Exception`` from it) is logged, once per failure streak, and ignored.
 
     Raises:
         MissingOptionalDependencyError: no span given and opentelemetry-api is not installed.
-        LambdaMetadataError: the metadata could not be read.
+        LambdaMetadataError: the metadata could not be read; with ``strict``, also
+            when the span failed (its exception is the ``__cause__``).
     """
-    if span is None:
-        span = _current_span()
-    if not span.is_recording():
+    try:
+        if span is None:
+            span = _current_span()
+        if not span.is_recording():
+            return
+        if metadata is None:
+            metadata = get_lambda_metadata(timeout=timeout)
+        span.set_attribute(OTEL_AVAILABILITY_ZONE_ID, metadata.availability_zone_id)
+        if zone_name is not None:
+            span.set_attribute(OTEL_AVAILABILITY_ZONE, zone_name)
+    except LambdaMetadataError:
+        raise
+    except Exception as exc:
+        _tracing_failed(_otel_streak, "set the OpenTelemetry span", exc, strict=strict)
         return
-    if metadata is None:
-        metadata = get_lambda_metadata(timeout=timeout)
-    span.set_attribute(OTEL_AVAILABILITY_ZONE_ID, metadata.availability_zone_id)
-    if zone_name is not None:
-        span.set_attribute(OTEL_AVAILABILITY_ZONE, zone_name)
+    _otel_streak.succeeded()
 
 
 def _current_span() -> Span:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import runpy
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+import time
+import warnings
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from botocore.stub import Stubber
 from moto.core import set_initial_no_auth_action_count
 
 from lambda_metadata import LambdaMetadataError, MetadataUnavailableError, clear_metadata_cache
+from lambda_metadata._az_name import use_clock
 from lambda_metadata.az_names import (
     EC2_PERMISSION,
     cached_availability_zone_name,
@@ -308,16 +312,258 @@ def test_concurrent_first_calls_make_one_ec2_call(
     assert calls == [ZONE_ID]
 
 
+# -- during an EC2 failure: one client, no unbounded wait, a fail-fast window ------------
+
+
+class FakeClock:
+    """Monotonic seconds that move only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Iterator[FakeClock]:
+    fake = FakeClock()
+    use_clock(fake)
+    yield fake
+    use_clock(None)
+
+
+def throttled(stubber: Stubber) -> None:
+    stubber.add_client_error(
+        "describe_availability_zones", "RequestLimitExceeded", http_status_code=503
+    )
+
+
+def answer(stubber: Stubber, zone_id: str = ZONE_ID, name: str = ZONE_NAME) -> None:
+    stubber.add_response(
+        "describe_availability_zones",
+        {"AvailabilityZones": [{"ZoneId": zone_id, "ZoneName": name}]},
+        {"Filters": [{"Name": "zone-id", "Values": [zone_id]}]},
+    )
+
+
 @pytest.mark.usefixtures("aws")
-def test_a_failed_call_caches_nothing(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+def test_a_failure_fails_fast_for_a_growing_window(
+    lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
+) -> None:
+    client = boto3.client("ec2")
+    calls = count_describe_calls(client)
+    with Stubber(client) as stubber:
+        throttled(stubber)
+        with pytest.raises(AvailabilityZoneNameError, match="RequestLimitExceeded") as first:
+            get_availability_zone_name(client=client)
+        for _ in range(3):  # inside the first window (0.5 s): no EC2 call, the same error
+            clock.now += 0.1
+            with pytest.raises(AvailabilityZoneNameError, match="RequestLimitExceeded") as again:
+                get_availability_zone_name(client=client)
+            assert type(again.value) is type(first.value)
+            assert again.value.status_code == 503
+        assert len(calls) == 1
+        assert cached_availability_zone_name() is None
+
+        clock.now += 0.2  # the window has ended: EC2 is asked again, and fails again
+        throttled(stubber)
+        with pytest.raises(AvailabilityZoneNameError):
+            get_availability_zone_name(client=client)
+        assert len(calls) == 2
+        clock.now += 0.9  # the second window is 1 s
+        with pytest.raises(AvailabilityZoneNameError):
+            get_availability_zone_name(client=client)
+        assert len(calls) == 2
+
+        clock.now += 0.2
+        answer(stubber)
+        assert get_availability_zone_name(client=client) == ZONE_NAME
+        assert len(calls) == 3
+        stubber.assert_no_pending_responses()
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_success_ends_the_failure_streak(
+    lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
+) -> None:
+    """After a success, the next failure opens a first (short) window again."""
+    client = boto3.client("ec2")
+    calls = count_describe_calls(client)
+    with Stubber(client) as stubber:
+        for _ in range(3):  # three failures in a row: windows of 0.5, 1 and 2 s
+            throttled(stubber)
+            with pytest.raises(AvailabilityZoneNameError):
+                get_availability_zone_name(client=client)
+            clock.now += 2.0
+        answer(stubber)
+        assert get_availability_zone_name(client=client) == ZONE_NAME
+
+        clear_metadata_cache()
+        throttled(stubber)
+        with pytest.raises(AvailabilityZoneNameError):
+            get_availability_zone_name(client=client)
+        clock.now += 0.5  # the first window again, not 4 s
+        answer(stubber)
+        assert get_availability_zone_name(client=client) == ZONE_NAME
+    assert len(calls) == 6
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_cache_clear_or_another_client_ends_the_window(
+    lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
+) -> None:
     client = boto3.client("ec2")
     with Stubber(client) as stubber:
-        stubber.add_client_error("describe_availability_zones", "RequestLimitExceeded")
+        throttled(stubber)
         with pytest.raises(AvailabilityZoneNameError):
             get_availability_zone_name(client=client)
 
-    assert cached_availability_zone_name() is None
-    assert get_availability_zone_name(client=client) == ZONE_NAME
+        clear_metadata_cache()  # a SnapStart restore: maybe another zone, so ask at once
+        answer(stubber)
+        assert get_availability_zone_name(client=client) == ZONE_NAME
+
+        clear_metadata_cache()
+        throttled(stubber)
+        with pytest.raises(AvailabilityZoneNameError):
+            get_availability_zone_name(client=client)
+    other = boto3.client("ec2")  # e.g. after an UnknownAvailabilityZoneError, the right region
+    assert get_availability_zone_name(client=other) == ZONE_NAME
+
+
+def test_a_missing_region_fails_fast_too(
+    lambda_metadata_endpoint: MetadataEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    clock: FakeClock,
+) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    boto3.setup_default_session()
+    creations = count_client_creations()
+
+    for _ in range(5):
+        with pytest.raises(AvailabilityZoneNameError, match="AWS_REGION"):
+            get_availability_zone_name()
+
+    assert len(creations) == 1
+
+
+def count_client_creations() -> list[str]:
+    """Record each EC2 client boto3's default session makes."""
+    made: list[str] = []
+    session = boto3._get_default_session()
+    session.events.register("creating-client-class.ec2", lambda **_: made.append("ec2"))
+    return made
+
+
+def count_session_calls() -> list[str]:
+    """Record each DescribeAvailabilityZones call of clients made from the default session."""
+    calls: list[str] = []
+
+    def record(**kwargs: Any) -> None:
+        calls.append(kwargs["params"]["Filters"][0]["Values"][0])
+
+    session = boto3._get_default_session()
+    session.events.register("provide-client-params.ec2.DescribeAvailabilityZones", record)
+    return calls
+
+
+@pytest.mark.usefixtures("aws")
+def test_one_client_per_process_and_region(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    creations = count_client_creations()
+    calls = count_session_calls()
+
+    for _ in range(4):  # four restores: four EC2 calls, one client
+        clear_metadata_cache()
+        assert get_availability_zone_name() == ZONE_NAME
+    assert (len(creations), len(calls)) == (1, 4)
+
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    clear_metadata_cache()
+    with pytest.raises(UnknownAvailabilityZoneError, match="eu-west-1"):
+        get_availability_zone_name()
+    assert len(creations) == 2
+
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    clear_metadata_cache()
+    assert get_availability_zone_name() == ZONE_NAME
+    assert (len(creations), len(calls)) == (2, 6)
+
+
+class SlowClient:
+    """An EC2 client whose call blocks until the test releases it."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.calls = 0
+
+    def describe_availability_zones(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls += 1
+        self.entered.set()
+        assert self.release.wait(10)
+        return {"AvailabilityZones": [{"ZoneId": ZONE_ID, "ZoneName": ZONE_NAME}]}
+
+
+@pytest.mark.usefixtures("aws")
+def test_no_caller_waits_unboundedly_behind_a_slow_call(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    slow = SlowClient()
+    with ThreadPoolExecutor(1) as pool:
+        leader = pool.submit(get_availability_zone_name, client=slow)
+        assert slow.entered.wait(10)
+
+        started = time.monotonic()
+        with pytest.raises(AvailabilityZoneNameError, match="in flight did not finish"):
+            get_availability_zone_name(client=slow, timeout=0.2)
+        assert 0.15 < time.monotonic() - started < 5
+        assert cached_availability_zone_name() is None  # no I/O, no lock wait
+        assert get_availability_zone_name(client=boto3.client("ec2")) == ZONE_NAME  # not blocked
+
+        slow.release.set()
+        assert leader.result(10) == ZONE_NAME
+    assert slow.calls == 1
+
+
+@pytest.mark.usefixtures("aws")
+def test_followers_share_the_leaders_failure(
+    lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
+) -> None:
+    class FailingSlowClient(SlowClient):
+        def describe_availability_zones(self, **kwargs: Any) -> dict[str, Any]:
+            super().describe_availability_zones(**kwargs)
+            raise botocore.exceptions.EndpointConnectionError(endpoint_url="https://ec2")
+
+    import botocore.exceptions
+
+    failing = FailingSlowClient()
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(get_availability_zone_name, client=failing) for _ in range(4)]
+        assert failing.entered.wait(10)
+        time.sleep(0.1)  # let the followers join the flight
+        failing.release.set()
+        errors = [f.exception(10) for f in futures]
+    assert all(isinstance(e, AvailabilityZoneNameError) for e in errors), errors
+    assert failing.calls == 1
+
+
+@pytest.mark.usefixtures("aws")
+def test_an_interrupted_call_does_not_wedge_the_resolver(
+    lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
+) -> None:
+    class Interrupting:
+        def describe_availability_zones(self, **kwargs: Any) -> Any:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        get_availability_zone_name(client=Interrupting())
+    assert get_availability_zone_name(client=boto3.client("ec2")) == ZONE_NAME
 
 
 @pytest.mark.parametrize(
@@ -336,3 +582,34 @@ def test_new_errors_pickle_with_their_status(error_type: type[LambdaMetadataErro
 
     assert type(copy) is error_type
     assert (str(copy), copy.status_code) == ("denied", 403)
+
+
+@pytest.mark.usefixtures("aws")
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_makes_its_own_client(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    """A boto3 client's pooled connections must not be shared across a fork."""
+    assert get_availability_zone_name() == ZONE_NAME
+    creations = count_client_creations()
+    read, write = os.pipe()
+    with warnings.catch_warnings():  # 3.12+: "this process is multi-threaded" (the endpoint)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: report what it did, then leave at once
+        code = 1
+        try:
+            clear_metadata_cache()
+            name = get_availability_zone_name()
+            os.write(write, f"{name} {len(creations)}".encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        report = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert report == f"{ZONE_NAME} 1"
+    assert creations == []  # the parent's client is still its own
+    clear_metadata_cache()
+    assert get_availability_zone_name() == ZONE_NAME
+    assert creations == []

@@ -15,8 +15,9 @@ from conftest import XRayDaemon
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan, use_span
 
-from lambda_metadata import inject_az
+from lambda_metadata import LambdaMetadataError, inject_az
 from lambda_metadata.az_names import cached_availability_zone_name
 from lambda_metadata.errors import UnknownAvailabilityZoneError
 from lambda_metadata.testing import MetadataEndpoint
@@ -195,3 +196,160 @@ def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -
     }
     assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_ID] == ZONE_ID
     assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == ZONE_NAME
+
+
+# -- no failure of an extra reaches the handler under the default policy ------------------
+
+
+class BrokenTracer:
+    """A tracer whose every annotation raises what a buggy SDK might."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    def put_annotation(self, key: str, value: str) -> None:
+        self.calls += 1
+        raise self.error
+
+
+class BrokenSpan(NonRecordingSpan):
+    """A recording span whose attributes cannot be set."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(INVALID_SPAN_CONTEXT)
+        self.error = error
+
+    def is_recording(self) -> bool:
+        return True
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        raise self.error
+
+
+HOSTILE = [RuntimeError("boom"), TypeError("bad key"), ValueError(), KeyError("x"), OSError(5)]
+
+
+def extras_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if "could not add the AZ name" in r.getMessage()]
+
+
+@pytest.mark.parametrize("error", HOSTILE, ids=lambda e: type(e).__name__)
+def test_a_failing_tracer_never_fails_the_handler(
+    lambda_metadata_endpoint: MetadataEndpoint,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+) -> None:
+    tracer = BrokenTracer(error)
+
+    @inject_az(tracer=tracer)
+    def handler(event: dict[str, Any], context: Any) -> str:
+        return str(context.lambda_metadata.availability_zone_id)
+
+    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
+        assert [handler({}, Context()) for _ in range(3)] == [ZONE_ID] * 3
+    assert tracer.calls == 3
+    (warning,) = extras_warnings(caplog)
+    assert type(error).__name__ in warning.getMessage()
+
+
+@pytest.mark.parametrize("error", HOSTILE, ids=lambda e: type(e).__name__)
+def test_a_failing_span_never_fails_the_handler(
+    lambda_metadata_endpoint: MetadataEndpoint,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+) -> None:
+    @inject_az(otel=True)
+    async def handler(event: dict[str, Any], context: Any) -> str:
+        return str(context.lambda_metadata.availability_zone_id)
+
+    import asyncio
+
+    with caplog.at_level(logging.WARNING, logger="lambda_metadata"), use_span(BrokenSpan(error)):
+        assert [asyncio.run(handler({}, Context())) for _ in range(3)] == [ZONE_ID] * 3
+    assert len(extras_warnings(caplog)) == 1
+
+
+def test_one_warning_per_failure_streak(
+    lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    class FlakyTracer:
+        def __init__(self) -> None:
+            self.failing = True
+
+        def put_annotation(self, key: str, value: str) -> None:
+            if self.failing:
+                raise RuntimeError("daemon gone")
+
+    tracer = FlakyTracer()
+
+    @inject_az(tracer=tracer)
+    def handler(event: dict[str, Any], context: Any) -> str:
+        return "ok"
+
+    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
+        for failing in (True, True, False, False, True, True):
+            tracer.failing = failing
+            assert handler({}, Context()) == "ok"
+    assert len(extras_warnings(caplog)) == 2  # two streaks
+
+
+def test_strict_raises_a_typed_error_when_the_tracer_fails(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    @inject_az(tracer=BrokenTracer(RuntimeError("boom")), strict=True)
+    def handler(event: dict[str, Any], context: Any) -> str:
+        raise AssertionError("not reached")
+
+    with pytest.raises(LambdaMetadataError, match="RuntimeError: boom") as info:
+        handler({}, Context())
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_an_interrupt_in_the_tracer_still_ends_the_invocation(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    @inject_az(tracer=BrokenTracer(KeyboardInterrupt()))  # type: ignore[arg-type]
+    def handler(event: dict[str, Any], context: Any) -> str:
+        raise AssertionError("not reached")
+
+    with pytest.raises(KeyboardInterrupt):
+        handler({}, Context())
+
+
+@pytest.mark.usefixtures("aws")
+def test_resolve_name_during_an_ec2_failure_costs_one_call_per_window(
+    lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Four invocations while EC2 cannot answer: one client, one EC2 call, one warning."""
+    import boto3
+
+    from lambda_metadata._az_name import use_clock
+
+    now = [1000.0]
+    use_clock(lambda: now[0])
+    session = boto3._get_default_session()
+    clients: list[str] = []
+    calls: list[str] = []
+    session.events.register("creating-client-class.ec2", lambda **_: clients.append("ec2"))
+    session.events.register(
+        "provide-client-params.ec2.DescribeAvailabilityZones", lambda **_: calls.append("call")
+    )
+    lambda_metadata_endpoint.availability_zone_id = "use1-az99"  # EC2 knows no such zone
+
+    @inject_az(resolve_name=True)
+    def handler(event: dict[str, Any], context: Any) -> str:
+        return str(context.lambda_metadata.availability_zone_id)
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
+            for _ in range(4):
+                assert handler({}, Context()) == "use1-az99"
+                now[0] += 0.1  # all inside the first 0.5 s window
+            assert (len(clients), len(calls)) == (1, 1)
+            now[0] += 0.5
+            assert handler({}, Context()) == "use1-az99"  # the window ended: one more call
+            assert (len(clients), len(calls)) == (1, 2)
+    finally:
+        use_clock(None)
+    assert len(extras_warnings(caplog)) == 1

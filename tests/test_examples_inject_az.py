@@ -35,6 +35,7 @@ def run(name: str) -> list[str]:
     [
         ("decorator_basic", ["{'availability_zone_id': 'use1-az1'}"]),
         ("decorator_options", ["orders in euw1-az2", "euw1-az2"]),
+        ("decorator_async", ["{'availability_zone_id': 'use1-az1', 'request_id': 'local-1'}"]),
         (
             "logging_stdlib",
             [
@@ -64,6 +65,26 @@ def test_decorator_examples_imported(lambda_metadata_endpoint: MetadataEndpoint)
     assert basic.handler({}, context) == {"availability_zone_id": "use1-az1"}
     assert options.handler({}, context) == "orders in use1-az1"
     assert asyncio.run(options.async_handler({}, context)) == "use1-az1"
+
+
+def test_decorator_async_example_imported(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    example = load_example("decorator_async")
+    context = SimpleNamespace(aws_request_id="test-1")
+
+    assert example.handler({}, context) == {
+        "availability_zone_id": "use1-az1",
+        "request_id": "test-1",
+    }
+    assert not hasattr(context, "lambda_metadata")
+
+
+def test_decorator_async_example_outside_lambda(no_lambda_metadata: None) -> None:
+    example = load_example("decorator_async")
+
+    assert example.handler({}, SimpleNamespace(aws_request_id="x")) == {
+        "availability_zone_id": None,
+        "request_id": "x",
+    }
 
 
 def test_decorator_basic_outside_lambda(no_lambda_metadata: None) -> None:

@@ -37,15 +37,34 @@ def test_error_status(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     with inject_fault(lambda_metadata_endpoint, fault), pytest.raises(MetadataHTTPError) as info:
         get_lambda_metadata()
     assert info.value.status_code == 404
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"
+    # refresh=True: past any fail-fast window the failure opened
+    assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
 
 
-def test_server_error_status(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    # retried until the deadline: a 5xx error, or a timeout if the deadline ends mid-retry
-    expected = (MetadataServerError, MetadataTimeoutError)
-    with inject_fault(lambda_metadata_endpoint, Fault(status=500)), pytest.raises(expected):
-        get_lambda_metadata(timeout=0.2)
-    assert {request.status for request in lambda_metadata_endpoint.requests} == {500}
+@pytest.mark.parametrize("status", [500, 503])
+@pytest.mark.parametrize("timeout", [0.05, 0.2, 0.35])
+def test_server_error_status_is_always_a_server_error(
+    lambda_metadata_endpoint: MetadataEndpoint, status: int, timeout: float
+) -> None:
+    """Retried until the deadline; even when the deadline ends during a retry, the 5xx is said."""
+    with (
+        inject_fault(lambda_metadata_endpoint, Fault(status=status)),
+        pytest.raises(MetadataServerError) as info,
+    ):
+        get_lambda_metadata(timeout=timeout)
+    assert not isinstance(info.value, MetadataTimeoutError)
+    assert info.value.status_code == status
+    assert {request.status for request in lambda_metadata_endpoint.requests} == {status}
+
+
+def test_a_delay_past_the_timeout_is_a_timeout(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    with (
+        inject_fault(lambda_metadata_endpoint, Fault(delay=0.3)),
+        pytest.raises(MetadataTimeoutError),
+    ):
+        get_lambda_metadata(timeout=0.1)
+    with inject_fault(lambda_metadata_endpoint, Fault(delay=0.05)):
+        assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
 
 
 def test_hang_is_a_timeout(lambda_metadata_endpoint: MetadataEndpoint) -> None:

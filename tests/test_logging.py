@@ -276,3 +276,81 @@ def test_installing_the_factory_early_covers_records_before_any_decoration() -> 
     )
     assert done.stdout == "- at import, before any handler is decorated\n"
     assert "Logging error" not in done.stderr
+
+
+@pytest.fixture
+def saved_factory() -> Iterator[None]:
+    """Put the process's record factory back after a test that replaces it."""
+    saved = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(saved)
+
+
+def zone_lines(logger_name: str, emit: Callable[[], None]) -> tuple[list[str], str]:
+    """What a ``%(availability_zone_id)s`` formatter writes for ``emit()``, and stderr."""
+    buffer = io.StringIO()
+    stream = logging.StreamHandler(buffer)
+    stream.setFormatter(logging.Formatter("%(availability_zone_id)s %(message)s"))
+    log = logging.getLogger(logger_name)
+    log.addHandler(stream)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    errors = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "stderr", errors)  # where logging reports "Formatting field not found"
+        try:
+            emit()
+        finally:
+            log.removeHandler(stream)
+    return buffer.getvalue().splitlines(), errors.getvalue()
+
+
+@pytest.mark.usefixtures("saved_factory")
+def test_reinstalls_after_the_factory_is_reset(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    from lambda_metadata import get_lambda_metadata, install_log_record_factory
+
+    get_lambda_metadata()
+    logging.setLogRecordFactory(logging.LogRecord)  # what a test helper or a framework may do
+    lines, errors = zone_lines("reset.before", lambda: logging.getLogger("reset.before").info("x"))
+    assert lines == []
+    assert "availability_zone_id" in errors  # the failure users saw: the field is missing
+
+    install_log_record_factory()
+    installed = logging.getLogRecordFactory()
+    install_log_record_factory()
+    assert logging.getLogRecordFactory() is installed  # not wrapped twice
+
+    lines, errors = zone_lines("reset.after", lambda: logging.getLogger("reset.after").info("y"))
+    assert (lines, errors) == (["use1-az1 y"], "")
+
+    logging.setLogRecordFactory(logging.LogRecord)
+    inject_az(lambda event, context: None)  # decorating installs it again too
+    lines, errors = zone_lines("reset.again", lambda: logging.getLogger("reset.again").info("z"))
+    assert (lines, errors) == (["use1-az1 z"], "")
+
+
+@pytest.mark.usefixtures("saved_factory")
+def test_never_wraps_twice_behind_a_factory_that_chains_to_ours(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    from lambda_metadata import get_lambda_metadata, install_log_record_factory
+
+    get_lambda_metadata()
+    install_log_record_factory()
+    ours = logging.getLogRecordFactory()
+    made: list[str] = []
+
+    def counting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        made.append("record")
+        return ours(*args, **kwargs)
+
+    logging.setLogRecordFactory(counting_factory)
+    for _ in range(3):
+        install_log_record_factory()
+    assert logging.getLogRecordFactory() is counting_factory
+    made.clear()
+    lines, _ = zone_lines("chained", lambda: logging.getLogger("chained").info("w"))
+    assert lines == ["use1-az1 w"]
+    assert made == ["record"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import INVALID_SPAN, use_span
 
-from lambda_metadata import LambdaMetadata
+from lambda_metadata import LambdaMetadata, LambdaMetadataError, MetadataUnavailableError
 from lambda_metadata.testing import MetadataEndpoint
 from lambda_metadata.tracing import (
     OTEL_AVAILABILITY_ZONE,
@@ -255,3 +256,66 @@ def test_outside_a_subsegment_in_lambda_warns_instead_of_failing_the_handler(
     warnings = [line for line in result.stderr.splitlines() if "capture_lambda_handler" in line]
     assert len(warnings) == 1
     assert warnings[0].startswith("WARNING lambda_metadata: annotate_tracer() ran outside")
+
+
+# -- a failing tracer or span: logged once per streak, or a typed error with strict ----------
+
+
+class BrokenTracer:
+    def __init__(self) -> None:
+        self.failing = True
+
+    def put_annotation(self, key: str, value: str) -> None:
+        if self.failing:
+            raise RuntimeError("the X-Ray SDK broke")
+
+
+class BrokenSpan:
+    def is_recording(self) -> bool:
+        return True
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        raise TypeError("the span broke")
+
+
+def tracing_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "with the AZ" in r.getMessage()]
+
+
+def test_a_failing_tracer_is_logged_once_per_streak(
+    caplog: pytest.LogCaptureFixture, no_lambda_metadata: None
+) -> None:
+    tracer = BrokenTracer()
+    metadata = LambdaMetadata(availability_zone_id="use1-az1")
+    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
+        for failing in (False, True, True, False, True):  # a success first: a streak's start
+            tracer.failing = failing
+            annotate_tracer(tracer, metadata=metadata)
+    warnings = tracing_warnings(caplog)
+    assert len(warnings) == 2
+    assert "RuntimeError: the X-Ray SDK broke" in warnings[0]
+
+
+def test_a_failing_span_is_logged_once_per_streak(
+    caplog: pytest.LogCaptureFixture, lambda_metadata_endpoint: MetadataEndpoint
+) -> None:
+    set_span_availability_zone(TracerProvider().get_tracer("t").start_span("ok"))  # a success
+    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
+        for _ in range(3):
+            set_span_availability_zone(BrokenSpan())  # type: ignore[arg-type]
+    (warning,) = tracing_warnings(caplog)
+    assert "TypeError: the span broke" in warning
+
+
+def test_strict_turns_a_tracer_failure_into_a_typed_error(no_lambda_metadata: None) -> None:
+    metadata = LambdaMetadata(availability_zone_id="use1-az1")
+    with pytest.raises(LambdaMetadataError, match="X-Ray SDK broke") as info:
+        annotate_tracer(BrokenTracer(), metadata=metadata, strict=True)
+    assert isinstance(info.value.__cause__, RuntimeError)
+    with pytest.raises(LambdaMetadataError, match="span broke"):
+        set_span_availability_zone(BrokenSpan(), metadata=metadata, strict=True)  # type: ignore[arg-type]
+
+
+def test_a_metadata_failure_is_still_raised(no_lambda_metadata: None) -> None:
+    with pytest.raises(MetadataUnavailableError):
+        annotate_tracer(BrokenTracer())

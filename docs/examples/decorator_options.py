@@ -1,4 +1,4 @@
-"""Options, class-based and async handlers."""
+"""Options, class-based handlers, and a decorated coroutine (run it with asyncio.run)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class OrderHandler:
 handler = OrderHandler("orders")
 
 
-@inject_az
+@inject_az  # not a Lambda entry point on its own: see "async def handlers" on the decorator page
 async def async_handler(event: dict[str, Any], context: Any) -> str:
     await asyncio.sleep(0)  # awaited like the undecorated coroutine
     return str(context.lambda_metadata.availability_zone_id)
