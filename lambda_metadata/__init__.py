@@ -17,6 +17,7 @@ from ._az_name import EC2_PERMISSION, cached_availability_zone_name, get_availab
 from ._cache import clear_metadata_cache, get_lambda_metadata
 from ._constants import INITIALIZATION_TYPE_ENV as _INITIALIZATION_TYPE_ENV
 from ._constants import SNAP_START as _SNAP_START
+from ._context import metadata_of
 from ._errors import (
     AvailabilityZoneNameError,
     AvailabilityZoneNamePermissionError,
@@ -88,6 +89,7 @@ __all__ = [
     "get_lambda_metadata",
     "inject_az",
     "install_log_record_factory",
+    "metadata_of",
     "order_by_availability_zone",
     "refresh_after_restore",
     "set_span_availability_zone",
