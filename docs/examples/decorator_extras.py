@@ -1,4 +1,7 @@
-"""@inject_az with its opt-in extras: the AZ name and an X-Ray annotation (docs: Decorator)."""
+"""@inject_az with its opt-in extras: the AZ name and an X-Ray annotation (docs: Decorator).
+
+Needs ``pip install "lambda-metadata[tracer,ec2]"``: Powertools' Tracer needs aws-xray-sdk.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The AZ in every JSON line of a Powertools ``Logger``, even with ``clear_state=True``."""
+"""The AZ in every JSON line of a Powertools ``Logger``, even with ``clear_state=True``.
+
+Needs ``pip install "lambda-metadata[powertools]"``.
+"""
 
 from __future__ import annotations
 

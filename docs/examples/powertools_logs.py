@@ -1,4 +1,7 @@
-"""Our warnings as Powertools JSON lines, next to yours (docs: Coming from Powertools)."""
+"""Our warnings as Powertools JSON lines, next to yours (docs: Coming from Powertools).
+
+Needs ``pip install "lambda-metadata[powertools]"``.
+"""
 
 from __future__ import annotations
 
