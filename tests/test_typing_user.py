@@ -13,6 +13,9 @@ CHECKED = [
     "docs/examples/test_app.py",
     "docs/examples/logging_powertools.py",
     "docs/examples/powertools_logs.py",
+    "docs/examples/decorator_basic.py",
+    "docs/examples/decorator_options.py",
+    "docs/examples/decorator_extras.py",
 ]
 
 
