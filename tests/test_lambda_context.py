@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 
-import pytest
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -36,10 +36,9 @@ def test_remaining_time() -> None:
     assert lambda_context(timeout=0).get_remaining_time_in_millis() == 0
 
 
-def test_powertools_logger_reads_it(
-    lambda_metadata_endpoint: MetadataEndpoint, capsys: pytest.CaptureFixture[str]
-) -> None:
-    logger = Logger(service="orders")
+def test_powertools_logger_reads_it(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    stream = io.StringIO()
+    logger = Logger(service="lambda-context-test", stream=stream)
 
     @logger.inject_lambda_context
     @inject_az
@@ -51,7 +50,7 @@ def test_powertools_logger_reads_it(
     metadata = handler({}, context)
     assert metadata is not None
     assert metadata.availability_zone_id == "use1-az1"
-    line = json.loads(capsys.readouterr().out)
+    line = json.loads(stream.getvalue())
     assert line["function_name"] == "orders"
     assert line["function_request_id"] == "req-1"
     assert line["function_memory_size"] == 256

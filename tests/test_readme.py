@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -56,12 +57,14 @@ def test_intro_handler(lambda_metadata_endpoint: MetadataEndpoint) -> None:
 
 
 def test_powertools_handler_logs_the_az_as_json(
-    lambda_metadata_endpoint: MetadataEndpoint, capsys: pytest.CaptureFixture[str]
+    lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
     lambda_metadata_endpoint.availability_zone_id = "euw1-az2"
-    handler = load_example("app").handler
-    assert handler({}, lambda_context(function_name="orders")) == "euw1-az2"
-    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    app = load_example("app")
+    stream = io.StringIO()  # Powertools reuses the handler of an earlier Logger() of this name
+    app.logger.registered_handler.setStream(stream)
+    assert app.handler({}, lambda_context(function_name="orders")) == "euw1-az2"
+    line = json.loads(stream.getvalue().strip().splitlines()[-1])
     assert line["message"] == "hello"
     assert line["availability_zone_id"] == "euw1-az2"
     assert line["function_name"] == "orders"
