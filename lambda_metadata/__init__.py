@@ -17,6 +17,7 @@ from os import environ as _environ
 from ._cache import clear_metadata_cache, get_lambda_metadata
 from ._constants import INITIALIZATION_TYPE_ENV as _INITIALIZATION_TYPE_ENV
 from ._constants import SNAP_START as _SNAP_START
+from ._context import metadata_of
 from ._model import LambdaMetadata
 from .errors import LambdaMetadataError, MetadataUnavailableError
 
@@ -65,6 +66,7 @@ __all__ = [
     "get_lambda_metadata",
     "inject_az",
     "install_log_record_factory",
+    "metadata_of",
 ]
 
 _SUBMODULES = frozenset({"az_names", "errors", "same_az", "snapstart", "testing", "tracing"})

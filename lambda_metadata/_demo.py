@@ -91,6 +91,7 @@ def run_demo(*, logger_kind: str = "auto", out: TextIO | None = None) -> int:
         say()
         say("== Invocations")
         _invoke(handler, say, "before")
+        _between_invocations(logger)
         cached_ns = _cached_call_ns()
 
         say()
@@ -170,6 +171,13 @@ def _invoke(handler: Handler, say: Callable[[str], None], phase: str) -> None:
         result = handler({"n": n}, context)
         zone = result[RECORD_ATTRIBUTE]
         say(f"   invocation {n}: context.lambda_metadata.availability_zone_id = {zone!r}")
+
+
+def _between_invocations(logger: Any) -> None:
+    """Drop the last invocation's keys (request id, ...): Lambda runs hooks outside any."""
+    clear_state = getattr(logger, "clear_state", None)  # Powertools; the stdlib logger has none
+    if clear_state is not None:
+        clear_state()
 
 
 def _cached_call_ns(rounds: int = 5, number: int = 20_000) -> float:

@@ -207,3 +207,29 @@ def endpoint() -> Iterator[MetadataEndpoint]:
     """A metadata endpoint of the runtime tests' own, answering use1-az1."""
     with MetadataEndpoint(availability_zone_id="use1-az1") as emulator:
         yield emulator
+
+
+# -- opt-in groups: deselected (not skipped) unless asked for ---------------------------------
+
+OPT_IN = (
+    "wheel",  # uv run pytest -m wheel
+    "browser",  # uv run --with playwright pytest -m browser
+    "wrapt_matrix",  # selected when CI's wrapt matrix sets LAMBDA_METADATA_EXPECT_WRAPT
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the opt-in groups unless ``-m`` names them (or, for wrapt, CI sets the major)."""
+    import os
+
+    asked = config.getoption("markexpr") or ""
+    wanted = {marker for marker in OPT_IN if marker in asked}
+    if os.environ.get("LAMBDA_METADATA_EXPECT_WRAPT"):
+        wanted.add("wrapt_matrix")
+    keep, drop = [], []
+    for item in items:
+        opt_in = {marker for marker in OPT_IN if item.get_closest_marker(marker)}
+        (drop if opt_in - wanted else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

@@ -581,6 +581,7 @@ def test_inject_az_loads_on_first_access_and_is_listed() -> None:
         lambda_metadata.no_such_name  # type: ignore[attr-defined]  # noqa: B018
 
 
+@pytest.mark.wrapt_matrix
 def test_runs_on_the_expected_wrapt_major() -> None:
     """CI sets LAMBDA_METADATA_EXPECT_WRAPT to the major it installed (1 or 2)."""
     expected = os.environ.get("LAMBDA_METADATA_EXPECT_WRAPT")

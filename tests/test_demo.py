@@ -68,6 +68,10 @@ def test_demo_shows_the_az_everywhere_and_the_restore(logger: str) -> None:
     assert first * 1e6 > cached > 0
     if logger == "powertools":
         assert all("function_request_id" in line for line in before_logs + after_logs)
+    restore = next(k for k in phases if k.startswith("Restore in another"))
+    for hook_line in (*_json_lines(phases[snapshot]), *_json_lines(phases[restore])):
+        assert "function_request_id" not in hook_line, "hooks run outside any invocation"
+        assert "cold_start" not in hook_line
 
 
 def test_demo_through_the_console_script() -> None:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from lambda_metadata import inject_az
+from lambda_metadata import inject_az, metadata_of
 
 
 @inject_az
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    metadata = context.lambda_metadata  # a LambdaMetadata, or None outside Lambda
-    zone = metadata.availability_zone_id if metadata else "unknown"
+def handler(event: dict[str, object], context: object) -> dict[str, str]:
+    metadata = metadata_of(context)  # context.lambda_metadata, typed: LambdaMetadata | None
+    zone = metadata.availability_zone_id if metadata else "unknown"  # None outside Lambda
     return {"availability_zone_id": zone}
 
 
 if __name__ == "__main__":  # run it locally against the endpoint emulator
-    from types import SimpleNamespace
-
-    from lambda_metadata.testing import MetadataEndpoint
+    from lambda_metadata.testing import MetadataEndpoint, lambda_context
 
     with MetadataEndpoint(availability_zone_id="use1-az1") as endpoint, endpoint.environment():
-        print(handler({}, SimpleNamespace(aws_request_id="local-1")))
+        print(handler({}, lambda_context()))

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-from lambda_metadata import inject_az
+from lambda_metadata import inject_az, metadata_of
 
 
 class OrderHandler:
@@ -15,25 +14,26 @@ class OrderHandler:
         self.table = table
 
     @inject_az(strict=True, timeout=0.5)  # raise instead of running without metadata
-    def __call__(self, event: dict[str, Any], context: Any) -> str:
-        return f"{self.table} in {context.lambda_metadata.availability_zone_id}"
+    def __call__(self, event: dict[str, object], context: object) -> str:
+        metadata = metadata_of(context)
+        assert metadata is not None  # strict=True: the handler never runs without it
+        return f"{self.table} in {metadata.availability_zone_id}"
 
 
 handler = OrderHandler("orders")
 
 
 @inject_az  # not a Lambda entry point on its own: see "async def handlers" on the decorator page
-async def async_handler(event: dict[str, Any], context: Any) -> str:
+async def async_handler(event: dict[str, object], context: object) -> str | None:
     await asyncio.sleep(0)  # awaited like the undecorated coroutine
-    return str(context.lambda_metadata.availability_zone_id)
+    metadata = metadata_of(context)
+    return metadata.availability_zone_id if metadata else None
 
 
 if __name__ == "__main__":
-    from types import SimpleNamespace
-
-    from lambda_metadata.testing import MetadataEndpoint
+    from lambda_metadata.testing import MetadataEndpoint, lambda_context
 
     with MetadataEndpoint(availability_zone_id="euw1-az2") as endpoint, endpoint.environment():
-        context = SimpleNamespace(aws_request_id="local-1")
+        context = lambda_context()
         print(handler({}, context))
         print(asyncio.run(async_handler({}, context)))

@@ -1,28 +1,28 @@
-"""The AZ in every JSON line of a Powertools ``Logger``, even with ``clear_state=True``."""
+"""The AZ in every JSON line of a Powertools ``Logger``, even with ``clear_state=True``.
+
+Needs ``pip install "lambda-metadata[powertools]"``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambda_metadata import inject_az
+from lambda_metadata import inject_az, metadata_of
 
 logger = Logger(service="orders")
 
 
 @logger.inject_lambda_context(clear_state=True)
 @inject_az
-def handler(event: dict[str, Any], context: Any) -> str:
+def handler(event: dict[str, object], context: LambdaContext) -> str | None:
     logger.info("hello")  # {"level": "INFO", ..., "availability_zone_id": "use1-az1"}
-    return str(context.lambda_metadata.availability_zone_id)
+    metadata = metadata_of(context)  # typed LambdaMetadata | None; or context.lambda_metadata
+    return metadata.availability_zone_id if metadata else None
 
 
 if __name__ == "__main__":
-    from awslambdaric.lambda_context import LambdaContext
-
-    from lambda_metadata.testing import MetadataEndpoint
+    from lambda_metadata.testing import MetadataEndpoint, lambda_context
 
     with MetadataEndpoint(availability_zone_id="use1-az1") as endpoint, endpoint.environment():
-        context = LambdaContext("local-1", None, None, 4_102_444_800_000, "arn:aws:lambda:local")
-        handler({}, context)
+        handler({}, lambda_context(aws_request_id="local-1"))

@@ -1,6 +1,7 @@
 """Annotate X-Ray traces with the AZ ID, through Powertools' Tracer.
 
-Needs ``pip install "aws-lambda-powertools[tracer]"`` and active tracing on the function.
+Needs ``pip install "lambda-metadata[tracer]"`` (Powertools with its ``[tracer]`` extra, which
+brings aws-xray-sdk) and active tracing on the function.
 """
 
 from __future__ import annotations

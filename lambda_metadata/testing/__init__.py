@@ -9,10 +9,12 @@ clears the cache around each test, and ``no_lambda_metadata``, which removes the
 through a SnapStart snapshot and restore as the Lambda runtime does.
 ``Fault`` and ``inject_fault`` impair the endpoint on purpose (another AZ, an
 error status, a hang) to rehearse an AZ impairment.
+``lambda_context()`` builds a Lambda-like context to call a handler with.
 """
 
 from __future__ import annotations
 
+from ._context import FakeLambdaContext, lambda_context
 from ._emulator import MetadataEndpoint, RecordedRequest
 from ._faults import FAULT_ENV, HANG_SECONDS, Fault, InvalidFaultError, inject_fault
 from ._hooks import run_after_restore_hooks, run_before_snapshot_hooks
@@ -20,11 +22,13 @@ from ._hooks import run_after_restore_hooks, run_before_snapshot_hooks
 __all__ = [
     "FAULT_ENV",
     "HANG_SECONDS",
+    "FakeLambdaContext",
     "Fault",
     "InvalidFaultError",
     "MetadataEndpoint",
     "RecordedRequest",
     "inject_fault",
+    "lambda_context",
     "run_after_restore_hooks",
     "run_before_snapshot_hooks",
 ]

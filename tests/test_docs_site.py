@@ -1,0 +1,167 @@
+"""The built docs site: what a reader gets, and (``-m browser``) how it renders in Chromium.
+
+The browser checks need Debian's chromium at /usr/bin/chromium and the ``playwright`` package
+(never ``playwright install``): ``uv run --with playwright pytest -m browser``. They skip when
+either is missing. ``LAMBDA_METADATA_SCREENSHOTS=DIR`` keeps the screenshots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+WIDTH = 1280
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    return out
+
+
+def _pages(site: Path) -> list[str]:
+    """Site-relative paths of every page in the sitemap."""
+    sitemap = (site / "sitemap.xml").read_text()
+    base = re.search(r"<loc>(.*?)</loc>", sitemap)
+    assert base is not None
+    root = base.group(1)
+    return [loc[len(root) :] for loc in re.findall(r"<loc>(.*?)</loc>", sitemap)]
+
+
+def test_no_example_sources_or_caches_in_the_site(site: Path) -> None:
+    built = [path.relative_to(site).as_posix() for path in site.rglob("*")]
+    assert not [name for name in built if name.endswith(".py") or "__pycache__" in name]
+    assert not (site / "examples").exists()
+
+
+def test_the_sitemap_lists_every_page(site: Path) -> None:
+    pages = _pages(site)
+    assert "" in pages
+    assert {"getting-started/", "migration/", "testing/"} <= set(pages)
+    assert len(pages) >= 15
+
+
+def test_home_page_installs_links_migration_and_has_key_features(site: Path) -> None:
+    home = (site / "index.html").read_text()
+    assert "pip install lambda-metadata" in home
+    assert 'href="migration/"' in home
+    assert 'id="key-features"' in home
+    getting_started = (site / "getting-started" / "index.html").read_text()
+    for extra in ("powertools", "tracer", "ec2", "otel"):
+        assert f"<code>{extra}</code>" in getting_started
+    assert (
+        "docs.aws.amazon.com/lambda/latest/dg/configuration-metadata-endpoint"
+        in (site / "migration" / "index.html").read_text()
+    )
+
+
+def test_the_navigation_reads_like_powertools(site: Path) -> None:
+    home = (site / "index.html").read_text()
+    for section in ("Getting started", "Features", "Testing your code", "Coming from Powertools"):
+        assert section in home
+
+
+@contextlib.contextmanager
+def _served(directory: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+MEASURE = """() => {
+  const cut = [];
+  for (const code of document.querySelectorAll('pre > code')) {
+    if (code.scrollWidth > code.clientWidth + 1 || code.parentElement.scrollWidth >
+        code.parentElement.clientWidth + 1) {
+      cut.push(code.textContent.split('\\n').reduce((a, b) => a.length >= b.length ? a : b));
+    }
+  }
+  const broken = [];
+  const cells = document.querySelectorAll('.md-typeset table th, .md-typeset table td code');
+  for (const cell of cells) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const re = /\\S+/g;
+      for (let m = re.exec(node.data); m; m = re.exec(node.data)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return {cut, broken, pageWidth: document.documentElement.scrollWidth};
+}"""
+
+
+@pytest.mark.browser
+def test_pages_render_without_cut_code_or_broken_names(
+    site: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    shots = Path(os.environ.get("LAMBDA_METADATA_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    problems: dict[str, object] = {}
+    with _served(site) as base, sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),  # a fresh --user-data-dir
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": WIDTH, "height": 900},
+        )
+        try:
+            page = browser.new_page()
+            for path in _pages(site):
+                page.goto(base + path, wait_until="load", timeout=30_000)
+                found = page.evaluate(MEASURE)
+                name = path.strip("/").replace("/", "-") or "index"
+                page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+                if found["cut"] or found["broken"] or found["pageWidth"] > WIDTH:
+                    problems[path or "/"] = found
+        finally:
+            browser.close()
+    assert problems == {}

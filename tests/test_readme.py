@@ -1,0 +1,121 @@
+"""Every code block of the README is a file in docs/examples/, and each one runs as written."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, load_example
+
+from lambda_metadata import MetadataUnavailableError
+from lambda_metadata.testing import MetadataEndpoint, lambda_context
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+BLOCK = re.compile(r"(?:<!-- file: (?P<file>\S+) -->\n)?```(?P<lang>\w*)\n(?P<body>.*?)```", re.S)
+
+
+def _blocks() -> list[tuple[str | None, str, str]]:
+    return [(m["file"], m["lang"], m["body"]) for m in BLOCK.finditer(README.read_text())]
+
+
+def test_every_python_block_is_an_example_file_verbatim() -> None:
+    python = [(name, body) for name, lang, body in _blocks() if lang == "python"]
+    assert len(python) >= 5
+    for name, body in python:
+        assert name is not None, f"a README python block names no file:\n{body}"
+        assert (ROOT / name).read_text() == body, f"README block differs from {name}"
+
+
+def test_every_lambda_metadata_command_in_the_readme_exists() -> None:
+    commands = [
+        line.split()
+        for _, lang, body in _blocks()
+        if lang == "console"
+        for line in body.splitlines()
+        if "lambda-metadata " in line and not line.lstrip().startswith(("pip", "uv pip", "#"))
+    ]
+    subcommands = {words[words.index("lambda-metadata") + 1] for words in commands}
+    assert {"demo", "serve"} <= subcommands
+    for sub in sorted(subcommands):
+        result = subprocess.run(
+            [sys.executable, "-m", "lambda_metadata", sub, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+
+
+def test_intro_handler(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    assert load_example("readme_intro").handler({}, lambda_context()) == "use1-az1"
+
+
+def test_powertools_handler_logs_the_az_as_json(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    lambda_metadata_endpoint.availability_zone_id = "euw1-az2"
+    app = load_example("app")
+    stream = io.StringIO()  # Powertools reuses the handler of an earlier Logger() of this name
+    app.logger.registered_handler.setStream(stream)
+    assert app.handler({}, lambda_context(function_name="orders")) == "euw1-az2"
+    line = json.loads(stream.getvalue().strip().splitlines()[-1])
+    assert line["message"] == "hello"
+    assert line["availability_zone_id"] == "euw1-az2"
+    assert line["function_name"] == "orders"
+
+
+def test_calls_anywhere_run(
+    lambda_metadata_endpoint: MetadataEndpoint, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = load_example("readme_calls")
+    assert module.zone == "use1-az1"
+    assert module.fields == {"AvailabilityZoneID": "use1-az1"}
+    assert capsys.readouterr().out == ""  # the last call succeeded: nothing printed
+
+
+def test_calls_anywhere_outside_lambda(no_lambda_metadata: None) -> None:
+    with pytest.raises(MetadataUnavailableError):
+        load_example("readme_calls")  # the first line raises: outside Lambda there is no AZ
+
+
+def test_early_logging_needs_no_handler_decorated_first() -> None:
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "readme_early_logging.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stderr == "WARNING az=- module loaded\n"
+
+
+def test_pytest_snippet_passes_in_a_users_project(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        app=(EXAMPLES / "app.py").read_text(),
+        test_app=(EXAMPLES / "test_app.py").read_text(),
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+RATIO = re.compile(r"(\d+(?:\.\d+)?)(?=[\u00d7\u2013])")  # a number before a times or en dash
+
+
+def test_speed_table_says_in_the_row_where_a_target_is_missed() -> None:
+    text = README.read_text()
+    table = text[text.index("| what | ratio | target | met? |") :].split("\n\n", 1)[0]
+    rows = [line.split(" | ") for line in table.splitlines()[2:]]
+    assert len(rows) >= 5
+    for what, ratio, target, met in rows:
+        numbers = [float(n) for n in RATIO.findall(ratio)]  # not the "3.13" of "on 3.13"
+        bound = float(RATIO.findall(target)[0])
+        missed = max(numbers) > bound if "≤" in target else min(numbers) < bound
+        if missed:
+            assert "missed" in met, f"{what}: {ratio} misses {target}"
+        assert met.strip(" |").startswith(("yes", "**missed**")), what
