@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import __version__
-from ._constants import API_ENV, DEFAULT_TIMEOUT, TOKEN_ENV, TOKEN_FORBIDDEN
+from ._constants import API_ENV, DEFAULT_TIMEOUT, MAX_TOKEN_CHARS, TOKEN_ENV, is_valid_token
 from ._errors import (
     InvalidEndpointConfigError,
     InvalidMetadataError,
@@ -353,9 +353,10 @@ def _non_empty(text: str) -> str:
 
 
 def _token(text: str) -> str:
-    if not text or TOKEN_FORBIDDEN.search(text):
+    if not is_valid_token(text):
         raise argparse.ArgumentTypeError(
-            "must be non-empty, with no whitespace or control characters (it is sent in a header)"
+            f"must be 1 to {MAX_TOKEN_CHARS} visible ASCII characters, with no space, control or "
+            "non-ASCII character (it is sent in an HTTP header)"
         )
     return text
 
