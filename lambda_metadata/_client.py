@@ -222,7 +222,7 @@ def _get(target: _Target, deadline: float) -> Fetched:
         failure = MetadataConnectionError(
             f"could not talk to {where}: {exc.__class__.__name__}: {detail}"
         )
-    except Exception as exc:  # noqa: BLE001 - whatever breaks, the caller gets a typed error
+    except Exception as exc:  # whatever breaks, the caller gets a typed error
         failure = MetadataConnectionError(
             f"could not talk to {where}: {exc.__class__.__name__} while reading the answer"
         )

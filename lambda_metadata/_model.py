@@ -112,7 +112,8 @@ def parse_body(body: bytes) -> LambdaMetadata:
 
 def _az_problem(value: object) -> str:
     if not isinstance(value, str):
-        return f"{AVAILABILITY_ZONE_ID_FIELD!r} must be a non-empty string, got {type(value).__name__}"
+        kind = type(value).__name__
+        return f"{AVAILABILITY_ZONE_ID_FIELD!r} must be a non-empty string, got {kind}"
     return (
         f"{AVAILABILITY_ZONE_ID_FIELD!r} must be a non-empty string of at most {MAX_AZ_ID_CHARS} "
         "ASCII letters, digits, '-', '_' or '.', starting and ending with a letter or digit; "
