@@ -53,7 +53,8 @@ class LambdaMetadata:
         raise AttributeError(f"LambdaMetadata is immutable: cannot delete {name!r}")
 
     def __repr__(self) -> str:
-        return f"LambdaMetadata(availability_zone_id={self.availability_zone_id!r})"
+        zone_id = getattr(self, "availability_zone_id", None)  # None while __init__ refuses
+        return f"LambdaMetadata(availability_zone_id={zone_id!r})"
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not LambdaMetadata:
