@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from conftest import RawServer, read_request
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lambda_metadata import (
     InvalidEndpointConfigError,
@@ -35,7 +37,7 @@ from lambda_metadata import (
     clear_metadata_cache,
     get_lambda_metadata,
 )
-from lambda_metadata._constants import API_ENV, MAX_BODY_BYTES, TOKEN_ENV
+from lambda_metadata._constants import API_ENV, MAX_BODY_BYTES, TOKEN_ENV, is_valid_az_id
 from lambda_metadata.testing import MetadataEndpoint
 
 StartRaw = Callable[[Callable[[socket.socket], None]], RawServer]
@@ -558,3 +560,73 @@ def test_a_healthy_endpoint_is_fetched_after_hostile_answers(
         answers.pop(0)
     clear_metadata_cache()
     assert get_lambda_metadata().availability_zone_id == "use1-az1"
+
+
+# -- property: arbitrary answers give a typed error or valid metadata ----------------
+
+_NAMES = st.sampled_from(
+    [b"Content-Length", b"Transfer-Encoding", b"Cache-Control", b"Content-Type", b"Connection"]
+) | st.binary(min_size=1, max_size=20)
+_HEADERS = st.lists(st.tuples(_NAMES, st.binary(max_size=60)), max_size=4)
+_STATUS_LINES = st.sampled_from(
+    [b"HTTP/1.1 200 OK", b"HTTP/1.0 200", b"HTTP/1.1 500 Oops", b"HTTP/1.1 404 Nope"]
+) | st.binary(max_size=40)
+_DOCUMENTS = st.builds(
+    lambda zone_id, extra: json.dumps({**extra, "AvailabilityZoneID": zone_id}).encode(),
+    st.text(max_size=80) | st.sampled_from(["use1-az1", "usw2-lax1-az1"]),
+    st.dictionaries(st.text(max_size=10), st.integers() | st.text(max_size=20), max_size=3),
+)
+_BODIES = st.binary(max_size=9000) | _DOCUMENTS
+_FRAMINGS = st.sampled_from(["length", "none", "chunked", "as-is"])
+
+
+def _frame(status_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes, how: str) -> bytes:
+    head = (
+        status_line + b"\r\n" + b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+    )
+    if how == "length":
+        head += b"Content-Length: %d\r\n" % len(body)
+    elif how == "chunked":
+        head += b"Transfer-Encoding: chunked\r\n"
+        body = (
+            b"".join(
+                b"%x\r\n%s\r\n" % (len(body[i : i + 999]), body[i : i + 999])
+                for i in range(0, len(body), 999)
+            )
+            + b"0\r\n\r\n"
+        )
+    return head + b"\r\n" + body
+
+
+def test_arbitrary_answers_give_a_typed_error_or_valid_metadata(
+    hostile: Callable[..., RawServer],
+) -> None:
+    current = [json_body(GOOD)]
+
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(current[0])
+
+    hostile(behaviour)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(_STATUS_LINES, _HEADERS, _BODIES, _FRAMINGS)
+    def check(
+        status_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes, how: str
+    ) -> None:
+        current[0] = _frame(status_line, headers, body, how)
+        outcome: LambdaMetadata | LambdaMetadataError
+        try:
+            outcome = get_lambda_metadata(refresh=True, timeout=0.1)
+        except LambdaMetadataError as exc:  # only these may come out
+            outcome = exc
+        if isinstance(outcome, LambdaMetadata):
+            assert type(outcome) is LambdaMetadata
+            assert is_valid_az_id(outcome.availability_zone_id)
+        else:
+            assert_no_token(outcome)
+            assert "\n" not in str(outcome)
+        current[0] = json_body(GOOD)
+        assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
+
+    check()
