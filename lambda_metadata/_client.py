@@ -72,11 +72,13 @@ class Fetched:
 
 
 class _Target:
-    __slots__ = ("authorization", "host", "netloc", "port")
+    __slots__ = ("authorization", "family", "host", "netloc", "port")
 
-    def __init__(self, host: str, port: int, authorization: str) -> None:
+    def __init__(self, host: str, port: int, authorization: str, family: int = 0) -> None:
         self.host = host
         self.port = port
+        self.family = family
+        """``AF_INET`` or ``AF_INET6`` when ``host`` is an address, 0 for a name to resolve."""
         self.netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         self.authorization = authorization
 
@@ -136,35 +138,42 @@ def _read_environment() -> _Target:
             f"{API_ENV} is set but {TOKEN_ENV} {state}: the endpoint's token is missing, and "
             f"Lambda always sets both. {_TESTING_HINT}"
         )
-    host, port = _parse_api(api)
+    host, port, family = _parse_api(api)
     if not is_valid_token(os.environ[TOKEN_ENV]):
         raise InvalidEndpointConfigError(
             f"{TOKEN_ENV} must be 1 to {MAX_TOKEN_CHARS} visible ASCII characters (no space, "
             "control or non-ASCII character), as it is sent in an HTTP header; its value is "
             "not shown"
         )
-    return _Target(host, port, "Bearer " + os.environ[TOKEN_ENV])
+    return _Target(host, port, "Bearer " + os.environ[TOKEN_ENV], family)
 
 
-def _parse_api(api: str) -> tuple[str, int]:
-    """``host:port`` to a host to connect to and a port, or ``InvalidEndpointConfigError``."""
+def _parse_api(api: str) -> tuple[str, int, int]:
+    """``host:port`` to a host, a port and an address family (0 for a name), or
+    ``InvalidEndpointConfigError``."""
+    import socket
+
     host, _, port_text = api.rpartition(":")
     problem = None
+    family = 0
     if port_text.isascii() and port_text.isdigit() and host:
         port = int(port_text[:12])
         if not 0 < port < 65536:
             problem = f"port {port_text[:12]} is out of range: it must be 1-65535"
         elif host.startswith("[") and host.endswith("]"):
             host = host[1:-1]
+            family = socket.AF_INET6
             if not _is_ipv6(host):
                 problem = f"{_preview(host, 60)} in brackets is not an IPv6 address"
-        elif not _is_host_name(host):
+        elif not (kind := _host_kind(host)):
             problem = (
                 "the host must be an IPv4 address (169.254.100.1), a DNS name or an IPv6 "
                 "address in brackets ([fd00::1])"
             )
+        else:
+            family = socket.AF_INET if kind == "address" else 0
         if problem is None:
-            return host, port
+            return host, port, family
     raise InvalidEndpointConfigError(
         f"{API_ENV} must be host:port, such as 169.254.100.1:9001, with no scheme or path"
         f"{'; ' + problem if problem else ''}; got {_preview(api, 100)}"
@@ -181,7 +190,8 @@ def _is_ipv6(host: str) -> bool:
     return True
 
 
-def _is_host_name(host: str) -> bool:
+def _host_kind(host: str) -> str:
+    """``"address"`` for a dotted-quad IPv4 address, ``"name"`` for a DNS name, else ``""``."""
     labels = host.split(".")
     if len(host) > 253 or not all(
         0 < len(label) <= 63
@@ -190,16 +200,17 @@ def _is_host_name(host: str) -> bool:
         and label[-1] != "-"
         for label in labels
     ):
-        return False
+        return ""
     last = labels[-1]
     if last.isdigit() or last[:2].lower() == "0x":
         # A numeric last label makes the resolver read an IPv4 address, in forms such
         # as 1.2.3 or 0x7f.1 that name another host: only a plain dotted quad is taken.
-        return len(labels) == 4 and all(
+        quad = len(labels) == 4 and all(
             label.isdigit() and int(label) < 256 and (label == "0" or label[0] != "0")
             for label in labels
         )
-    return True
+        return "address" if quad else ""
+    return "name"
 
 
 def _get(target: _Target, deadline: float) -> Fetched:
@@ -209,9 +220,14 @@ def _get(target: _Target, deadline: float) -> Fetched:
     sock: socket.socket | None = None
     failure: LambdaMetadataError
     try:
-        sock = socket.create_connection((target.host, target.port), timeout=_remaining(deadline))
-        sock.settimeout(_remaining(deadline))
-        sock.sendall(_request(target))
+        if target.family:  # an address: no resolver, whose str path loads the idna codec
+            sock = socket.socket(target.family, socket.SOCK_STREAM)
+            sock.settimeout(_remaining(deadline))
+            sock.connect((target.host, target.port))
+        else:
+            address = (target.host.encode("ascii"), target.port)
+            sock = socket.create_connection(address, timeout=_remaining(deadline))  # type: ignore[arg-type]  # bytes skip idna
+        sock.sendall(_request(target))  # a fresh socket takes these few bytes at once
         fetched = _Response(sock, deadline, where).read()
     except LambdaMetadataError as exc:
         failure = exc
