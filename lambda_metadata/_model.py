@@ -57,9 +57,8 @@ class LambdaMetadata:
         return f"LambdaMetadata(availability_zone_id={zone_id!r})"
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not LambdaMetadata:
+        if not isinstance(other, LambdaMetadata):
             return NotImplemented
-        assert isinstance(other, LambdaMetadata)
         return self.availability_zone_id == other.availability_zone_id and self.raw == other.raw
 
     def __hash__(self) -> int:
