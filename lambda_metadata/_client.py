@@ -225,8 +225,9 @@ def _get(target: _Target, deadline: float) -> Fetched:
             sock.settimeout(_remaining(deadline))
             sock.connect((target.host, target.port))
         else:
-            address = (target.host.encode("ascii"), target.port)
-            sock = socket.create_connection(address, timeout=_remaining(deadline))  # type: ignore[arg-type]  # bytes skip idna
+            # A name as bytes: the resolver's str path would load the idna codec.
+            address: tuple[str, int] = (target.host.encode("ascii"), target.port)  # type: ignore[assignment]
+            sock = socket.create_connection(address, timeout=_remaining(deadline))
         sock.sendall(_request(target))  # a fresh socket takes these few bytes at once
         fetched = _Response(sock, deadline, where).read()
     except LambdaMetadataError as exc:
@@ -414,7 +415,7 @@ class _Response:
         """Keep bytes from ``position`` on at the buffer's start, receive more; new position."""
         if position:
             kept = self._size - position
-            self._buffer[:kept] = self._view[position : self._size]
+            self._buffer[:kept] = bytes(self._view[position : self._size])  # may overlap
             self._size = kept
         if not self._fill():
             raise self._broken("the connection closed inside the chunked body")

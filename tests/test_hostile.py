@@ -633,3 +633,11 @@ def test_arbitrary_answers_give_a_typed_error_or_valid_metadata(
         assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
 
     check()
+
+
+def test_a_dns_name_is_resolved(
+    hostile: Callable[..., RawServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = hostile(answer_with(json_body(GOOD)))
+    monkeypatch.setenv(API_ENV, server.address.replace("127.0.0.1", "localhost"))
+    assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
