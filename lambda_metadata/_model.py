@@ -32,7 +32,7 @@ class LambdaMetadata:
     """
 
     __slots__ = ("availability_zone_id", "raw")
-    __match_args__ = ("availability_zone_id",)
+    __match_args__ = ("availability_zone_id", "raw")
 
     availability_zone_id: str
     raw: Mapping[str, Any]
