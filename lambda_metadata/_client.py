@@ -2,19 +2,26 @@
 
 The client reads the environment at call time, knows nothing of caching, and
 turns every failure into a ``LambdaMetadataError`` subclass whose message never
-contains the token.
+contains the token. It speaks just enough HTTP/1.1 itself, on a plain socket,
+to read one small answer: every byte lands in one fixed buffer, so no response
+shape (chunk sizes, Content-Length values, trickling bytes) can make it hold more
+than a few times the body cap, and every receive is bounded by one deadline.
 """
 
 from __future__ import annotations
 
-import http.client
-import io
 import os
-import re
-import socket
 import time
 
-from ._constants import API_ENV, MAX_BODY_BYTES, METADATA_PATH, TOKEN_ENV, TOKEN_FORBIDDEN
+from ._constants import (
+    API_ENV,
+    API_VERSION,
+    MAX_BODY_BYTES,
+    MAX_TOKEN_CHARS,
+    METADATA_PATH,
+    TOKEN_ENV,
+    is_valid_token,
+)
 from ._errors import (
     InvalidEndpointConfigError,
     LambdaMetadataError,
@@ -27,14 +34,25 @@ from ._errors import (
     MetadataUnavailableError,
     ResponseTooLargeError,
 )
-from ._model import LambdaMetadata, parse_body
+from ._model import _preview, parse_body
 
-_ENDPOINT = re.compile(
-    r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})"
-)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import socket
+
+    from ._model import LambdaMetadata
+
 _RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 _FIRST_BACKOFF = 0.02
 _MAX_BACKOFF = 0.25
+_MAX_HEAD_BYTES = 8192
+"""Longest status line plus headers accepted."""
+_MAX_CHUNK_LINE = 256
+_BUFFER_BYTES = _MAX_HEAD_BYTES + MAX_BODY_BYTES + 4096
+"""The one receive buffer: a head, a body at the cap, and room for chunk framing."""
+_MAX_REASON_CHARS = 80
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+_HOST_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 _TESTING_HINT = (
     "Outside Lambda, run a local endpoint: the `lambda_metadata_endpoint` pytest fixture, "
     "or `lambda-metadata serve` (see lambda_metadata.testing)."
@@ -54,11 +72,14 @@ class Fetched:
 
 
 class _Target:
-    __slots__ = ("authorization", "host", "port")
+    __slots__ = ("authorization", "family", "host", "netloc", "port")
 
-    def __init__(self, host: str, port: int, authorization: str) -> None:
+    def __init__(self, host: str, port: int, authorization: str, family: int = 0) -> None:
         self.host = host
         self.port = port
+        self.family = family
+        """``AF_INET`` or ``AF_INET6`` when ``host`` is an address, 0 for a name to resolve."""
+        self.netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         self.authorization = authorization
 
     def __repr__(self) -> str:  # the token must never be shown
@@ -72,15 +93,13 @@ def fetch(*, timeout: float) -> Fetched:
     backoff = _FIRST_BACKOFF
     attempts = 0
     last: MetadataServerError | MetadataConnectionError | None = None
-    timed_out = False
+    timed_out: MetadataTimeoutError | None = None
     while True:
         attempts += 1
         try:
             return _get(target, deadline)
-        except MetadataTimeoutError:
-            if last is None:
-                raise
-            timed_out = True  # a retry ran out of time: the failure before it says more
+        except MetadataTimeoutError as exc:
+            timed_out = exc  # a retry ran out of time: the failure before it says more
             break
         except (MetadataServerError, MetadataConnectionError) as exc:
             if exc.status_code is not None and exc.status_code not in _RETRIED_STATUSES:
@@ -91,74 +110,324 @@ def fetch(*, timeout: float) -> Fetched:
             time.sleep(backoff)
             backoff = min(backoff * 2, _MAX_BACKOFF)
     plural = "s" if attempts > 1 else ""
+    spent = f"{attempts} attempt{plural} within the {timeout:g} s deadline"
+    if last is None:
+        assert timed_out is not None
+        raise MetadataTimeoutError(f"{timed_out} (gave up after {spent})")
     ending = "; the last one timed out" if timed_out else ""
-    raise type(last)(
-        f"{last} (gave up after {attempts} attempt{plural} within the {timeout:g} s "
-        f"deadline{ending})",
-        status_code=last.status_code,
-    )
+    raise type(last)(f"{last} (gave up after {spent}{ending})", status_code=last.status_code)
 
 
 def _read_environment() -> _Target:
     # The token is never bound to a local name: a frame that raises keeps its
     # locals alive in the traceback, where error reporters would show them.
     api = os.environ.get(API_ENV)
-    for name in (API_ENV, TOKEN_ENV):
-        if not os.environ.get(name):
-            raise MetadataUnavailableError(
-                f"{name} is not set, so the Lambda metadata endpoint is not available: "
-                f"this is not an AWS Lambda execution environment. {_TESTING_HINT}"
+    if api is None:
+        raise MetadataUnavailableError(
+            f"{API_ENV} is not set, so the Lambda metadata endpoint is not available: "
+            f"this is not an AWS Lambda execution environment. {_TESTING_HINT}"
+        )
+    if not api:
+        raise MetadataUnavailableError(
+            f"{API_ENV} is set but empty; Lambda sets it to the endpoint's host:port. "
+            f"{_TESTING_HINT}"
+        )
+    if not os.environ.get(TOKEN_ENV):
+        state = "is set but empty" if TOKEN_ENV in os.environ else "is not set"
+        raise MetadataUnavailableError(
+            f"{API_ENV} is set but {TOKEN_ENV} {state}: the endpoint's token is missing, and "
+            f"Lambda always sets both. {_TESTING_HINT}"
+        )
+    host, port, family = _parse_api(api)
+    if not is_valid_token(os.environ[TOKEN_ENV]):
+        raise InvalidEndpointConfigError(
+            f"{TOKEN_ENV} must be 1 to {MAX_TOKEN_CHARS} visible ASCII characters (no space, "
+            "control or non-ASCII character), as it is sent in an HTTP header; its value is "
+            "not shown"
+        )
+    return _Target(host, port, "Bearer " + os.environ[TOKEN_ENV], family)
+
+
+def _parse_api(api: str) -> tuple[str, int, int]:
+    """``host:port`` to a host, a port and an address family (0 for a name), or
+    ``InvalidEndpointConfigError``."""
+    import socket
+
+    host, _, port_text = api.rpartition(":")
+    problem = None
+    family = 0
+    if port_text.isascii() and port_text.isdigit() and host:
+        port = int(port_text[:12])
+        if not 0 < port < 65536:
+            problem = f"port {port_text[:12]} is out of range: it must be 1-65535"
+        elif host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+            family = socket.AF_INET6
+            if not _is_ipv6(host):
+                problem = f"{_preview(host, 60)} in brackets is not an IPv6 address"
+        elif not (kind := _host_kind(host)):
+            problem = (
+                "the host must be an IPv4 address (169.254.100.1), a DNS name or an IPv6 "
+                "address in brackets ([fd00::1])"
             )
-    assert api is not None
-    match = _ENDPOINT.fullmatch(api)
-    port = int(match["port"]) if match else 0
-    if match is None or not 0 < port < 65536:
-        raise InvalidEndpointConfigError(
-            f"{API_ENV} must be host:port, such as 169.254.100.1:9001, with no scheme or path; "
-            f"got {api!r}"
+        else:
+            family = socket.AF_INET if kind == "address" else 0
+        if problem is None:
+            return host, port, family
+    raise InvalidEndpointConfigError(
+        f"{API_ENV} must be host:port, such as 169.254.100.1:9001, with no scheme or path"
+        f"{'; ' + problem if problem else ''}; got {_preview(api, 100)}"
+    )
+
+
+def _is_ipv6(host: str) -> bool:
+    import socket
+
+    try:
+        socket.inet_pton(socket.AF_INET6, host)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _host_kind(host: str) -> str:
+    """``"address"`` for a dotted-quad IPv4 address, ``"name"`` for a DNS name, else ``""``."""
+    labels = host.split(".")
+    if len(host) > 253 or not all(
+        0 < len(label) <= 63
+        and _HOST_CHARACTERS.issuperset(label)
+        and label[0] != "-"
+        and label[-1] != "-"
+        for label in labels
+    ):
+        return ""
+    last = labels[-1]
+    if last.isdigit() or last[:2].lower() == "0x":
+        # A numeric last label makes the resolver read an IPv4 address, in forms such
+        # as 1.2.3 or 0x7f.1 that name another host: only a plain dotted quad is taken.
+        quad = len(labels) == 4 and all(
+            label.isdigit() and int(label) < 256 and (label == "0" or label[0] != "0")
+            for label in labels
         )
-    if TOKEN_FORBIDDEN.search(os.environ[TOKEN_ENV]):
-        raise InvalidEndpointConfigError(
-            f"{TOKEN_ENV} contains whitespace or control characters that cannot be sent in an "
-            "HTTP header (its value is not shown)"
-        )
-    return _Target(match["host"].strip("[]"), port, "Bearer " + os.environ[TOKEN_ENV])
+        return "address" if quad else ""
+    return "name"
 
 
 def _get(target: _Target, deadline: float) -> Fetched:
-    where = f"http://{target.host}:{target.port}{METADATA_PATH}"
-    connection: _DeadlineConnection | None = None
+    import socket
+
+    where = f"http://{target.netloc}{METADATA_PATH}"
+    sock: socket.socket | None = None
     failure: LambdaMetadataError
     try:
-        connection = _DeadlineConnection(target.host, target.port, deadline=deadline)
-        connection.request("GET", METADATA_PATH, headers={"Authorization": target.authorization})
-        response = connection.getresponse()
-        _check_status(response, where)
-        body = _read_capped(response, where)
-        cache_control = response.getheader("Cache-Control")
+        if target.family:  # an address: no resolver, whose str path loads the idna codec
+            sock = socket.socket(target.family, socket.SOCK_STREAM)
+            sock.settimeout(_remaining(deadline))
+            sock.connect((target.host, target.port))
+        else:
+            # A name as bytes: the resolver's str path would load the idna codec.
+            address: tuple[str, int] = (target.host.encode("ascii"), target.port)  # type: ignore[assignment]
+            sock = socket.create_connection(address, timeout=_remaining(deadline))
+        sock.sendall(_request(target))  # a fresh socket takes these few bytes at once
+        fetched = _Response(sock, deadline, where).read()
     except LambdaMetadataError as exc:
         failure = exc
     except TimeoutError:
         failure = MetadataTimeoutError(f"no complete answer from {where} within the deadline")
-    except (OSError, http.client.HTTPException) as exc:
+    except OSError as exc:
+        detail = _preview(exc.strerror or str(exc), 120, quote=False)
         failure = MetadataConnectionError(
-            f"could not talk to {where}: {exc.__class__.__name__}: {exc}"
+            f"could not talk to {where}: {exc.__class__.__name__}: {detail}"
+        )
+    except Exception as exc:  # whatever breaks, the caller gets a typed error
+        failure = MetadataConnectionError(
+            f"could not talk to {where}: {exc.__class__.__name__} while reading the answer"
         )
     else:
-        return Fetched(parse_body(body), cache_control)
+        return fetched
     finally:
-        if connection is not None:
-            connection.release()
-    # Raised outside the except clauses, so no http.client frame (whose locals may hold
-    # the request's headers) stays reachable through __context__.
+        if sock is not None:
+            sock.close()
+    # Raised outside the except clauses, so no frame of a failed library call stays
+    # reachable through __context__.
     raise failure
 
 
-def _check_status(response: http.client.HTTPResponse, where: str) -> None:
-    status = response.status
-    if status == 200:
-        return
-    reason = f"{where} answered {status} {response.reason}".rstrip()
+def _request(target: _Target) -> bytes:
+    # A function of its own, so the bytes holding the token are in no live frame.
+    return (
+        f"GET {METADATA_PATH} HTTP/1.1\r\nHost: {target.netloc}\r\n"
+        f"Authorization: {target.authorization}\r\nConnection: close\r\n\r\n"
+    ).encode("ascii")
+
+
+class _Response:
+    """Reads one answer into a fixed buffer, each receive bounded by the deadline."""
+
+    __slots__ = ("_buffer", "_deadline", "_eof", "_size", "_sock", "_view", "_where")
+
+    def __init__(self, sock: socket.socket, deadline: float, where: str) -> None:
+        self._sock = sock
+        self._deadline = deadline
+        self._where = where
+        self._buffer = bytearray(_BUFFER_BYTES)
+        self._view = memoryview(self._buffer)
+        self._size = 0
+        self._eof = False
+
+    def _fill(self) -> bool:
+        """Receive more bytes; ``False`` at end of stream or when the buffer is full."""
+        if self._eof or self._size == _BUFFER_BYTES:
+            return False
+        self._sock.settimeout(_remaining(self._deadline))
+        received = self._sock.recv_into(self._view[self._size :])
+        if not received:
+            self._eof = True
+            return False
+        self._size += received
+        return True
+
+    def _broken(self, what: str) -> MetadataConnectionError:
+        return MetadataConnectionError(f"{self._where} sent a reply that is not valid HTTP: {what}")
+
+    def read(self) -> Fetched:
+        try:
+            head_end = self._read_head()
+            headers = self._check_head(head_end)
+            body = self._read_body(head_end, headers)
+        finally:
+            self._view.release()
+        return Fetched(parse_body(body), headers.get("cache-control"))
+
+    def _read_head(self) -> int:
+        searched = 0
+        while True:
+            found = self._buffer.find(b"\r\n\r\n", max(0, searched - 3), self._size)
+            if found >= 0:
+                if found + 4 > _MAX_HEAD_BYTES:
+                    break
+                return found + 4
+            searched = self._size
+            if searched >= _MAX_HEAD_BYTES:
+                break
+            if not self._fill():
+                if self._size == 0:
+                    raise self._broken("the connection closed without an answer")
+                raise self._broken("the connection closed inside the status line or headers")
+        raise self._broken(f"the status line and headers exceed {_MAX_HEAD_BYTES} bytes")
+
+    def _check_head(self, head_end: int) -> dict[str, str]:
+        status_line, *lines = self._buffer[: head_end - 4].decode("latin-1").split("\r\n")
+        version, _, rest = status_line.partition(" ")
+        code, _, reason = rest.partition(" ")
+        if not (version in ("HTTP/1.1", "HTTP/1.0") and len(code) == 3 and code.isdigit()):
+            raise self._broken(f"the status line is {_preview(status_line, 60)}")
+        headers: dict[str, str] = {}
+        for line in lines:
+            name, colon, value = line.partition(":")
+            if not colon or not name or name != name.strip() or not name.isprintable():
+                raise self._broken(f"a header line is {_preview(line, 60)}")
+            name = name.lower()
+            value = value.strip(" \t")
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        status = int(code)
+        if status != 200:
+            raise _status_error(status, _printable_reason(reason), self._where)
+        return headers
+
+    def _read_body(self, head_end: int, headers: dict[str, str]) -> bytes:
+        coding = headers.get("transfer-encoding")
+        if coding is not None:
+            if coding.lower() != "chunked":
+                raise self._broken(f"Transfer-Encoding {_preview(coding, 40)} is not supported")
+            return self._read_chunked(head_end)
+        declared = headers.get("content-length")
+        if declared is not None:
+            return self._read_declared(head_end, self._content_length(declared))
+        while self._fill():
+            if self._size - head_end > MAX_BODY_BYTES:
+                raise ResponseTooLargeError(
+                    f"{self._where} sent a body over the {MAX_BODY_BYTES}-byte limit"
+                )
+        if self._size - head_end > MAX_BODY_BYTES:
+            raise ResponseTooLargeError(
+                f"{self._where} sent a body over the {MAX_BODY_BYTES}-byte limit"
+            )
+        return bytes(self._view[head_end : self._size])
+
+    def _content_length(self, declared: str) -> int:
+        values = {value.strip() for value in declared.split(",")}
+        text = values.pop() if len(values) == 1 else ""
+        if not (text.isascii() and text.isdigit()):
+            raise self._broken(f"Content-Length is {_preview(declared, 40)}")
+        digits = text.lstrip("0") or "0"
+        if len(digits) > 18:
+            raise ResponseTooLargeError(
+                f"{self._where} declared a {len(digits)}-digit body length; "
+                f"the limit is {MAX_BODY_BYTES} bytes"
+            )
+        return int(digits)
+
+    def _read_declared(self, head_end: int, length: int) -> bytes:
+        if length > MAX_BODY_BYTES:
+            raise ResponseTooLargeError(
+                f"{self._where} declared a {length}-byte body; the limit is {MAX_BODY_BYTES} bytes"
+            )
+        end = head_end + length
+        while self._size < end:
+            if not self._fill():
+                raise self._broken(
+                    f"the connection closed after {self._size - head_end} of the {length} "
+                    "body bytes it declared"
+                )
+        return bytes(self._view[head_end:end])
+
+    def _read_chunked(self, position: int) -> bytes:
+        body = bytearray()
+        while True:
+            line_end = self._buffer.find(b"\r\n", position, self._size)
+            if line_end < 0:
+                if self._size - position > _MAX_CHUNK_LINE:
+                    raise self._broken("a chunk-size line is too long")
+                position = self._more(position)
+                continue
+            size_text = bytes(self._view[position:line_end]).split(b";", 1)[0].strip(b" \t")
+            if not (0 < len(size_text) <= 8 and _HEX_DIGITS.issuperset(size_text)):
+                raise self._broken(f"a chunk size is {_preview(size_text.decode('latin-1'), 20)}")
+            size = int(size_text, 16)
+            if size == 0:
+                return bytes(body)
+            if len(body) + size > MAX_BODY_BYTES:
+                raise ResponseTooLargeError(
+                    f"{self._where} sent a body over the {MAX_BODY_BYTES}-byte limit"
+                )
+            start = line_end + 2
+            while self._size < start + size + 2:
+                shift = self._more(position)
+                start -= position - shift
+                position = shift
+            if self._buffer[start + size : start + size + 2] != b"\r\n":
+                raise self._broken("a chunk does not end with CRLF")
+            body += self._view[start : start + size]
+            position = start + size + 2
+
+    def _more(self, position: int) -> int:
+        """Keep bytes from ``position`` on at the buffer's start, receive more; new position."""
+        if position:
+            kept = self._size - position
+            self._buffer[:kept] = bytes(self._view[position : self._size])  # may overlap
+            self._size = kept
+        if not self._fill():
+            raise self._broken("the connection closed inside the chunked body")
+        return 0
+
+
+def _printable_reason(reason: str) -> str:
+    shown = "".join(c if " " <= c <= "~" else "?" for c in reason[: _MAX_REASON_CHARS + 1])
+    return shown if len(shown) <= _MAX_REASON_CHARS else shown[: _MAX_REASON_CHARS - 3] + "..."
+
+
+def _status_error(status: int, reason: str, where: str) -> MetadataHTTPError:
     error: type[MetadataHTTPError]
     if status == 401:
         error, advice = (
@@ -168,83 +437,22 @@ def _check_status(response: http.client.HTTPResponse, where: str) -> None:
                 "execution environment"
             ),
         )
+    elif status == 404:
+        error, advice = (
+            MetadataHTTPError,
+            (
+                f"not found: a wrong API path or version? This library asks for API version "
+                f"{API_VERSION}; check that {API_ENV} names the metadata endpoint"
+            ),
+        )
     elif status == 405:
         error, advice = MetadataMethodNotAllowedError, "the endpoint only accepts GET"
     elif status >= 500:
         error, advice = MetadataServerError, "the endpoint failed or is not ready yet"
     else:
         error, advice = MetadataHTTPError, "unexpected status for the metadata endpoint"
-    raise error(f"{reason}: {advice}", status_code=status)
-
-
-def _read_capped(response: http.client.HTTPResponse, where: str) -> bytes:
-    declared = response.getheader("Content-Length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ResponseTooLargeError(
-            f"{where} declared a {int(declared)}-byte body; the limit is {MAX_BODY_BYTES} bytes"
-        )
-    body = response.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        raise ResponseTooLargeError(f"{where} sent a body over the {MAX_BODY_BYTES}-byte limit")
-    return body
-
-
-class _DeadlineConnection(http.client.HTTPConnection):
-    """An HTTP connection whose every socket operation is bounded by one deadline."""
-
-    def __init__(self, host: str, port: int, *, deadline: float) -> None:
-        super().__init__(host, port, timeout=_remaining(deadline))
-        self._deadline = deadline
-        self._raw_sock: socket.socket | None = None
-
-    def connect(self) -> None:
-        self.timeout = _remaining(self._deadline)
-        super().connect()
-        sock = self.sock
-        assert isinstance(sock, socket.socket)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._raw_sock = sock
-        self.sock = _DeadlineSocket(sock, self._deadline)
-
-    def release(self) -> None:
-        """Close for good: ``close()`` runs mid-response when the server says Connection: close."""
-        self.close()
-        if self._raw_sock is not None:
-            self._raw_sock.close()
-            self._raw_sock = None
-
-
-class _DeadlineSocket:
-    """Wraps a socket so that sends and the response reader check the deadline on each call."""
-
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self._sock = sock
-        self._deadline = deadline
-
-    def sendall(self, data: bytes) -> None:
-        self._sock.settimeout(_remaining(self._deadline))
-        self._sock.sendall(data)
-
-    def makefile(self, mode: str) -> io.BufferedReader:
-        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
-
-    def close(self) -> None:
-        """Leave the socket open for the response still reading it; ``release`` closes it."""
-
-
-class _DeadlineReader(io.RawIOBase):
-    """Raw reader that refuses to wait past the deadline, however slowly bytes trickle in."""
-
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self._sock = sock
-        self._deadline = deadline
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        self._sock.settimeout(_remaining(self._deadline))
-        return self._sock.recv_into(buffer)
+    answered = f"{where} answered {status} {reason}".rstrip()
+    return error(f"{answered}: {advice}", status_code=status)
 
 
 def _remaining(deadline: float) -> float:

@@ -2,30 +2,76 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
-from ._constants import AVAILABILITY_ZONE_ID_FIELD
+from ._constants import AVAILABILITY_ZONE_ID_FIELD, MAX_AZ_ID_CHARS, is_valid_az_id
 from ._errors import InvalidFieldError, MalformedResponseError, MissingFieldError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+_MAX_DEPTH = 32
+"""Deepest nesting kept in ``raw``; the real response is flat."""
 
 
-@dataclass(frozen=True, slots=True)
+# A hand-written frozen slotted class, not a dataclass: importing dataclasses (and the
+# inspect module it pulls in) would cost milliseconds of every cold start.
 class LambdaMetadata:
     """Metadata of the current Lambda execution environment.
 
     Instances are deeply immutable, so one can be shared freely between threads
     and kept after the cache is cleared.
+
+    Attributes:
+        availability_zone_id: the Availability Zone ID, the same physical zone in every
+            account (``use1-az1``).
+        raw: the whole JSON response, read-only, including fields AWS adds later.
     """
 
-    availability_zone_id: str
-    """The Availability Zone ID, the same physical zone in every account (``use1-az1``)."""
+    __slots__ = ("availability_zone_id", "raw")
+    __match_args__ = ("availability_zone_id", "raw")
 
-    raw: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False, hash=False)
-    """The whole JSON response, read-only, including fields AWS adds later."""
+    availability_zone_id: str
+    raw: Mapping[str, Any]
+
+    def __init__(self, availability_zone_id: str, raw: Mapping[str, Any] | None = None) -> None:
+        if not is_valid_az_id(availability_zone_id):
+            raise InvalidFieldError(_az_problem(availability_zone_id))
+        frozen = _EMPTY if raw is None else _freeze(raw, 0)
+        if not isinstance(frozen, MappingProxyType):
+            raise TypeError(f"raw must be a mapping, got {type(raw).__name__}")
+        object.__setattr__(self, "availability_zone_id", availability_zone_id)
+        object.__setattr__(self, "raw", frozen)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"LambdaMetadata is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"LambdaMetadata is immutable: cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        zone_id = getattr(self, "availability_zone_id", None)  # None while __init__ refuses
+        return f"LambdaMetadata(availability_zone_id={zone_id!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LambdaMetadata):
+            return NotImplemented
+        return self.availability_zone_id == other.availability_zone_id and self.raw == other.raw
+
+    def __hash__(self) -> int:
+        return hash((self.availability_zone_id,))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (LambdaMetadata, (self.availability_zone_id, _thaw(self.raw)))
+
+    def __copy__(self) -> LambdaMetadata:
+        return self
+
+    def __deepcopy__(self, memo: object) -> LambdaMetadata:
+        return self
 
     @classmethod
     def from_response(cls, document: object) -> LambdaMetadata:
@@ -35,16 +81,18 @@ class LambdaMetadata:
                 f"the metadata response is JSON but not an object (got {type(document).__name__})"
             )
         if AVAILABILITY_ZONE_ID_FIELD not in document:
+            names = ", ".join(_preview(name, 40) for name in list(document)[:10])
+            more = ", ..." if len(document) > 10 else ""
             raise MissingFieldError(
                 f"the metadata response has no {AVAILABILITY_ZONE_ID_FIELD!r} field "
-                f"(fields present: {sorted(document)!r})"
+                f"(fields present: [{names}{more}])"
             )
-        zone_id = document[AVAILABILITY_ZONE_ID_FIELD]
-        if not isinstance(zone_id, str) or not zone_id.strip():
-            raise InvalidFieldError(
-                f"{AVAILABILITY_ZONE_ID_FIELD!r} must be a non-empty string, got {zone_id!r}"
-            )
-        return cls(availability_zone_id=zone_id, raw=_freeze(document))
+        try:
+            return cls(document[AVAILABILITY_ZONE_ID_FIELD], document)
+        except TypeError:
+            raise MalformedResponseError(
+                "the metadata response holds values that are not JSON"
+            ) from None
 
 
 def parse_body(body: bytes) -> LambdaMetadata:
@@ -53,19 +101,55 @@ def parse_body(body: bytes) -> LambdaMetadata:
 
     try:
         document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        preview = body[:80].decode("utf-8", "replace")
+    except (ValueError, RecursionError, MemoryError) as exc:  # UnicodeDecodeError is a ValueError
+        preview = _preview(body[:80].decode("utf-8", "replace"), 80)
         raise MalformedResponseError(
-            f"the metadata response is not valid UTF-8 JSON ({exc.__class__.__name__}: {exc}); "
-            f"body starts with {preview!r}"
+            f"the metadata response is not valid UTF-8 JSON ({exc.__class__.__name__}: "
+            f"{_preview(str(exc), 120, quote=False)}); body starts with {preview}"
         ) from None
     return LambdaMetadata.from_response(document)
 
 
-def _freeze(value: Any) -> Any:
-    """Return a read-only deep copy: dicts become mapping proxies, lists tuples."""
-    if isinstance(value, dict):
-        return MappingProxyType({key: _freeze(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return tuple(_freeze(item) for item in value)
+def _az_problem(value: object) -> str:
+    if not isinstance(value, str):
+        kind = type(value).__name__
+        return f"{AVAILABILITY_ZONE_ID_FIELD!r} must be a non-empty string, got {kind}"
+    return (
+        f"{AVAILABILITY_ZONE_ID_FIELD!r} must be a non-empty string of at most {MAX_AZ_ID_CHARS} "
+        "ASCII letters, digits, '-', '_' or '.', starting and ending with a letter or digit; "
+        f"got {_preview(value, 80)}"
+    )
+
+
+def _preview(text: str, limit: int, *, quote: bool = True) -> str:
+    """``text`` made printable ASCII (escapes for the rest) and cut to ``limit`` characters."""
+    shown = ascii(text) if quote else ascii(text)[1:-1]
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def _freeze(value: Any, depth: int) -> Any:
+    """Return a read-only deep copy: mappings become mapping proxies, lists tuples."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if depth >= _MAX_DEPTH:
+        raise MalformedResponseError(
+            f"the metadata response is nested more than {_MAX_DEPTH} levels deep"
+        )
+    if isinstance(value, (dict, MappingProxyType)) or hasattr(value, "keys"):
+        frozen = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"raw keys must be strings, got {type(key).__name__}")
+            frozen[key] = _freeze(item, depth + 1)
+        return MappingProxyType(frozen)
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(item, depth + 1) for item in value)
+    raise TypeError(f"raw must hold only JSON values, got {type(value).__name__}")
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, MappingProxyType):
+        return {key: _thaw(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(item) for item in value]
     return value

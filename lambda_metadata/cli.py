@@ -15,7 +15,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import __version__
-from ._constants import API_ENV, DEFAULT_TIMEOUT, TOKEN_ENV, TOKEN_FORBIDDEN
+from ._constants import (
+    API_ENV,
+    DEFAULT_TIMEOUT,
+    MAX_AZ_ID_CHARS,
+    MAX_TOKEN_CHARS,
+    TOKEN_ENV,
+    is_valid_az_id,
+    is_valid_token,
+)
 from ._errors import (
     InvalidEndpointConfigError,
     InvalidMetadataError,
@@ -131,6 +139,9 @@ def _run_get(arguments: argparse.Namespace) -> int:
         return exit_code_for(exc)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug of ours: still one line, never a traceback or the token
+        _error(f"unexpected {exc.__class__.__name__}; please report it")
+        return EXIT_FAILURE
     if arguments.json:
         import json
 
@@ -184,7 +195,7 @@ def _add_serve(subcommands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     parser.add_argument(
         "--az",
-        type=_non_empty,
+        type=_az_id,
         default=_DEFAULT_AZ,
         metavar="AZ_ID",
         help=f"Availability Zone ID to answer (default: {_DEFAULT_AZ})",
@@ -346,16 +357,20 @@ def _max_age(text: str) -> int:
     return int(text)
 
 
-def _non_empty(text: str) -> str:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must not be empty")
+def _az_id(text: str) -> str:
+    if not is_valid_az_id(text):
+        raise argparse.ArgumentTypeError(
+            f"must be 1 to {MAX_AZ_ID_CHARS} ASCII letters, digits, '-', '_' or '.', starting "
+            f"and ending with a letter or digit, such as use1-az1: {text!r}"
+        )
     return text
 
 
 def _token(text: str) -> str:
-    if not text or TOKEN_FORBIDDEN.search(text):
+    if not is_valid_token(text):
         raise argparse.ArgumentTypeError(
-            "must be non-empty, with no whitespace or control characters (it is sent in a header)"
+            f"must be 1 to {MAX_TOKEN_CHARS} visible ASCII characters, with no space, control or "
+            "non-ASCII character (it is sent in an HTTP header)"
         )
     return text
 

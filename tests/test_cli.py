@@ -454,6 +454,11 @@ def test_serve_does_not_warn_on_loopback(serve: type[Served], host: str) -> None
         ["--az", ""],
         ["--token", ""],
         ["--token", "two words"],
+        ["--token", "caf\u00e9"],
+        ["--token", "euro\u20ac"],
+        ["--az", "use1-az1\nforged"],
+        ["--az", "use1 az1"],
+        ["--az", "x" * 65],
     ],
 )
 def test_serve_rejects_bad_arguments(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:

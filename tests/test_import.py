@@ -19,6 +19,7 @@ EAGER = frozenset(
         "lambda_metadata",
         "lambda_metadata._backoff",
         "lambda_metadata._cache",
+        "lambda_metadata._context",
         "lambda_metadata._constants",
         "lambda_metadata._errors",
         "lambda_metadata._model",
@@ -112,11 +113,6 @@ ROWS = [
             own=EAGER,
         ),
         id="in-the-runtime-import-adds-only-our-core",
-        marks=pytest.mark.xfail(
-            strict=False,
-            reason="lambda_metadata._model imports dataclasses and typing, _constants imports re "
-            "(helper 'client' removes them)",
-        ),
     ),
     pytest.param(
         Row(
@@ -128,10 +124,6 @@ ROWS = [
             present=("snapshot_restore_py", "lambda_metadata._snapstart"),
         ),
         id="in-the-runtime-under-snapstart-adds-the-hooks",
-        marks=pytest.mark.xfail(
-            strict=False,
-            reason="lambda_metadata._model imports dataclasses (helper 'client' removes it)",
-        ),
     ),
     pytest.param(
         Row(setup="", code="import lambda_metadata", absent=NEVER_AT_IMPORT[4:]),
@@ -140,11 +132,6 @@ ROWS = [
     pytest.param(
         Row(setup="", code="import lambda_metadata", absent=NEVER_AT_IMPORT[:4]),
         id="bare-import-loads-no-typing-inspect-dataclasses-re",
-        marks=pytest.mark.xfail(
-            strict=False,
-            reason="lambda_metadata._model imports dataclasses and typing, _constants imports re "
-            "(helper 'client' removes them)",
-        ),
     ),
     pytest.param(
         Row(

@@ -2,21 +2,87 @@
 
 from __future__ import annotations
 
-import dataclasses
+import copy
+import pickle
 
 import pytest
 
-from lambda_metadata import LambdaMetadata, clear_metadata_cache, get_lambda_metadata
+from lambda_metadata import (
+    InvalidFieldError,
+    LambdaMetadata,
+    clear_metadata_cache,
+    get_lambda_metadata,
+)
 from lambda_metadata.testing import MetadataEndpoint
 
 
-def test_is_a_frozen_slotted_dataclass() -> None:
+def test_is_frozen_and_slotted() -> None:
     metadata = LambdaMetadata(availability_zone_id="use1-az1")
-    assert dataclasses.is_dataclass(metadata)
     assert not hasattr(metadata, "__dict__")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError, match="immutable"):
         metadata.availability_zone_id = "use1-az2"  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="immutable"):
+        metadata.raw = {}  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="immutable"):
+        del metadata.raw  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        metadata.other = 1  # type: ignore[attr-defined]
     assert metadata.raw == {}
+
+
+def test_built_directly_it_is_deeply_immutable() -> None:
+    source = {"AvailabilityZoneID": "use1-az1", "Nested": {"List": [1, {"Deep": True}]}}
+    metadata = LambdaMetadata("use1-az1", source)
+    source["Nested"]["List"].append(2)  # type: ignore[index]
+    source["Other"] = "added later"
+    assert metadata.raw == {
+        "AvailabilityZoneID": "use1-az1",
+        "Nested": {"List": (1, {"Deep": True})},
+    }
+    with pytest.raises(TypeError):
+        metadata.raw["Nested"]["List"][1]["Deep"] = False
+    with pytest.raises(TypeError):
+        LambdaMetadata("use1-az1", {"Set": {1, 2}})  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize("zone_id", ["use1-az1", "usw2-lax1-az1", "use1-wl1-bos-wlz1", "apse2-az3"])
+def test_real_az_id_formats_are_accepted(zone_id: str) -> None:
+    assert LambdaMetadata(zone_id).availability_zone_id == zone_id
+
+
+@pytest.mark.parametrize(
+    "zone_id",
+    [
+        1,
+        None,
+        b"use1-az1",
+        "",
+        " use1-az1",
+        "use1 az1",
+        "use1-az1\n",
+        "use1\x1b[31m",
+        "use1\ud800",
+        "x" * 65,
+        "-use1",
+        "use1-",
+        "use1/az1",
+        "us\u00e91",
+    ],
+)
+def test_bad_az_ids_are_refused_when_built_directly(zone_id: object) -> None:
+    with pytest.raises(InvalidFieldError):
+        LambdaMetadata(zone_id)  # type: ignore[arg-type]
+
+
+def test_pickle_and_copy_keep_value_and_immutability() -> None:
+    metadata = LambdaMetadata.from_response({"AvailabilityZoneID": "use1-az1", "N": {"L": [1]}})
+    again = pickle.loads(pickle.dumps(metadata))
+    assert again == metadata
+    assert again.raw["N"]["L"] == (1,)
+    with pytest.raises(TypeError):
+        again.raw["N"]["x"] = 1
+    assert copy.copy(metadata) is metadata
+    assert copy.deepcopy(metadata) is metadata
 
 
 def test_repr_equality_and_hash() -> None:

@@ -22,6 +22,9 @@ from ._environ import patched_environ
 __all__ = ["MetadataEndpoint", "RecordedRequest"]
 
 DEFAULT_MAX_AGE = 43200
+IDLE_TIMEOUT = 5.0
+"""Seconds a connection may stay silent (idle keep-alive, or a request trickling in) before
+the endpoint closes it."""
 _Answer = tuple[int, bytes, dict[str, str]]  # status, body, headers
 
 
@@ -243,6 +246,9 @@ class MetadataEndpoint:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024
+    """The listen backlog (the kernel caps it at somaxconn): a burst of hundreds of clients waits
+    in the queue instead of being dropped, as with socketserver's default of 5."""
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up early (a refused oversized body) is not an error here."""
@@ -259,6 +265,7 @@ def _handler_for(endpoint: MetadataEndpoint) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True
+        timeout = IDLE_TIMEOUT  # an idle or stalled connection (and its thread) ends after this
         server_version = "lambda-metadata-emulator"
 
         def _respond(self) -> None:

@@ -1,0 +1,643 @@
+"""Hostile answers and odd settings (issue 11): typed errors, bounded memory and time, no token.
+
+Every server here is a raw socket on 127.0.0.1 whose behaviour ends by itself within a few
+seconds; the client is the public ``get_lambda_metadata``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import selectors
+import socket
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+
+import pytest
+from conftest import RawServer, read_request
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lambda_metadata import (
+    InvalidEndpointConfigError,
+    InvalidFieldError,
+    LambdaMetadata,
+    LambdaMetadataError,
+    MalformedResponseError,
+    MetadataConnectionError,
+    MetadataHTTPError,
+    MetadataServerError,
+    MetadataTimeoutError,
+    MetadataUnavailableError,
+    ResponseTooLargeError,
+    clear_metadata_cache,
+    get_lambda_metadata,
+)
+from lambda_metadata._constants import API_ENV, MAX_BODY_BYTES, TOKEN_ENV
+from lambda_metadata.testing import MetadataEndpoint
+
+StartRaw = Callable[[Callable[[socket.socket], None]], RawServer]
+TOKEN = "hostile-SECRET-token-4b1d"
+MARGIN = 0.5  # scheduling slack on a loaded 2-core machine
+GOOD = b'{"AvailabilityZoneID": "use1-az1"}'
+AZ_ID = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?")
+"""The documented AZ ID rule (docs/errors.md), written independently of the library."""
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def assert_no_token(error: BaseException, token: str = TOKEN) -> None:
+    """The token is in no str, repr, args, chained exception or captured traceback local."""
+    for exc in _chain(error):
+        assert token not in str(exc)
+        assert token not in repr(exc)
+        assert token not in repr(exc.args)
+        assert token not in repr(getattr(exc, "object", ""))
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+            tb = tb.tb_next  # this test's own frames hold the token it set
+        rendered = traceback.TracebackException(type(exc), exc, tb, capture_locals=True).format()
+        assert token not in "".join(rendered)
+
+
+def answer_with(head: bytes, body: bytes = b"", *, linger: float = 0.0) -> Callable[..., None]:
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(head + body)
+        if linger:
+            time.sleep(linger)
+
+    return behaviour
+
+
+def ok_head(*headers: bytes) -> bytes:
+    return b"HTTP/1.1 200 OK\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n"
+
+
+def json_body(body: bytes) -> bytes:
+    return ok_head(b"Content-Length: %d" % len(body)) + body
+
+
+@pytest.fixture
+def hostile(raw_server: StartRaw, monkeypatch: pytest.MonkeyPatch) -> Callable[..., RawServer]:
+    """Start a raw server with ``behaviour`` and point the variables (with TOKEN) at it."""
+
+    def start(behaviour: Callable[[socket.socket], None]) -> RawServer:
+        server = raw_server(behaviour)
+        monkeypatch.setenv(TOKEN_ENV, TOKEN)
+        return server
+
+    return start
+
+
+def expect(
+    error: type[LambdaMetadataError], *, timeout: float = 1.0, match: str | None = None
+) -> LambdaMetadataError:
+    """Fetch; assert exactly ``error`` within the deadline and no token anywhere."""
+    started = time.monotonic()
+    with pytest.raises(LambdaMetadataError) as caught:
+        get_lambda_metadata(refresh=True, timeout=timeout)
+    elapsed = time.monotonic() - started
+    assert type(caught.value) is error, repr(caught.value)
+    assert elapsed < timeout + MARGIN
+    if match is not None:
+        assert match in str(caught.value)
+    assert_no_token(caught.value)
+    return caught.value
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def flood(
+    prefix: bytes, filler: bytes = b"z" * 65536, seconds: float = 1.5
+) -> Callable[[socket.socket], None]:
+    """Send ``prefix`` then ``filler`` as fast as the client takes it, for at most ``seconds``."""
+
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(prefix)
+        end = time.monotonic() + seconds
+        conn.settimeout(0.2)
+        while time.monotonic() < end:
+            try:
+                conn.sendall(filler)
+            except TimeoutError:
+                continue
+
+    return behaviour
+
+
+# -- item 2 and 4: framing that broke the parser or the cap ----------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "error"),
+    [
+        (b"-1", MetadataConnectionError),
+        (b"-ffffffff", MetadataConnectionError),
+        (b"ffffffffffffffffffff", MetadataConnectionError),
+        (b"ffffff", ResponseTooLargeError),
+        (b"0x10", MetadataConnectionError),
+    ],
+)
+def test_hostile_chunk_sizes_are_refused_in_bounded_memory(
+    hostile: Callable[..., RawServer], size: bytes, error: type[LambdaMetadataError]
+) -> None:
+    hostile(flood(ok_head(b"Transfer-Encoding: chunked") + size + b"\r\n"))
+    before = peak_rss_mb()
+    expect(error)
+    assert peak_rss_mb() - before < 32
+
+
+def test_many_small_chunks_within_the_cap_are_accepted(hostile: Callable[..., RawServer]) -> None:
+    pieces = b"".join(b"1\r\n%c\r\n" % byte for byte in GOOD) + b"0\r\n\r\n"
+    hostile(answer_with(ok_head(b"Transfer-Encoding: chunked"), pieces))
+    assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
+
+
+def test_chunked_body_over_the_cap_is_refused(hostile: Callable[..., RawServer]) -> None:
+    chunk = b"1000\r\n" + b"a" * 4096 + b"\r\n"
+    hostile(flood(ok_head(b"Transfer-Encoding: chunked"), chunk * 16))
+    before = peak_rss_mb()
+    expect(ResponseTooLargeError)
+    assert peak_rss_mb() - before < 32
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("\u0661\u0662".encode(), MetadataConnectionError),  # Arabic-Indic digits
+        ("\uff13\uff15".encode(), MetadataConnectionError),  # full-width digits
+        (b"\xb2", MetadataConnectionError),  # superscript two, a digit to str.isdigit
+        (b"9" * 5000, ResponseTooLargeError),
+        (b"-35", MetadataConnectionError),
+        (b"35, 36", MetadataConnectionError),
+    ],
+)
+def test_hostile_content_lengths_are_refused(
+    hostile: Callable[..., RawServer], value: bytes, error: type[LambdaMetadataError]
+) -> None:
+    hostile(answer_with(ok_head(b"Content-Length: " + value), GOOD))
+    expect(error)
+
+
+def test_a_body_shorter_than_its_content_length_is_refused(
+    hostile: Callable[..., RawServer],
+) -> None:
+    hostile(answer_with(ok_head(b"Content-Length: %d" % (len(GOOD) + 10)), GOOD))
+    expect(MetadataConnectionError, match="closed after 34 of the 44 body bytes")
+
+
+def test_leading_zeros_in_content_length_are_read_as_the_number(
+    hostile: Callable[..., RawServer],
+) -> None:
+    hostile(answer_with(ok_head(b"Content-Length: " + b"0" * 3000 + b"%d" % len(GOOD)), GOOD))
+    assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
+
+
+@pytest.mark.parametrize("depth", [40, 800, 3000])
+def test_deeply_nested_json_inside_a_valid_object_is_malformed(
+    hostile: Callable[..., RawServer], depth: int
+) -> None:
+    body = b'{"AvailabilityZoneID": "use1-az1", "x": ' + b"[" * depth + b"]" * depth + b"}"
+    assert len(body) <= MAX_BODY_BYTES
+    hostile(answer_with(json_body(body)))
+    expect(MalformedResponseError)
+
+
+# -- item 2 and 3: settings that escaped as other exceptions ---------------------------
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        f"{TOKEN}\u20ac",
+        f"{TOKEN}\u00e9",
+        f"{TOKEN}\udcff",
+        f"{TOKEN} x",
+        f"{TOKEN}\x7f",
+        "t" * 9000,
+    ],
+)
+def test_a_token_that_cannot_be_sent_is_refused_before_connecting(
+    hostile: Callable[..., RawServer], monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    server = hostile(answer_with(json_body(GOOD)))
+    monkeypatch.setenv(TOKEN_ENV, token)
+    with pytest.raises(LambdaMetadataError) as caught:
+        get_lambda_metadata(refresh=True)
+    assert type(caught.value) is InvalidEndpointConfigError
+    assert_no_token(caught.value, token)
+    assert server.connections == 0
+
+
+@pytest.mark.parametrize(
+    "api",
+    [
+        "a" * 64 + ".example:9001",
+        ("a" * 60 + ".") * 5 + "x:9001",  # over 253 characters
+        "[1.2.3]:9",
+        "1.2.3:9",
+        "0x7f.1:9",
+        "127.1:9",
+        "010.0.0.1:9",
+        "[::1:9",
+        "::1:9",
+        "h\u00f6st:9001",
+        "host:\u0661\u0662",
+        "host:99999",
+        "host:0",
+        "host:9001/path",
+        "http://host:9001",
+        " host:9001",
+    ],
+)
+def test_an_unusable_api_is_refused_before_connecting(
+    monkeypatch: pytest.MonkeyPatch, no_lambda_metadata: None, api: str
+) -> None:
+    monkeypatch.setenv(API_ENV, api)
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    with pytest.raises(LambdaMetadataError) as caught:
+        get_lambda_metadata(refresh=True, timeout=0.5)
+    assert type(caught.value) is InvalidEndpointConfigError
+    assert len(str(caught.value)) < 400
+    assert_no_token(caught.value)
+
+
+def test_port_out_of_range_gets_a_range_hint(
+    monkeypatch: pytest.MonkeyPatch, no_lambda_metadata: None
+) -> None:
+    monkeypatch.setenv(API_ENV, "127.0.0.1:99999")
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    with pytest.raises(InvalidEndpointConfigError, match="1-65535"):
+        get_lambda_metadata()
+
+
+def test_ipv6_urls_are_shown_with_brackets(
+    monkeypatch: pytest.MonkeyPatch, no_lambda_metadata: None
+) -> None:
+    probe = socket.socket(socket.AF_INET)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    monkeypatch.setenv(API_ENV, f"[::1]:{port}")
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    with pytest.raises(MetadataConnectionError) as caught:
+        get_lambda_metadata(timeout=0.2)
+    assert f"http://[::1]:{port}/" in str(caught.value)
+
+
+# -- item 5: the AZ value --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "zone_id",
+    [
+        "use1-az1\nFORGED log line",
+        "use1-az1\r",
+        "use1\ud800az1",
+        "use1\x1b[2Jaz1",
+        "use1 az1",
+        "use1\taz1",
+        "use1\u00a0az1",
+        "use1-\u0430z1",  # Cyrillic a
+        "x" * 5000,
+        "",
+        " ",
+    ],
+)
+def test_an_unprintable_or_long_az_id_is_refused(
+    hostile: Callable[..., RawServer], zone_id: str
+) -> None:
+    hostile(answer_with(json_body(json.dumps({"AvailabilityZoneID": zone_id}).encode())))
+    error = expect(InvalidFieldError)
+    assert str(error).isascii()
+    assert str(error).isprintable()
+    assert len(str(error)) < 400
+
+
+@pytest.mark.parametrize("zone_id", ["use1-az1", "usw2-lax1-az1", "use1-wl1-bos-wlz1"])
+def test_real_az_id_formats_are_accepted(hostile: Callable[..., RawServer], zone_id: str) -> None:
+    hostile(answer_with(json_body(json.dumps({"AvailabilityZoneID": zone_id}).encode())))
+    assert get_lambda_metadata(refresh=True).availability_zone_id == zone_id
+
+
+# -- item 8: smaller gaps --------------------------------------------------------------
+
+
+def test_lambda_metadata_built_directly_is_deeply_immutable() -> None:
+    raw = {"AvailabilityZoneID": "use1-az1", "List": [1, {"k": "v"}]}
+    metadata = LambdaMetadata("use1-az1", raw)
+    raw["List"].append(3)  # type: ignore[attr-defined]
+    assert metadata.raw["List"] == (1, {"k": "v"})
+    with pytest.raises(TypeError):
+        metadata.raw["List"][1]["k"] = "w"
+    with pytest.raises(AttributeError):
+        metadata.availability_zone_id = "use1-az2"  # type: ignore[misc]
+    with pytest.raises(InvalidFieldError):
+        LambdaMetadata(42)  # type: ignore[arg-type]
+    with pytest.raises(InvalidFieldError):
+        LambdaMetadata("use1-az1\nforged")
+
+
+def test_the_reason_phrase_is_capped_and_printable(hostile: Callable[..., RawServer]) -> None:
+    reason = b"\x1b[31mI'm a teapot" + b"\x07" * 10 + b"A" * 6000
+    hostile(answer_with(b"HTTP/1.1 418 " + reason + b"\r\nContent-Length: 0\r\n\r\n"))
+    error = expect(MetadataHTTPError)
+    message = str(error)
+    assert message.isascii()
+    assert message.isprintable()
+    assert "\x1b" not in message
+    assert "A" * 100 not in message
+    assert len(message) < 400
+
+
+def test_an_oversized_head_is_refused(hostile: Callable[..., RawServer]) -> None:
+    hostile(flood(b"HTTP/1.1 500 " + b"A" * 70000))
+    before = peak_rss_mb()
+    error = expect(MetadataConnectionError, timeout=0.5)
+    assert len(str(error)) < 400
+    assert peak_rss_mb() - before < 32
+
+
+def test_a_404_hints_at_the_api_path_or_version(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+    expect(MetadataHTTPError, match="API path or version")
+
+
+def test_a_timeout_gives_the_deadline_and_attempt_count(
+    hostile: Callable[..., RawServer],
+) -> None:
+    server: RawServer
+
+    def silent(conn: socket.socket) -> None:
+        read_request(conn)
+        server.wait_closed(conn, limit=3)
+
+    server = hostile(silent)
+    error = expect(MetadataTimeoutError, timeout=0.3)
+    assert "0.3 s deadline" in str(error)
+    assert "1 attempt" in str(error)
+
+
+def test_empty_api_is_reported_as_set_but_empty(
+    monkeypatch: pytest.MonkeyPatch, no_lambda_metadata: None
+) -> None:
+    monkeypatch.setenv(API_ENV, "")
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    with pytest.raises(MetadataUnavailableError, match="set but empty"):
+        get_lambda_metadata()
+
+
+@pytest.mark.parametrize("token", [None, ""])
+def test_api_without_token_says_the_token_is_missing(
+    monkeypatch: pytest.MonkeyPatch, no_lambda_metadata: None, token: str | None
+) -> None:
+    monkeypatch.setenv(API_ENV, "127.0.0.1:9001")
+    if token is not None:
+        monkeypatch.setenv(TOKEN_ENV, token)
+    with pytest.raises(MetadataUnavailableError) as caught:
+        get_lambda_metadata()
+    assert "token is missing" in str(caught.value)
+    assert "not an AWS Lambda" not in str(caught.value)
+
+
+# -- item 7: the CLI keeps its contract ----------------------------------------------
+
+
+def _run_cli(environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key not in (API_ENV, TOKEN_ENV)}
+    env.update(environ)
+    return subprocess.run(
+        [sys.executable, "-m", "lambda_metadata", "get", "--timeout", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="surrogateescape",
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("euro-token", 4),
+        ("long-label", 4),
+        ("surrogate-az", 9),
+        ("newline-az", 9),
+        ("negative-chunk", 8),
+        ("nested-json", 9),
+        ("bracketed-ipv4", 4),
+    ],
+)
+def test_cli_get_prints_one_line_and_the_documented_code(
+    raw_server: StartRaw, case: str, code: int
+) -> None:
+    bodies = {
+        "surrogate-az": json_body(b'{"AvailabilityZoneID": "use1\\ud800"}'),
+        "newline-az": json_body(b'{"AvailabilityZoneID": "use1-az1\\nuse1-az2"}'),
+        "negative-chunk": ok_head(b"Transfer-Encoding: chunked") + b"-1\r\n",
+        "nested-json": json_body(
+            b'{"AvailabilityZoneID": "use1-az1", "x": ' + b"[" * 3000 + b"]" * 3000 + b"}"
+        ),
+    }
+    server = raw_server(answer_with(bodies.get(case, json_body(GOOD))))
+    environ = {API_ENV: server.address, TOKEN_ENV: TOKEN}
+    if case == "euro-token":
+        environ[TOKEN_ENV] = TOKEN + "\u20ac"
+    elif case == "long-label":
+        environ[API_ENV] = "a" * 64 + ":9001"
+    elif case == "bracketed-ipv4":
+        environ[API_ENV] = "[1.2.3]:9"
+    result = _run_cli(environ)
+    assert result.returncode == code, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("lambda-metadata: error: ")
+    assert TOKEN not in result.stderr
+
+
+# -- serve: a burst of clients, idle connections closed ------------------------------
+
+
+def test_serve_answers_a_burst_of_500_concurrent_clients() -> None:
+    with MetadataEndpoint() as endpoint:
+        host, port = endpoint.address.rsplit(":", 1)
+        request = (
+            f"GET /2026-01-15/metadata/execution-environment HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {endpoint.token}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        selector = selectors.DefaultSelector()
+        replies: dict[socket.socket, bytes] = {}
+        started = time.monotonic()
+        try:
+            for _ in range(500):
+                conn = socket.socket()
+                conn.setblocking(False)
+                conn.connect_ex((host, int(port)))
+                selector.register(conn, selectors.EVENT_WRITE)
+                replies[conn] = b""
+            done = 0
+            end = started + 30
+            while done < 500 and time.monotonic() < end:
+                for key, events in selector.select(timeout=0.5):
+                    conn = key.fileobj
+                    assert isinstance(conn, socket.socket)
+                    if events & selectors.EVENT_WRITE:
+                        conn.sendall(request)
+                        selector.modify(conn, selectors.EVENT_READ)
+                        continue
+                    data = conn.recv(65536)
+                    replies[conn] += data
+                    if not data:
+                        selector.unregister(conn)
+                        done += 1
+            elapsed = time.monotonic() - started
+        finally:
+            for conn in replies:
+                conn.close()
+            selector.close()
+    answered = sum(1 for reply in replies.values() if reply.startswith(b"HTTP/1.1 200"))
+    assert answered == 500
+    # A full backlog drops SYNs, which the kernel retries after 1 s, then 3 s, then 7 s.
+    assert elapsed < 8, elapsed
+
+
+def test_serve_closes_idle_connections_after_a_few_seconds() -> None:
+    from lambda_metadata.testing._emulator import IDLE_TIMEOUT
+
+    with MetadataEndpoint() as endpoint:
+        host, port = endpoint.address.rsplit(":", 1)
+        idle = [socket.create_connection((host, int(port)), timeout=15) for _ in range(20)]
+        started = time.monotonic()
+        try:
+            for conn in idle:
+                assert conn.recv(1) == b""  # closed by the server
+        finally:
+            for conn in idle:
+                conn.close()
+        assert time.monotonic() - started < IDLE_TIMEOUT + 4
+
+
+# -- the cache recovers after every hostile answer -----------------------------------
+
+
+def test_a_healthy_endpoint_is_fetched_after_hostile_answers(
+    hostile: Callable[..., RawServer],
+) -> None:
+    answers = [
+        ok_head(b"Transfer-Encoding: chunked") + b"-1\r\n",
+        json_body(b'{"AvailabilityZoneID": "use1\\ud800"}'),
+        b"HTTP/1.1 500 \x1b[0m\r\nContent-Length: 0\r\n\r\n",
+        json_body(GOOD),
+    ]
+
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(answers[0])
+
+    hostile(behaviour)
+    for _ in range(3):
+        with pytest.raises((MetadataConnectionError, InvalidFieldError, MetadataServerError)):
+            get_lambda_metadata(refresh=True, timeout=0.3)
+        answers.pop(0)
+    clear_metadata_cache()
+    assert get_lambda_metadata().availability_zone_id == "use1-az1"
+
+
+# -- property: arbitrary answers give a typed error or valid metadata ----------------
+
+_NAMES = st.sampled_from(
+    [b"Content-Length", b"Transfer-Encoding", b"Cache-Control", b"Content-Type", b"Connection"]
+) | st.binary(min_size=1, max_size=20)
+_HEADERS = st.lists(st.tuples(_NAMES, st.binary(max_size=60)), max_size=4)
+_STATUS_LINES = st.sampled_from(
+    [b"HTTP/1.1 200 OK", b"HTTP/1.0 200", b"HTTP/1.1 500 Oops", b"HTTP/1.1 404 Nope"]
+) | st.binary(max_size=40)
+_DOCUMENTS = st.builds(
+    lambda zone_id, extra: json.dumps({**extra, "AvailabilityZoneID": zone_id}).encode(),
+    st.text(max_size=80) | st.sampled_from(["use1-az1", "usw2-lax1-az1"]),
+    st.dictionaries(st.text(max_size=10), st.integers() | st.text(max_size=20), max_size=3),
+)
+_BODIES = st.binary(max_size=9000) | _DOCUMENTS
+_FRAMINGS = st.sampled_from(["length", "none", "chunked", "as-is"])
+
+
+def _frame(status_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes, how: str) -> bytes:
+    head = (
+        status_line + b"\r\n" + b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+    )
+    if how == "length":
+        head += b"Content-Length: %d\r\n" % len(body)
+    elif how == "chunked":
+        head += b"Transfer-Encoding: chunked\r\n"
+        body = (
+            b"".join(
+                b"%x\r\n%s\r\n" % (len(body[i : i + 999]), body[i : i + 999])
+                for i in range(0, len(body), 999)
+            )
+            + b"0\r\n\r\n"
+        )
+    return head + b"\r\n" + body
+
+
+def test_arbitrary_answers_give_a_typed_error_or_valid_metadata(
+    hostile: Callable[..., RawServer],
+) -> None:
+    current = [json_body(GOOD)]
+
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(current[0])
+
+    hostile(behaviour)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(_STATUS_LINES, _HEADERS, _BODIES, _FRAMINGS)
+    def check(
+        status_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes, how: str
+    ) -> None:
+        current[0] = _frame(status_line, headers, body, how)
+        outcome: LambdaMetadata | LambdaMetadataError
+        try:
+            outcome = get_lambda_metadata(refresh=True, timeout=0.1)
+        except LambdaMetadataError as exc:  # only these may come out
+            outcome = exc
+        if isinstance(outcome, LambdaMetadata):
+            assert type(outcome) is LambdaMetadata
+            assert AZ_ID.fullmatch(outcome.availability_zone_id)
+        else:
+            assert_no_token(outcome)
+            assert "\n" not in str(outcome)
+        current[0] = json_body(GOOD)
+        assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
+
+    check()
+
+
+def test_a_dns_name_is_resolved(
+    hostile: Callable[..., RawServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = hostile(answer_with(json_body(GOOD)))
+    monkeypatch.setenv(API_ENV, server.address.replace("127.0.0.1", "localhost"))
+    assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
