@@ -207,3 +207,32 @@ def endpoint() -> Iterator[MetadataEndpoint]:
     """A metadata endpoint of the runtime tests' own, answering use1-az1."""
     with MetadataEndpoint(availability_zone_id="use1-az1") as emulator:
         yield emulator
+
+
+# -- time for the cache's expiries and fail-fast windows, moved on without sleeping -----------
+
+
+class FakeClock:
+    """A monotonic clock that only moves when told; starts at the real clock's reading."""
+
+    def __init__(self) -> None:
+        self.now = time.monotonic()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_clock() -> Iterator[FakeClock]:
+    """The cache reads ``FakeClock`` (through ``_cache.set_clock``) for the test's duration."""
+    from lambda_metadata import _cache
+
+    clock = FakeClock()
+    _cache.set_clock(clock)
+    try:
+        yield clock
+    finally:
+        _cache.set_clock(None)

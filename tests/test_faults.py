@@ -42,7 +42,7 @@ def test_error_status(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     with inject_fault(lambda_metadata_endpoint, fault), pytest.raises(MetadataHTTPError) as info:
         get_lambda_metadata()
     assert info.value.status_code == 404
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"
+    assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
 
 
 def test_server_error_status(lambda_metadata_endpoint: MetadataEndpoint) -> None:
