@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import math
-
 from ._errors import InvalidArgumentError
 
-__all__ = ["check_timeout"]
+__all__ = ["MAX_TIMEOUT", "check_timeout"]
+
+MAX_TIMEOUT = 86400.0
+"""The longest deadline accepted, a day: beyond it, lock and socket waits overflow."""
 
 
 def check_timeout(timeout: object, name: str = "timeout") -> None:
-    """Refuse anything but a positive, finite number of seconds (``True`` is not a number here).
+    """Refuse anything but a positive number of seconds up to a day (``True`` is not a number).
 
     Raises:
         InvalidArgumentError: a ``LambdaMetadataError`` that is also a ``ValueError``.
@@ -18,8 +19,9 @@ def check_timeout(timeout: object, name: str = "timeout") -> None:
     if (
         isinstance(timeout, bool)
         or not isinstance(timeout, (int, float))
-        or not 0 < timeout < math.inf
+        or not 0 < timeout <= MAX_TIMEOUT
     ):
         raise InvalidArgumentError(
-            f"{name} must be a positive, finite number of seconds, got {timeout!r:.80}"
+            f"{name} must be a positive, finite number of seconds (at most {MAX_TIMEOUT:g}), "
+            f"got {timeout!r:.80}"
         )
