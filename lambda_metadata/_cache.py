@@ -198,10 +198,14 @@ def _load(*, refresh: bool, timeout: float) -> LambdaMetadata:
         if blocked:
             assert isinstance(error, LambdaMetadataError)
             raise _copy(error)
-        if leading:
-            _lead(flight, timeout)
+        remaining = deadline - _wall()
+        if leading and remaining > 0:
+            _lead(flight, remaining)  # all of ``timeout``, unless this is a second try
         else:
-            remaining = deadline - _wall()
+            if leading:  # no time left for a second try: this flight never starts
+                flight.interrupted = True
+                flight.error = LambdaMetadataError("the metadata fetch was never started")
+                _land(flight)
             if remaining <= 0 or not flight.wait(remaining):
                 return _stale_or_raise(
                     MetadataTimeoutError(
