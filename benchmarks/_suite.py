@@ -21,6 +21,7 @@ from benchmarks._decorators import decorator_overhead
 from benchmarks._endpoint import Endpoint, running_endpoint
 from benchmarks._lookups import cached_call, first_fetch
 from benchmarks._model import GroupResult, Settings
+from benchmarks._outage import outage
 
 Group = Callable[[Endpoint, Settings], GroupResult]
 
@@ -34,6 +35,7 @@ GROUPS: dict[str, Group] = {
     "cold_start_decorated": cold_start_decorated,
     "cold_start_decorated_runtime": cold_start_decorated_in_runtime,
     "import_time": import_time,
+    "outage": outage,
 }
 
 

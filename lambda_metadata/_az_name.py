@@ -7,7 +7,6 @@ boto3 (the ``ec2`` extra) is imported only when a name is first asked for.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from importlib import import_module
@@ -23,6 +22,7 @@ from ._errors import (
     UnknownAvailabilityZoneError,
 )
 from ._model import LambdaMetadata
+from ._timeout import check_timeout
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -118,12 +118,11 @@ def get_availability_zone_name(*, client: Any = None, timeout: float = DEFAULT_E
         AvailabilityZoneNameError: any other EC2 or botocore failure.
         LambdaMetadataError: the AZ ID itself could not be read.
     """
+    check_timeout(timeout)
     metadata = get_lambda_metadata(timeout=timeout)
     resolved = _resolved
     if resolved is not None and resolved[0] is metadata:
         return resolved[1]
-    if not (isinstance(timeout, (int, float)) and 0 < timeout < math.inf):
-        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
     return _resolve(metadata, client=client, timeout=timeout)
 
 

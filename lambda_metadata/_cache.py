@@ -1,7 +1,13 @@
-"""The cached metadata: one value and its expiry, single flight, stale-on-error, fork reset.
+"""The cached metadata: one value and its expiry, single flight, fail-fast windows, fork reset.
 
 The hot path, a cache hit, is one module-global read and one monotonic-clock
 comparison. Everything else happens in ``_load``.
+
+After a failed fetch a ``Backoff`` window opens (0.5 s, doubling to 60 s while
+the failure lasts): with a good value, it is served until the window ends; with
+none, every call inside the window raises the failure again without a request.
+A success, ``refresh=True``, ``clear_metadata_cache()`` and the SnapStart hooks
+end or bypass it.
 """
 
 from __future__ import annotations
@@ -11,24 +17,51 @@ import os
 import threading
 import time
 
+from ._backoff import Backoff
 from ._constants import DEFAULT_TIMEOUT
-from ._errors import LambdaMetadataError, MetadataTimeoutError
+from ._errors import (
+    InvalidEndpointConfigError,
+    LambdaMetadataError,
+    MetadataTimeoutError,
+    MetadataUnavailableError,
+)
 from ._model import LambdaMetadata
+from ._timeout import check_timeout
 
-__all__ = ["cached_metadata", "clear_metadata_cache", "get_lambda_metadata"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-STALE_RETRY_AFTER = 60.0
-"""After a failed refresh of an expired value, seconds before the next attempt."""
+__all__ = ["cached_metadata", "clear_metadata_cache", "get_lambda_metadata", "set_clock"]
 
-_monotonic = time.monotonic
+_monotonic: Callable[[], float] = time.monotonic
+"""The clock of expiries and fail-fast windows; ``set_clock`` swaps it in tests."""
+_wall = time.monotonic
+"""The real clock of fetch deadlines: a fetch takes real time whatever ``_monotonic`` says."""
 _FOREVER = math.inf
+_ABANDONED_AFTER = 2.0
+"""Seconds past its own deadline after which a flight counts as abandoned and is replaced."""
+_NO_REQUEST = (MetadataUnavailableError, InvalidEndpointConfigError)
+"""Failures found before any request is sent: already free, so they open no window."""
 
 _entry: tuple[LambdaMetadata, float] | None = None
 """The cached value and the monotonic time at which it expires."""
 _generation = 0
+"""Bumped by ``clear_metadata_cache()``: an older flight's outcome is not stored."""
 _lock = threading.Lock()
 _flight: _Flight | None = None
-_failing = False
+"""The fetch that callers of this generation join, if one is running."""
+_started = 0
+"""Flights started so far; each is numbered, so an older one never overwrites a newer one."""
+_applied = 0
+"""Number of the newest flight whose outcome is in the cache."""
+
+
+def _now() -> float:
+    return _monotonic()
+
+
+_backoff = Backoff(clock=_now)
 
 
 class _Flight:
@@ -39,23 +72,40 @@ class _Flight:
     waiter list), and this runs on every first fetch, a cold-start path.
     """
 
-    __slots__ = ("_latch", "error", "generation", "value")
+    __slots__ = (
+        "_latch",
+        "deadline",
+        "done",
+        "error",
+        "generation",
+        "interrupted",
+        "number",
+        "value",
+    )
 
-    def __init__(self, generation: int) -> None:
+    def __init__(self, generation: int, number: int, deadline: float) -> None:
         self.generation = generation
+        self.number = number
+        self.deadline = deadline
         self._latch = threading.Lock()
         self._latch.acquire()
+        self.done = False
+        self.interrupted = False
         self.value: LambdaMetadata | None = None
         self.error: LambdaMetadataError | None = None
 
     def finish(self) -> None:
-        """Wake every caller waiting on this fetch (the leader calls it once)."""
-        self._latch.release()
+        """Wake every caller waiting on this fetch; only the first call does anything."""
+        if not self.done:
+            self.done = True
+            self._latch.release()
 
     def wait(self, timeout: float) -> bool:
         """Wait until the fetch ends; ``False`` if it did not within ``timeout`` seconds."""
+        if self.done:
+            return True
         if not self._latch.acquire(timeout=timeout):
-            return False
+            return self.done
         self._latch.release()  # pass it on to the next waiting caller
         return True
 
@@ -66,13 +116,19 @@ def get_lambda_metadata(
     """Return the execution environment's metadata, fetched once and then cached.
 
     Args:
-        refresh: bypass the cache, fetch now and replace the cached value.
+        refresh: bypass the cache and any fail-fast window, fetch now and
+            replace the cached value.
         timeout: overall deadline in seconds for a fetch, retries included.
 
     Raises:
+        InvalidArgumentError: ``timeout`` is not a positive, finite number (also a ``ValueError``).
         LambdaMetadataError: a subclass saying what went wrong; when an expired
             value cannot be refreshed, the last good value is returned instead.
+            After a failure with nothing cached, calls within the fail-fast
+            window raise the same class again without a request.
     """
+    if timeout is not DEFAULT_TIMEOUT:
+        check_timeout(timeout)
     entry = _entry
     if entry is not None and not refresh and entry[1] > _monotonic():
         return entry[0]
@@ -86,88 +142,168 @@ def cached_metadata() -> LambdaMetadata | None:
 
 
 def clear_metadata_cache() -> None:
-    """Drop the cached value; the next ``get_lambda_metadata()`` fetches again.
+    """Drop the cached value and any fail-fast window; the next call fetches again.
 
     Objects already returned are immutable and stay valid. A fetch in flight
-    when the cache is cleared returns to its callers but is not stored.
+    when the cache is cleared returns to its callers but is not stored, and no
+    later call joins it.
     """
-    global _entry, _generation, _failing
+    global _entry, _generation, _flight
     with _lock:
         _entry = None
         _generation += 1
-        _failing = False
+        _flight = None
+        _backoff.reset()
+
+
+def set_clock(clock: Callable[[], float] | None = None) -> None:
+    """Read expiries and fail-fast windows from ``clock`` (``None``: ``time.monotonic``).
+
+    For tests and benchmarks that move time on without sleeping. Also clears
+    the cache, whose expiries were read from the previous clock.
+    """
+    global _monotonic
+    _monotonic = time.monotonic if clock is None else clock
+    clear_metadata_cache()
 
 
 def _load(*, refresh: bool, timeout: float) -> LambdaMetadata:
-    if not (isinstance(timeout, (int, float)) and 0 < timeout < _FOREVER):
-        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
-    global _flight
-    with _lock:
-        entry = _entry
-        if entry is not None and not refresh and entry[1] > _monotonic():
-            return entry[0]
-        flight = _flight
-        leading = flight is None
-        if flight is None:
-            flight = _flight = _Flight(_generation)
-    if leading:
-        _fly(flight, timeout)
-    elif not flight.wait(timeout):
-        flight_error: LambdaMetadataError = MetadataTimeoutError(
-            f"a fetch already in flight did not finish within {timeout:g} s"
-        )
-        return _stale_or_raise(flight_error, refresh=refresh)
-    if flight.value is not None:
-        return flight.value
-    assert flight.error is not None
-    return _stale_or_raise(flight.error, refresh=refresh)
+    global _flight, _started
+    deadline = _wall() + timeout
+    first_try = True  # a second try, after an interrupted leader, gets what is left
+    while True:
+        with _lock:
+            entry = _entry
+            blocked = False
+            if not refresh:
+                if entry is not None and entry[1] > _monotonic():
+                    return entry[0]
+                blocked = _backoff.blocked()
+            if blocked:
+                if entry is not None:
+                    return entry[0]
+                error = _backoff.error
+            else:
+                current = _flight
+                leading = (
+                    refresh
+                    or current is None
+                    or current.generation != _generation
+                    or current.deadline < _wall()
+                )
+                if leading or current is None:
+                    _started += 1
+                    current = _Flight(_generation, _started, deadline + _ABANDONED_AFTER)
+                    _flight = current
+                flight = current
+        if blocked:
+            assert isinstance(error, LambdaMetadataError)
+            raise _copy(error)
+        remaining = deadline - _wall()
+        if leading and remaining > 0:
+            _lead(flight, timeout if first_try else remaining)
+        else:
+            if leading:  # no time left for a second try: this flight never starts
+                flight.interrupted = True
+                flight.error = LambdaMetadataError("the metadata fetch was never started")
+                _land(flight)
+            if remaining <= 0 or not flight.wait(remaining):
+                return _stale_or_raise(
+                    MetadataTimeoutError(
+                        f"a fetch already in flight did not finish within {timeout:g} s"
+                    ),
+                    refresh=refresh,
+                )
+            if flight.interrupted:  # its leader was interrupted: fetch again, inside our deadline
+                first_try = False
+                continue
+        if flight.value is not None:
+            return flight.value
+        assert flight.error is not None
+        return _stale_or_raise(flight.error if leading else _copy(flight.error), refresh=refresh)
 
 
-def _fly(flight: _Flight, timeout: float) -> None:
-    """Fetch as the leader of ``flight``, store the outcome and wake the followers."""
-    from ._client import fetch
+def _lead(flight: _Flight, timeout: float) -> None:
+    """Fetch as the leader of ``flight``, store the outcome, wake the followers, then log.
 
-    global _flight, _entry, _failing
+    Whatever is raised, wherever (the import, the fetch, a signal handler), the
+    flight ends and the cache is left as if it had never started. Logging
+    happens last, outside the lock, and its failures are swallowed.
+    """
     lifetime = 0.0
+    message: tuple[str, str, tuple[object, ...]] | None = None
     try:
+        from ._client import fetch
+
         fetched = fetch(timeout=timeout)
         lifetime = _lifetime(fetched.cache_control)
         flight.value = fetched.metadata
     except LambdaMetadataError as exc:
         flight.error = exc
     finally:
-        if flight.value is None and flight.error is None:  # interrupted by a foreign exception
-            flight.error = LambdaMetadataError("the metadata fetch in flight was interrupted")
+        try:
+            if flight.value is None and flight.error is None:  # a foreign exception is leaving
+                flight.interrupted = True
+                flight.error = LambdaMetadataError("the metadata fetch in flight was interrupted")
+            with _lock:
+                message = _apply(flight, lifetime)
+        finally:
+            _land(flight)
+        if message is not None:
+            _log(message[0], message[1], *message[2])
+
+
+def _apply(flight: _Flight, lifetime: float) -> tuple[str, str, tuple[object, ...]] | None:
+    """Store ``flight``'s outcome (under ``_lock``); return the line to log, if any."""
+    global _entry, _applied
+    if flight.interrupted or flight.generation != _generation or flight.number < _applied:
+        return None
+    _applied = flight.number
+    if flight.value is not None:
+        _entry = None if lifetime <= 0 else (flight.value, _monotonic() + lifetime)
+        recovered = _backoff.failures > 0
+        _backoff.reset()
+        if recovered:
+            return ("info", "lambda_metadata: the metadata endpoint answers again", ())
+        return None
+    error = flight.error
+    assert error is not None
+    entry = _entry
+    if entry is None and isinstance(error, _NO_REQUEST):
+        return None
+    window = _backoff.failed(error)
+    if entry is None:
+        return None
+    metadata, expires_at = entry
+    _entry = (metadata, max(expires_at, _monotonic() + window))
+    if _backoff.failures > 1:
+        return None  # one warning per failure streak
+    return (
+        "warning",
+        "lambda_metadata: refreshing the metadata failed (%s); serving the last good value "
+        "%r and retrying in %g s",
+        (error, metadata.availability_zone_id, window),
+    )
+
+
+def _land(flight: _Flight) -> None:
+    """End ``flight``: later callers start a new one, waiting ones wake up."""
+    global _flight
+    try:
         with _lock:
-            if flight.generation == _generation:
-                if flight.value is not None:
-                    _entry = None if lifetime <= 0 else (flight.value, _monotonic() + lifetime)
-                    if _failing:
-                        _log("info", "lambda_metadata: the metadata endpoint answers again")
-                    _failing = False
-                elif _entry is not None:
-                    _hold_stale(flight.error)
             if _flight is flight:
                 _flight = None
-            flight.finish()
+    finally:
+        flight.finish()
 
 
-def _hold_stale(error: LambdaMetadataError | None) -> None:
-    """Keep the last good value after a failed refresh; warn once per failure streak."""
-    global _entry, _failing
-    assert _entry is not None
-    metadata, expires_at = _entry
-    _entry = (metadata, max(expires_at, _monotonic() + STALE_RETRY_AFTER))
-    if not _failing:
-        _failing = True
-        _log(
-            "warning",
-            "lambda_metadata: refreshing the metadata failed (%s); serving the last good value "
-            "%r and retrying in %g s",
-            error,
-            metadata.availability_zone_id,
-            STALE_RETRY_AFTER,
-        )
+def _copy(error: LambdaMetadataError) -> LambdaMetadataError:
+    """A new instance of ``error``'s class, message and status: raising it again and again
+    never grows one object's traceback, and no caller's frames reach another's."""
+    try:
+        return type(error)(str(error), status_code=error.status_code)
+    except Exception:  # a subclass with another signature
+        return error.with_traceback(None)
 
 
 def _stale_or_raise(error: LambdaMetadataError, *, refresh: bool) -> LambdaMetadata:
@@ -194,10 +330,14 @@ def _lifetime(cache_control: str | None) -> float:
 
 
 def _log(level: str, message: str, *args: object) -> None:
-    """Log on the ``lambda_metadata`` logger; logging is imported only when needed."""
-    import logging
+    """Log on the ``lambda_metadata`` logger, never raising: a broken filter or handler
+    must not change what the caller gets. Logging is imported only when needed."""
+    try:
+        import logging
 
-    getattr(logging.getLogger("lambda_metadata"), level)(message, *args)
+        getattr(logging.getLogger("lambda_metadata"), level)(message, *args)
+    except Exception:  # noqa: S110 - logging is best effort here, by design
+        pass
 
 
 def _reset_after_fork() -> None:

@@ -213,6 +213,24 @@ def _host_kind(host: str) -> str:
     return "name"
 
 
+_CLOCK_SLACK = 0.005
+"""Seconds before the deadline at which a socket timeout still counts as ours."""
+
+_PARSING_FAILURES = (
+    ValueError,  # UnicodeError included
+    LookupError,
+    ArithmeticError,
+    RecursionError,
+    MemoryError,
+    TypeError,
+    AttributeError,
+    BufferError,
+)
+"""What reading a hostile answer could raise beyond OSError. Anything else, such as a
+caller's own soft-timeout exception raised by a signal handler, is not ours to turn
+into a metadata error: it reaches the caller as raised."""
+
+
 def _get(target: _Target, deadline: float) -> Fetched:
     import socket
 
@@ -233,13 +251,15 @@ def _get(target: _Target, deadline: float) -> Fetched:
     except LambdaMetadataError as exc:
         failure = exc
     except TimeoutError:
+        if time.monotonic() < deadline - _CLOCK_SLACK:
+            raise  # not our deadline: a soft timeout of the caller's, raised by a signal handler
         failure = MetadataTimeoutError(f"no complete answer from {where} within the deadline")
     except OSError as exc:
         detail = _preview(exc.strerror or str(exc), 120, quote=False)
         failure = MetadataConnectionError(
             f"could not talk to {where}: {exc.__class__.__name__}: {detail}"
         )
-    except Exception as exc:  # whatever breaks, the caller gets a typed error
+    except _PARSING_FAILURES as exc:  # whatever breaks in reading the answer, a typed error
         failure = MetadataConnectionError(
             f"could not talk to {where}: {exc.__class__.__name__} while reading the answer"
         )

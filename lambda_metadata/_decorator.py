@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import math
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from ._enrich import InvocationExtras
 from ._errors import LambdaMetadataError
 from ._logging import install_log_record_factory
 from ._model import LambdaMetadata
+from ._timeout import check_timeout
 from ._tracing import Annotatable
 
 __all__ = ["CONTEXT_ATTRIBUTE", "inject_az"]
@@ -58,13 +58,7 @@ class _Options:
         for name, value in (("strict", strict), ("log_records", log_records)):
             if not isinstance(value, bool):
                 raise TypeError(f"inject_az({name}=...) must be True or False")
-        if isinstance(timeout, bool) or not (
-            isinstance(timeout, (int, float)) and 0 < timeout < math.inf
-        ):
-            raise ValueError(
-                "inject_az(timeout=...) must be a positive, finite number of seconds, "
-                f"got {timeout!r}"
-            )
+        check_timeout(timeout, "inject_az(timeout=...)")
         self.strict = strict
         self.log_records = log_records
         self.timeout = timeout

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "AvailabilityZoneNameError",
     "AvailabilityZoneNamePermissionError",
+    "InvalidArgumentError",
     "InvalidEndpointConfigError",
     "InvalidFieldError",
     "InvalidMetadataError",
@@ -117,3 +118,7 @@ class AvailabilityZoneNamePermissionError(AvailabilityZoneNameError):
 
 class UnknownAvailabilityZoneError(AvailabilityZoneNameError):
     """EC2 answered but knows no zone with this ID (usually a client in another region)."""
+
+
+class InvalidArgumentError(LambdaMetadataError, ValueError):
+    """An argument is out of range, such as ``timeout=-1``; also a ``ValueError``."""

@@ -10,6 +10,7 @@ the 10 s restore limit. A hook that raises makes the runtime exit, so ours never
 from __future__ import annotations
 
 from ._cache import _log, clear_metadata_cache, get_lambda_metadata
+from ._timeout import check_timeout
 
 __all__ = ["drop_cache_before_snapshot", "refresh_after_restore", "register_hooks"]
 
@@ -18,20 +19,28 @@ RESTORE_TIMEOUT = 2.0
 
 
 def drop_cache_before_snapshot() -> None:
-    """Before-snapshot hook: forget the metadata, so no restored environment inherits it."""
+    """Before-snapshot hook: forget the metadata and any fail-fast window, so no restored
+    environment inherits either."""
     clear_metadata_cache()
 
 
-def refresh_after_restore() -> None:
+def refresh_after_restore(*, timeout: float = RESTORE_TIMEOUT) -> None:
     """After-restore hook: fetch the restored environment's metadata, never raising.
 
-    On any failure the cache stays empty, one warning goes to the
+    The cache and any fail-fast window from before the snapshot are dropped
+    first. On any failure the cache stays empty, one warning goes to the
     ``lambda_metadata`` logger, and the next ``get_lambda_metadata()`` fetches.
+
+    Raises:
+        InvalidArgumentError: ``timeout`` is not a positive, finite number; the
+            runtime calls the hook without arguments, so it never sees this.
     """
+    check_timeout(timeout)
     clear_metadata_cache()  # nothing from before the snapshot may outlive a failed refresh
     try:
-        get_lambda_metadata(refresh=True, timeout=RESTORE_TIMEOUT)
+        get_lambda_metadata(refresh=True, timeout=timeout)
     except Exception as exc:  # a raising hook would abort the restore
+        clear_metadata_cache()  # no fail-fast window either: the first invocation tries again
         _log(
             "warning",
             "lambda_metadata: fetching the metadata after the SnapStart restore failed (%s); "

@@ -233,3 +233,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+# -- time for the cache's expiries and fail-fast windows, moved on without sleeping -----------
+
+
+class FakeClock:
+    """A monotonic clock that only moves when told; starts at the real clock's reading."""
+
+    def __init__(self) -> None:
+        self.now = time.monotonic()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_clock() -> Iterator[FakeClock]:
+    """The cache reads ``FakeClock`` (through ``_cache.set_clock``) for the test's duration."""
+    from lambda_metadata import _cache
+
+    clock = FakeClock()
+    _cache.set_clock(clock)
+    try:
+        yield clock
+    finally:
+        _cache.set_clock(None)

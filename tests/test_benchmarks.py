@@ -40,6 +40,7 @@ QUICK_SAMPLES = {
     "cold_start_decorated": 3,
     "cold_start_decorated_runtime": 3,
     "import_time": 3,
+    "outage": 5,
 }
 FLOORED = [key for key in QUICK_SAMPLES if key != "import_time"]
 
@@ -169,3 +170,11 @@ def test_import_time_includes_the_decorator_path(report: dict[str, Any]) -> None
     assert labels["powertools_logger"] == "from aws_lambda_powertools import Logger"
     pairs = {(r["numerator"], r["denominator"]) for r in group["ratios"]}
     assert ("ours_decorator", "powertools_logger") in pairs
+
+
+def test_the_outage_group_counts_attempts_and_requests(report: dict[str, Any]) -> None:
+    group = next(g for g in report["groups"] if g["key"] == "outage")
+    assert [f["key"] for f in group["figures"]] == ["ours", "powertools", "floor"]
+    notes = " ".join(group["notes"])
+    assert "made 6 attempts" in notes  # 30 s: windows of 0.5, 1, 2, 4, 8 and 16 s
+    assert "target ≤ 1 ms" in notes

@@ -1,18 +1,43 @@
-"""The cache: Cache-Control, refresh, stale-on-error, single flight, fork safety."""
+"""The cache: Cache-Control, refresh, stale-on-error, single flight, fail-fast windows, forks."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import json
 import logging
+import math
 import os
+import signal
+import socket
 import sys
 import threading
 import time
+import traceback
 import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from conftest import FakeClock, RawServer, read_request
 
-from lambda_metadata import clear_metadata_cache, get_lambda_metadata
-from lambda_metadata.errors import MetadataServerError, MetadataUnauthorizedError
+import lambda_metadata
+import lambda_metadata.az_names
+import lambda_metadata.snapstart
+from lambda_metadata import (
+    LambdaMetadata,
+    LambdaMetadataError,
+    MetadataUnavailableError,
+    clear_metadata_cache,
+    get_lambda_metadata,
+)
+from lambda_metadata.errors import (
+    InvalidArgumentError,
+    MetadataServerError,
+    MetadataUnauthorizedError,
+)
 from lambda_metadata.testing import MetadataEndpoint
 
 
@@ -78,24 +103,37 @@ def test_no_usable_max_age_caches_for_the_process_lifetime(
 
 
 def test_expired_value_is_served_when_refresh_fails_with_one_warning(
-    lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
+    lambda_metadata_endpoint: MetadataEndpoint,
+    caplog: pytest.LogCaptureFixture,
+    fake_clock: FakeClock,
 ) -> None:
     lambda_metadata_endpoint.max_age = 1
     good = get_lambda_metadata()
-    time.sleep(1.05)
+    fake_clock.advance(1.5)
     lambda_metadata_endpoint.status = 500
-    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
+    with caplog.at_level(logging.INFO, logger="lambda_metadata"):
         assert get_lambda_metadata(timeout=0.2) is good
+        after_first = lambda_metadata_endpoint.request_count
+        for _ in range(20):  # inside the 0.5 s window: served from memory
+            assert get_lambda_metadata(timeout=0.2) is good
+        assert lambda_metadata_endpoint.request_count == after_first
+        fake_clock.advance(0.6)  # the window ends: one more attempt, which fails, and 1 s now
         assert get_lambda_metadata(timeout=0.2) is good
+        after_second = lambda_metadata_endpoint.request_count
+        assert after_second > after_first
+        fake_clock.advance(0.9)
         assert get_lambda_metadata(timeout=0.2) is good
+        assert lambda_metadata_endpoint.request_count == after_second
+        lambda_metadata_endpoint.status = 200
+        lambda_metadata_endpoint.availability_zone_id = "use1-az2"
+        fake_clock.advance(0.2)
+        assert get_lambda_metadata().availability_zone_id == "use1-az2"
     warnings_logged = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings_logged) == 1
-    assert "serving the last good value 'use1-az1'" in warnings_logged[0].getMessage()
-    requests_after_failure = lambda_metadata_endpoint.request_count
-    assert get_lambda_metadata() is good
-    assert lambda_metadata_endpoint.request_count == requests_after_failure, (
-        "a failed refresh is not retried on every call"
-    )
+    assert len(warnings_logged) == 1, "one warning per failure streak"
+    message = warnings_logged[0].getMessage()
+    assert "serving the last good value 'use1-az1' and retrying in 0.5 s" in message
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert infos == ["lambda_metadata: the metadata endpoint answers again"]
 
 
 def test_explicit_refresh_failure_raises_but_keeps_the_value(
@@ -106,14 +144,6 @@ def test_explicit_refresh_failure_raises_but_keeps_the_value(
     with pytest.raises(MetadataServerError):
         get_lambda_metadata(refresh=True, timeout=0.2)
     assert get_lambda_metadata() is good
-
-
-def test_failure_with_nothing_cached_raises(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    lambda_metadata_endpoint.status = 500
-    with pytest.raises(MetadataServerError):
-        get_lambda_metadata(timeout=0.2)
-    lambda_metadata_endpoint.status = 200
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"
 
 
 def _call_from_threads(count: int) -> list[object]:
@@ -207,3 +237,416 @@ def test_child_forked_mid_fetch_gets_a_working_cache(
         pytest.fail("the child hung on a lock inherited mid-fetch")
     assert os.waitstatus_to_exitcode(status) == 0
     assert lambda_metadata_endpoint.request_count == 2, "parent and child each fetched once"
+
+
+# -- issue 11 item 1: whatever is raised in the leader, the flight ends --------------------------
+
+
+class _RaisingFilter(logging.Filter):
+    """A filter on the library's logger that raises on the records it is told to refuse."""
+
+    def __init__(self, level: int, error: BaseException) -> None:
+        super().__init__()
+        self.level = level
+        self.error = error
+        self.raised = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == self.level:
+            self.raised += 1
+            raise self.error
+        return True
+
+
+@pytest.fixture
+def library_logger() -> Iterator[logging.Logger]:
+    logger = logging.getLogger("lambda_metadata")
+    saved_filters, saved_level = list(logger.filters), logger.level
+    logger.setLevel(logging.INFO)
+    yield logger
+    logger.filters[:] = saved_filters
+    logger.setLevel(saved_level)
+
+
+def _fetched_at_once(
+    endpoint: MetadataEndpoint, *, refresh: bool = False, zone: str = "use1-az2"
+) -> None:
+    """The next call asks the (now healthy) endpoint once and has its answer at once."""
+    endpoint.reset(token=endpoint.token)
+    endpoint.availability_zone_id = zone
+    started = time.monotonic()
+    assert get_lambda_metadata(refresh=refresh, timeout=5).availability_zone_id == zone
+    assert get_lambda_metadata(timeout=5).availability_zone_id == zone
+    assert time.monotonic() - started < 1.0, "far inside the 5 s timeout: nothing waited"
+    assert endpoint.request_count == 1
+
+
+@pytest.mark.parametrize("error", [RuntimeError("filter bug"), KeyboardInterrupt()])
+def test_a_raising_filter_on_the_stale_warning_changes_nothing(
+    error: BaseException,
+    lambda_metadata_endpoint: MetadataEndpoint,
+    library_logger: logging.Logger,
+    fake_clock: FakeClock,
+) -> None:
+    lambda_metadata_endpoint.max_age = 1
+    good = get_lambda_metadata()
+    fake_clock.advance(2)
+    lambda_metadata_endpoint.status = 500
+    refuse = _RaisingFilter(logging.WARNING, error)
+    library_logger.addFilter(refuse)
+    if isinstance(error, Exception):  # a logging failure never reaches the caller
+        assert get_lambda_metadata(timeout=0.2) is good
+    else:  # an interrupt does, but only once the cache is settled
+        with pytest.raises(KeyboardInterrupt):
+            get_lambda_metadata(timeout=0.2)
+    assert refuse.raised == 1
+    assert get_lambda_metadata(timeout=0.2) is good  # held for the window, no flight left
+    fake_clock.advance(1)
+    _fetched_at_once(lambda_metadata_endpoint)
+
+
+@pytest.mark.parametrize("error", [RuntimeError("filter bug"), KeyboardInterrupt()])
+def test_a_raising_filter_on_the_answers_again_info_changes_nothing(
+    error: BaseException,
+    lambda_metadata_endpoint: MetadataEndpoint,
+    library_logger: logging.Logger,
+    fake_clock: FakeClock,
+) -> None:
+    lambda_metadata_endpoint.status = 500
+    with pytest.raises(MetadataServerError):
+        get_lambda_metadata(timeout=0.2)
+    lambda_metadata_endpoint.status = 200
+    fake_clock.advance(1)
+    refuse = _RaisingFilter(logging.INFO, error)
+    library_logger.addFilter(refuse)
+    if isinstance(error, Exception):
+        assert get_lambda_metadata(timeout=1).availability_zone_id == "use1-az1"
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            get_lambda_metadata(timeout=1)
+    assert refuse.raised == 1
+    requests = lambda_metadata_endpoint.request_count
+    assert get_lambda_metadata().availability_zone_id == "use1-az1"  # stored despite the raise
+    assert lambda_metadata_endpoint.request_count == requests
+    _fetched_at_once(lambda_metadata_endpoint, refresh=True)
+
+
+class _SoftTimeoutError(Exception):
+    """What a signal-based soft timeout raises in the handler's thread."""
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, TimeoutError, _SoftTimeoutError])
+def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
+    interrupt: type[BaseException], lambda_metadata_endpoint: MetadataEndpoint
+) -> None:
+    lambda_metadata_endpoint.delay = 0.6
+    lambda_metadata_endpoint.cache_control = "no-store"  # what the follower gets is not kept
+    follower_got: list[object] = []
+
+    def follower() -> None:
+        try:
+            follower_got.append(get_lambda_metadata(timeout=5).availability_zone_id)
+        except BaseException as exc:  # pragma: no cover - reported by the assertion below
+            follower_got.append(exc)
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise interrupt("soft timeout")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    thread = threading.Thread(target=follower)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        threading.Timer(0.1, thread.start).start()  # joins the leader's flight
+        # The caller's own soft timeout reaches it as raised, even a TimeoutError raised
+        # inside a socket call before the client's deadline.
+        with pytest.raises(interrupt):
+            get_lambda_metadata(timeout=5)  # the leader, in the main thread
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    thread.join(timeout=5)
+    assert follower_got == ["use1-az1"], "the follower woke up and fetched again"
+    lambda_metadata_endpoint.delay = 0
+    # An interrupted flight opened no fail-fast window, so the next plain call fetches.
+    _fetched_at_once(lambda_metadata_endpoint)
+
+
+def test_an_exception_at_the_lazy_import_ends_the_flight(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, "lambda_metadata._client", None)  # the import now raises
+        with pytest.raises(ImportError):
+            get_lambda_metadata(timeout=0.2)
+    _fetched_at_once(lambda_metadata_endpoint)
+
+
+# -- issue 11 item 6: after a clear, and on refresh, never an answer to an older request ---------
+
+
+def _numbered_answers(conn: socket.socket, counter: Iterator[int]) -> None:
+    """Answer ``use1-az<N>`` to the N-th request; the first one is slow."""
+    read_request(conn)
+    number = next(counter)
+    if number == 1:
+        time.sleep(0.5)
+    body = json.dumps({"AvailabilityZoneID": f"use1-az{number}"}).encode()
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+
+
+@pytest.mark.parametrize(
+    ("clear", "refresh"),
+    [(True, True), (True, False), (False, True)],
+    ids=["clear-then-refresh", "clear-then-plain-call", "refresh-alone"],
+)
+def test_no_answer_to_a_request_sent_before_a_clear_or_a_refresh(
+    clear: bool, refresh: bool, raw_server: Callable[..., RawServer]
+) -> None:
+    counter = itertools.count(1)
+    server = raw_server(lambda conn: _numbered_answers(conn, counter))
+    first: list[str] = []
+    in_flight = threading.Thread(
+        target=lambda: first.append(get_lambda_metadata(timeout=5).availability_zone_id)
+    )
+    in_flight.start()
+    deadline = time.monotonic() + 5
+    while server.connections < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if clear:
+        clear_metadata_cache()  # the before-snapshot hook, say
+    assert get_lambda_metadata(refresh=refresh, timeout=5).availability_zone_id == "use1-az2"
+    in_flight.join(timeout=5)
+    assert first == ["use1-az1"]  # its caller asked before: it may have the older answer
+    assert get_lambda_metadata(timeout=5).availability_zone_id == "use1-az2", (
+        "the older answer, arriving last, did not overwrite the newer one"
+    )
+    assert server.connections == 2
+
+
+# -- issue 11 item 8: one timeout check everywhere, warm path included ---------------------------
+
+
+BAD_TIMEOUTS = [-1, 0, 0.0, True, False, math.nan, math.inf, -math.inf, "1", None, 86401, 10**400]
+
+
+@pytest.mark.parametrize("timeout", BAD_TIMEOUTS, ids=lambda value: repr(value)[:12])
+def test_a_bad_timeout_is_refused_even_when_cached(
+    timeout: object, lambda_metadata_endpoint: MetadataEndpoint
+) -> None:
+    get_lambda_metadata()
+    with pytest.raises(InvalidArgumentError) as caught:
+        get_lambda_metadata(timeout=timeout)  # type: ignore[arg-type]
+    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, LambdaMetadataError)
+    assert "timeout must be a positive, finite number of seconds" in str(caught.value)
+    assert lambda_metadata_endpoint.request_count == 1
+
+
+@pytest.mark.parametrize("timeout", BAD_TIMEOUTS, ids=lambda value: repr(value)[:12])
+def test_every_public_function_refuses_the_same_timeouts(
+    timeout: object, no_lambda_metadata: None
+) -> None:
+    calls: list[Callable[[], object]] = [
+        lambda: get_lambda_metadata(timeout=timeout),  # type: ignore[arg-type]
+        lambda: get_lambda_metadata(refresh=True, timeout=timeout),  # type: ignore[arg-type]
+        lambda: lambda_metadata.inject_az(timeout=timeout),  # type: ignore[arg-type]
+        lambda: lambda_metadata.az_names.get_availability_zone_name(timeout=timeout),  # type: ignore[arg-type]
+        lambda: lambda_metadata.snapstart.refresh_after_restore(timeout=timeout),  # type: ignore[arg-type]
+    ]
+    for call in calls:
+        with pytest.raises(InvalidArgumentError, match="must be a positive, finite number"):
+            call()
+
+
+@pytest.mark.parametrize("timeout", [1, 1.0, 0.25, 30, 86400])
+def test_good_timeouts_pass(timeout: float, lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    assert get_lambda_metadata(timeout=timeout).availability_zone_id == "use1-az1"
+    assert get_lambda_metadata(timeout=timeout).availability_zone_id == "use1-az1"
+    assert lambda_metadata_endpoint.request_count == 1
+
+
+# -- issue 14 item 1: negative caching ------------------------------------------------------------
+
+
+def _raised(call: Callable[[], object]) -> BaseException:
+    with pytest.raises(LambdaMetadataError) as caught:
+        call()
+    return caught.value
+
+
+def test_a_failure_with_nothing_cached_fails_fast_for_its_window(
+    lambda_metadata_endpoint: MetadataEndpoint,
+    fake_clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    lambda_metadata_endpoint.status = 500
+    first = _raised(lambda: get_lambda_metadata(timeout=0.2))
+    assert isinstance(first, MetadataServerError)
+    attempt = lambda_metadata_endpoint.request_count
+    assert attempt >= 1
+    started = time.perf_counter()
+    again = [_raised(lambda: get_lambda_metadata(timeout=0.2)) for _ in range(100)]
+    elapsed = time.perf_counter() - started
+    assert lambda_metadata_endpoint.request_count == attempt, "no request inside the window"
+    assert elapsed < 0.5, f"100 fail-fast calls took {elapsed:.3f} s"
+    for error in again:
+        assert type(error) is MetadataServerError
+        assert str(error) == str(first)
+        assert error.status_code == 500
+        assert len(traceback.extract_tb(error.__traceback__)) < 10, "the traceback stays short"
+    assert len({id(error) for error in again}) == len(again), "a fresh instance each time"
+    fake_clock.advance(0.49)
+    _raised(lambda: get_lambda_metadata(timeout=0.2))
+    assert lambda_metadata_endpoint.request_count == attempt
+    fake_clock.advance(0.02)
+    lambda_metadata_endpoint.status = 200
+    with caplog.at_level(logging.INFO, logger="lambda_metadata"):
+        assert get_lambda_metadata().availability_zone_id == "use1-az1"  # the window is over
+    assert lambda_metadata_endpoint.request_count == attempt + 1
+    assert [r.getMessage() for r in caplog.records] == [
+        "lambda_metadata: the metadata endpoint answers again"
+    ]
+
+
+def test_the_window_doubles_up_to_a_minute_and_a_success_ends_it(
+    lambda_metadata_endpoint: MetadataEndpoint,
+    fake_clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")  # 401: one request per attempt
+    lambda_metadata_endpoint.cache_control = "no-store"  # a success leaves nothing cached
+
+    def next_attempt_after() -> float:
+        """Step the clock until a call makes a request again; the seconds it took."""
+        waited = 0.0
+        while waited < 120:
+            fake_clock.advance(0.25)
+            waited += 0.25
+            count = lambda_metadata_endpoint.request_count
+            with contextlib.suppress(MetadataUnauthorizedError):
+                get_lambda_metadata()
+            if lambda_metadata_endpoint.request_count > count:
+                assert lambda_metadata_endpoint.request_count == count + 1
+                return waited
+        raise AssertionError("no attempt within 120 s")
+
+    _raised(get_lambda_metadata)
+    windows = [next_attempt_after() for _ in range(9)]
+    assert windows == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", lambda_metadata_endpoint.token)
+    fake_clock.advance(60)
+    assert get_lambda_metadata().availability_zone_id == "use1-az1"  # a success ends the streak
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")
+    _raised(get_lambda_metadata)
+    assert next_attempt_after() == 0.5, "a new failure starts from the first window again"
+
+
+@pytest.mark.parametrize(
+    "bypass",
+    [
+        lambda: get_lambda_metadata(refresh=True),
+        lambda: (clear_metadata_cache(), get_lambda_metadata())[1],
+        lambda: (lambda_metadata.snapstart.drop_cache_before_snapshot(), get_lambda_metadata())[1],
+        lambda: (lambda_metadata.snapstart.refresh_after_restore(), get_lambda_metadata())[1],
+    ],
+    ids=["refresh", "clear", "before-snapshot", "after-restore"],
+)
+def test_refresh_clear_and_the_snapstart_hooks_end_the_window(
+    bypass: Callable[[], LambdaMetadata],
+    lambda_metadata_endpoint: MetadataEndpoint,
+    fake_clock: FakeClock,
+) -> None:
+    lambda_metadata_endpoint.status = 500
+    _raised(lambda: get_lambda_metadata(timeout=0.2))
+    lambda_metadata_endpoint.status = 200
+    _raised(get_lambda_metadata)  # still inside the window
+    before = lambda_metadata_endpoint.request_count
+    assert bypass().availability_zone_id == "use1-az1"
+    assert lambda_metadata_endpoint.request_count == before + 1
+
+
+def test_a_failed_restore_leaves_no_window_for_the_first_invocation(
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
+) -> None:
+    lambda_metadata_endpoint.fail_next(401)  # the restore's one attempt fails
+    lambda_metadata.snapstart.refresh_after_restore()
+    assert get_lambda_metadata().availability_zone_id == "use1-az1"
+    assert lambda_metadata_endpoint.request_count == 2
+
+
+def test_an_unset_environment_opens_no_window(
+    no_lambda_metadata: None, fake_clock: FakeClock
+) -> None:
+    with pytest.raises(MetadataUnavailableError):
+        get_lambda_metadata()
+    with MetadataEndpoint() as endpoint, endpoint.environment():
+        assert get_lambda_metadata().availability_zone_id == "use1-az1"  # set now: fetched
+        assert endpoint.request_count == 1
+
+
+def _invoke_repeatedly(handler: Callable[..., object], count: int) -> list[object]:
+    return [handler({}, SimpleNamespace()) for _ in range(count)]
+
+
+def test_a_decorated_handler_in_an_outage_gets_none_fast_with_one_warning(
+    lambda_metadata_endpoint: MetadataEndpoint,
+    fake_clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    @lambda_metadata.inject_az(timeout=0.2)
+    def handler(event: object, context: Any) -> object:
+        return context.lambda_metadata
+
+    lambda_metadata_endpoint.status = 500
+    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
+        assert handler({}, SimpleNamespace()) is None
+        attempt = lambda_metadata_endpoint.request_count
+        started = time.perf_counter()
+        assert _invoke_repeatedly(handler, 200) == [None] * 200
+        per_invocation = (time.perf_counter() - started) / 200
+        fake_clock.advance(0.6)
+        assert handler({}, SimpleNamespace()) is None  # the next attempt
+        assert _invoke_repeatedly(handler, 50) == [None] * 50
+    assert per_invocation < 0.002, f"{per_invocation * 1e3:.3f} ms per invocation"
+    assert lambda_metadata_endpoint.request_count == 2 * attempt, "one attempt per window"
+    warnings_logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings_logged) == 1
+    assert "MetadataServerError" in warnings_logged[0].getMessage()
+
+
+def test_a_strict_decorated_handler_in_an_outage_raises_fast(
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
+) -> None:
+    called = []
+
+    @lambda_metadata.inject_az(strict=True, timeout=0.2)
+    def handler(event: object, context: Any) -> None:
+        called.append(True)
+
+    lambda_metadata_endpoint.status = 503
+    for _ in range(20):
+        with pytest.raises(MetadataServerError) as caught:
+            handler({}, SimpleNamespace())
+        assert caught.value.status_code == 503
+    assert called == []
+    attempt = lambda_metadata_endpoint.request_count
+    fake_clock.advance(0.6)
+    lambda_metadata_endpoint.status = 200
+    handler({}, SimpleNamespace())
+    assert called == [True]
+    assert lambda_metadata_endpoint.request_count == attempt + 1
+
+
+# -- issue 14 item 6: where Managed Instances fork ------------------------------------------------
+
+
+def test_the_caching_page_says_the_runtime_forks_before_importing_the_handler() -> None:
+    # tests/test_managed_instances.py checks the fact with the real runtime (two init pids).
+    page = (Path(__file__).resolve().parent.parent / "docs" / "caching.md").read_text()
+    section = page.partition("## Forked processes")[2].partition("\n## ")[0]
+    assert "before it imports your function" in section
+    assert "Managed Instances fork one worker per concurrent request slot" not in section

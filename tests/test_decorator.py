@@ -15,6 +15,7 @@ from unittest import mock
 import pytest
 import wrapt
 from awslambdaric.lambda_context import LambdaContext
+from conftest import FakeClock
 
 import lambda_metadata
 from lambda_metadata import (
@@ -492,7 +493,9 @@ def test_outside_lambda_the_handler_runs_and_one_warning_is_logged(
 
 
 def test_one_warning_per_failure_streak(
-    lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
+    lambda_metadata_endpoint: MetadataEndpoint,
+    caplog: pytest.LogCaptureFixture,
+    fake_clock: FakeClock,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="lambda_metadata")
     handler = inject_az(timeout=0.2)(plain.__wrapped__)
@@ -500,6 +503,7 @@ def test_one_warning_per_failure_streak(
     lambda_metadata_endpoint.status = 500
     assert [handler({}, lambda_context()) for _ in range(2)] == [None, None]
     lambda_metadata_endpoint.status = 200
+    fake_clock.advance(1.0)  # past the fail-fast window the failure opened
     recovered = handler({}, lambda_context())
     lambda_metadata_endpoint.status = 500
     assert [handler({}, lambda_context()) for _ in range(2)] == [None, None]
@@ -537,6 +541,7 @@ def test_strict_raises_the_typed_error_and_skips_the_handler(
     assert caught.value.status_code == 500
 
     monkeypatch.delenv("AWS_LAMBDA_METADATA_API")
+    clear_metadata_cache()  # ends the fail-fast window the 500 opened
     with pytest.raises(MetadataUnavailableError):
         handler({}, lambda_context())
     assert called == []

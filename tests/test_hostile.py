@@ -24,21 +24,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lambda_metadata import (
-    InvalidEndpointConfigError,
-    InvalidFieldError,
     LambdaMetadata,
     LambdaMetadataError,
+    MetadataUnavailableError,
+    clear_metadata_cache,
+    get_lambda_metadata,
+)
+from lambda_metadata._constants import API_ENV, MAX_BODY_BYTES, TOKEN_ENV
+from lambda_metadata.errors import (
+    InvalidEndpointConfigError,
+    InvalidFieldError,
     MalformedResponseError,
     MetadataConnectionError,
     MetadataHTTPError,
     MetadataServerError,
     MetadataTimeoutError,
-    MetadataUnavailableError,
     ResponseTooLargeError,
-    clear_metadata_cache,
-    get_lambda_metadata,
 )
-from lambda_metadata._constants import API_ENV, MAX_BODY_BYTES, TOKEN_ENV
 from lambda_metadata.testing import MetadataEndpoint
 
 StartRaw = Callable[[Callable[[socket.socket], None]], RawServer]

@@ -7,12 +7,8 @@ import pickle
 
 import pytest
 
-from lambda_metadata import (
-    InvalidFieldError,
-    LambdaMetadata,
-    clear_metadata_cache,
-    get_lambda_metadata,
-)
+from lambda_metadata import LambdaMetadata, clear_metadata_cache, get_lambda_metadata
+from lambda_metadata.errors import InvalidFieldError
 from lambda_metadata.testing import MetadataEndpoint
 
 

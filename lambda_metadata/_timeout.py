@@ -1,0 +1,27 @@
+"""The one check of a ``timeout`` argument, shared by every public function that takes one."""
+
+from __future__ import annotations
+
+from ._errors import InvalidArgumentError
+
+__all__ = ["MAX_TIMEOUT", "check_timeout"]
+
+MAX_TIMEOUT = 86400.0
+"""The longest deadline accepted, a day: beyond it, lock and socket waits overflow."""
+
+
+def check_timeout(timeout: object, name: str = "timeout") -> None:
+    """Refuse anything but a positive number of seconds up to a day (``True`` is not a number).
+
+    Raises:
+        InvalidArgumentError: a ``LambdaMetadataError`` that is also a ``ValueError``.
+    """
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not 0 < timeout <= MAX_TIMEOUT
+    ):
+        raise InvalidArgumentError(
+            f"{name} must be a positive, finite number of seconds (at most {MAX_TIMEOUT:g}), "
+            f"got {timeout!r:.80}"
+        )
