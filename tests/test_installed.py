@@ -18,7 +18,9 @@ import lambda_metadata
 import lambda_metadata.testing.pytest_plugin
 
 
-def test_the_pytest_plugin_is_loaded_through_its_entry_point(request: pytest.FixtureRequest) -> None:
+def test_the_pytest_plugin_is_loaded_through_its_entry_point(
+    request: pytest.FixtureRequest,
+) -> None:
     [entry_point] = [
         ep for ep in distribution("lambda-metadata").entry_points if ep.group == "pytest11"
     ]
