@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ NODES = (
 )
 
 
-def invoke(endpoint: MetadataEndpoint, **env: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def invoke(metadata: Mapping[str, str], **env: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the handler once in a new process; return its result and its one JSON log line."""
     done = subprocess.run(
         [sys.executable, "-c", INVOKE],
@@ -55,7 +56,7 @@ def invoke(endpoint: MetadataEndpoint, **env: str) -> tuple[dict[str, Any], dict
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
             "AWS_LAMBDA_FUNCTION_VERSION": "1",
             "POWERTOOLS_SERVICE_NAME": "az-example",
-            **endpoint.environ,
+            **metadata,
             **env,
         },
         capture_output=True,
@@ -66,13 +67,13 @@ def invoke(endpoint: MetadataEndpoint, **env: str) -> tuple[dict[str, Any], dict
     assert done.returncode == 0, done.stderr
     [result_line] = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     [log_line] = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    assert endpoint.token not in done.stdout + done.stderr
+    assert metadata["AWS_LAMBDA_METADATA_TOKEN"] not in done.stdout + done.stderr
     return json.loads(result_line.removeprefix("RESULT ")), json.loads(log_line)
 
 
 def test_the_handler_logs_one_json_line_with_the_az() -> None:
     with MetadataEndpoint(availability_zone_id="use1-az1") as endpoint:
-        result, line = invoke(endpoint)
+        result, line = invoke(endpoint.environ)
 
     assert result == {"availability_zone_id": "use1-az1"}
     assert line["message"] == "request handled"
@@ -85,7 +86,7 @@ def test_the_handler_logs_one_json_line_with_the_az() -> None:
 
 def test_the_docs_quote_the_line_the_handler_logs() -> None:
     with MetadataEndpoint(availability_zone_id="use1-az1") as endpoint:
-        _, line = invoke(endpoint)
+        _, line = invoke(endpoint.environ)
     quoted = re.search(r"<!-- log-line -->\n```json\n(.+?)\n```", DEPLOY_DOC.read_text(), re.S)
     assert quoted is not None, "docs/deploy.md quotes the log line between markers"
     documented = json.loads(quoted.group(1))
@@ -101,7 +102,7 @@ def test_reads_go_to_the_replica_in_the_same_az() -> None:
         ("use1-az6", "orders-002"),
     ]:
         with MetadataEndpoint(availability_zone_id=zone) as endpoint:
-            result, line = invoke(endpoint, CACHE_NODES=NODES)
+            result, line = invoke(endpoint.environ, CACHE_NODES=NODES)
         assert result["cache_node"].startswith(host + "."), zone
         assert line["cache_node"] == result["cache_node"]
         assert line["availability_zone_id"] == zone
@@ -109,8 +110,8 @@ def test_reads_go_to_the_replica_in_the_same_az() -> None:
 
 def test_outside_lambda_the_handler_still_answers() -> None:
     with MetadataEndpoint() as endpoint:
-        endpoint.stop()
-        result, line = invoke(endpoint, CACHE_NODES=NODES)
+        environ = endpoint.environ
+    result, line = invoke(environ, CACHE_NODES=NODES)  # the endpoint is gone: nothing listens
     assert result["availability_zone_id"] is None
     assert result["cache_node"].startswith("orders-002.")  # the first replica: AZ unknown
     assert line["message"] == "request handled"
