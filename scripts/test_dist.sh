@@ -50,4 +50,5 @@ if [[ $kind == typing ]]; then
 fi
 cd "$tree"
 # The venv's pytest script, not `python -m pytest`: the tested tree's root stays off sys.path.
-LAMBDA_METADATA_EXPECT_INSTALLED=$work/venv "$work/venv/bin/pytest" -q -p no:cacheprovider "$@"
+# tests/test_layer.py builds its layer from this same wheel.
+LAMBDA_METADATA_EXPECT_INSTALLED=$work/venv LAMBDA_METADATA_WHEEL=$wheel "$work/venv/bin/pytest" -q -p no:cacheprovider "$@"
