@@ -55,6 +55,11 @@ def install(wheel: Path, target: Path, *, python: str, arch: str) -> None:
     )  # fmt: skip
     shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts: no use in a layer
     (target / ".lock").unlink(missing_ok=True)  # uv's lock of the target directory
+    for direct_url in target.glob("*.dist-info/direct_url.json"):
+        direct_url.unlink()  # it names the wheel's path on the building machine
+        record = direct_url.with_name("RECORD")
+        lines = record.read_text().splitlines(keepends=True)
+        record.write_text("".join(line for line in lines if "/direct_url.json," not in line))
     for cache in list(target.rglob("__pycache__")):
         shutil.rmtree(cache)
 

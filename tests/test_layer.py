@@ -92,6 +92,7 @@ def layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "python/lambda_metadata/__init__.py" in names
     assert "python/lambda_metadata/py.typed" in names
     assert not [name for name in names if "__pycache__" in name or name.startswith("python/bin/")]
+    assert not [name for name in names if name.endswith("direct_url.json")]  # no local paths
     return unpacked / "python"
 
 
