@@ -115,3 +115,31 @@ def test_outside_lambda_the_handler_still_answers() -> None:
     assert result["availability_zone_id"] is None
     assert result["cache_node"].startswith("orders-002.")  # the first replica: AZ unknown
     assert line["message"] == "request handled"
+
+
+def test_with_az_names_on_the_line_carries_this_accounts_az_name(
+    aws: None, lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ResolveAzNames=true``: one EC2 call (moto here) names the AZ on the log line."""
+    import importlib.util
+    import io
+
+    from awslambdaric.lambda_context import LambdaContext
+
+    monkeypatch.setenv("RESOLVE_AZ_NAME", "true")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "az-example")
+    spec = importlib.util.spec_from_file_location("sam_app_with_names", APP / "src" / "app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    out = io.StringIO()
+    app.logger.registered_handler.setStream(out)
+    context = LambdaContext("names-1", None, None, 4_102_444_800_000, "arn:aws:lambda:test")
+
+    result = app.handler({}, context)
+
+    [line] = [json.loads(text) for text in out.getvalue().splitlines()]
+    assert result == {"availability_zone_id": "use1-az1", "availability_zone_name": "us-east-1b"}
+    assert line["availability_zone_name"] == "us-east-1b"  # moto's name for use1-az1
+    assert line["availability_zone_id"] == "use1-az1"
