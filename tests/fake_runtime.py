@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -257,13 +257,21 @@ def _handler_for(api: FakeRuntimeAPI) -> type[BaseHTTPRequestHandler]:
 class RuntimeProcess:
     """``python -m awslambdaric <handler>`` as a child process, its output kept line by line."""
 
-    def __init__(self, handler: str, env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        handler: str,
+        env: Mapping[str, str],
+        *,
+        interpreter_args: Sequence[str] = (),
+        cwd: str | os.PathLike[str] | None = None,
+    ) -> None:
         self._condition = threading.Condition()
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "awslambdaric", handler],
+            [sys.executable, *interpreter_args, "-m", "awslambdaric", handler],
             env=dict(env),
+            cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -340,9 +348,19 @@ def runtime_environment(
 
 
 @contextmanager
-def running(handler: str, env: Mapping[str, str]) -> Iterator[RuntimeProcess]:
-    """Run the runtime for the ``with`` block, then stop it."""
-    runtime = RuntimeProcess(handler, env)
+def running(
+    handler: str,
+    env: Mapping[str, str],
+    *,
+    interpreter_args: Sequence[str] = (),
+    cwd: str | os.PathLike[str] | None = None,
+) -> Iterator[RuntimeProcess]:
+    """Run the runtime for the ``with`` block, then stop it.
+
+    ``-S`` in ``interpreter_args`` hides site-packages and ``cwd`` (which ``-m`` puts first on
+    ``sys.path``) moves it out of the source tree, so ``PYTHONPATH`` says what it can import.
+    """
+    runtime = RuntimeProcess(handler, env, interpreter_args=interpreter_args, cwd=cwd)
     try:
         yield runtime
     finally:

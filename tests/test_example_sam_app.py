@@ -1,0 +1,145 @@
+"""The SAM example's handler, run as Lambda would run it, against the bundled endpoint emulator.
+
+Each run is a fresh interpreter (a new execution environment: Powertools' cold start and the
+module-level node list are per process). The JSON line it logs is the one ``docs/deploy.md``
+quotes; the test checks the quote against the real output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambda_metadata.testing import MetadataEndpoint
+
+pytest.importorskip("aws_lambda_powertools")
+pytest.importorskip("awslambdaric")
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "examples" / "sam-app"
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
+INVOKE = """
+import json, sys
+from awslambdaric.lambda_context import LambdaContext
+import app
+context = LambdaContext(
+    "8f5e4c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b", None, None, 4_102_444_800_000,
+    "arn:aws:lambda:us-east-1:123456789012:function:az-example:live",
+)
+print("RESULT " + json.dumps(app.handler({"path": "/"}, context)))
+"""
+NODES = (
+    "orders-001.abc123.use1.cache.amazonaws.com:6379:use1-az4:primary,"
+    "orders-002.abc123.use1.cache.amazonaws.com:6379:use1-az1:replica,"
+    "orders-003.abc123.use1.cache.amazonaws.com:6379:use1-az2:replica"
+)
+
+
+def invoke(metadata: Mapping[str, str], **env: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run the handler once in a new process; return its result and its one JSON log line."""
+    done = subprocess.run(
+        [sys.executable, "-c", INVOKE],
+        cwd=APP / "src",
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(APP / "src"),
+            "AWS_REGION": "us-east-1",
+            "AWS_LAMBDA_FUNCTION_NAME": "az-example",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+            "AWS_LAMBDA_FUNCTION_VERSION": "1",
+            "POWERTOOLS_SERVICE_NAME": "az-example",
+            **metadata,
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    [result_line] = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    [log_line] = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    assert metadata["AWS_LAMBDA_METADATA_TOKEN"] not in done.stdout + done.stderr
+    return json.loads(result_line.removeprefix("RESULT ")), json.loads(log_line)
+
+
+def test_the_handler_logs_one_json_line_with_the_az() -> None:
+    with MetadataEndpoint(availability_zone_id="use1-az1") as endpoint:
+        result, line = invoke(endpoint.environ)
+
+    assert result == {"availability_zone_id": "use1-az1"}
+    assert line["message"] == "request handled"
+    assert line["level"] == "INFO"
+    assert line["availability_zone_id"] == "use1-az1"
+    assert line["function_name"] == "az-example"
+    assert line["cold_start"] is True
+    assert endpoint.request_count == 1
+
+
+def test_the_docs_quote_the_line_the_handler_logs() -> None:
+    with MetadataEndpoint(availability_zone_id="use1-az1") as endpoint:
+        _, line = invoke(endpoint.environ)
+    quoted = re.search(r"<!-- log-line -->\n```json\n(.+?)\n```", DEPLOY_DOC.read_text(), re.S)
+    assert quoted is not None, "docs/deploy.md quotes the log line between markers"
+    documented = json.loads(quoted.group(1))
+    assert documented.keys() == line.keys()
+    for key in line.keys() - {"timestamp"}:
+        assert documented[key] == line[key], key
+
+
+def test_reads_go_to_the_replica_in_the_same_az() -> None:
+    for zone, host in [
+        ("use1-az2", "orders-003"),
+        ("use1-az4", "orders-001"),
+        ("use1-az6", "orders-002"),
+    ]:
+        with MetadataEndpoint(availability_zone_id=zone) as endpoint:
+            result, line = invoke(endpoint.environ, CACHE_NODES=NODES)
+        assert result["cache_node"].startswith(host + "."), zone
+        assert line["cache_node"] == result["cache_node"]
+        assert line["availability_zone_id"] == zone
+
+
+def test_outside_lambda_the_handler_still_answers() -> None:
+    with MetadataEndpoint() as endpoint:
+        environ = endpoint.environ
+    result, line = invoke(environ, CACHE_NODES=NODES)  # the endpoint is gone: nothing listens
+    assert result["availability_zone_id"] is None
+    assert result["cache_node"].startswith("orders-002.")  # the first replica: AZ unknown
+    assert line["message"] == "request handled"
+
+
+def test_with_az_names_on_the_line_carries_this_accounts_az_name(
+    aws: None, lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ResolveAzNames=true``: one EC2 call (moto here) names the AZ on the log line."""
+    import importlib.util
+    import io
+
+    from awslambdaric.lambda_context import LambdaContext
+
+    monkeypatch.setenv("RESOLVE_AZ_NAME", "true")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "az-example")
+    spec = importlib.util.spec_from_file_location("sam_app_with_names", APP / "src" / "app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    out = io.StringIO()
+    app.logger.registered_handler.setStream(out)
+    context = LambdaContext("names-1", None, None, 4_102_444_800_000, "arn:aws:lambda:test")
+
+    result = app.handler({}, context)
+
+    [line] = [json.loads(text) for text in out.getvalue().splitlines()]
+    assert result == {"availability_zone_id": "use1-az1", "availability_zone_name": "us-east-1b"}
+    assert line["availability_zone_name"] == "us-east-1b"  # moto's name for use1-az1
+    assert line["availability_zone_id"] == "use1-az1"

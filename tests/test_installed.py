@@ -1,0 +1,43 @@
+"""The suite tests the package it was given: from the wheel when CI installs one, with its plugin.
+
+CI's wheel and sdist runs set ``LAMBDA_METADATA_EXPECT_INSTALLED`` to the fresh virtual
+environment; then ``lambda_metadata`` must come from that environment's site-packages, never
+from a source tree beside the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib.metadata import distribution
+from pathlib import Path
+
+import pytest
+
+import lambda_metadata
+import lambda_metadata.testing.pytest_plugin
+
+
+def test_the_pytest_plugin_is_loaded_through_its_entry_point(
+    request: pytest.FixtureRequest,
+) -> None:
+    [entry_point] = [
+        ep for ep in distribution("lambda-metadata").entry_points if ep.group == "pytest11"
+    ]
+    assert entry_point.value == "lambda_metadata.testing.pytest_plugin"
+    plugin = request.config.pluginmanager.get_plugin(entry_point.name)
+    assert plugin is lambda_metadata.testing.pytest_plugin
+
+
+@pytest.mark.skipif(
+    "LAMBDA_METADATA_EXPECT_INSTALLED" not in os.environ, reason="only in CI's installed runs"
+)
+def test_the_package_is_the_installed_one_not_a_source_tree() -> None:
+    venv = Path(os.environ["LAMBDA_METADATA_EXPECT_INSTALLED"]).resolve()
+    assert Path(sys.prefix).resolve() == venv
+    package = Path(lambda_metadata.__file__).resolve().parent
+    assert package.parent.name == "site-packages"
+    assert venv in package.parents
+    files = distribution("lambda-metadata").files or []
+    assert any(str(f) == "lambda_metadata/py.typed" for f in files)
+    assert not any(str(f).endswith(".pth") for f in files), "an editable install, not the wheel"

@@ -1,0 +1,200 @@
+"""The Lambda layer, built by the documented command, is all a function needs of the library.
+
+The layer is built once for this interpreter's Python and the default architecture (x86_64 on
+an x86_64 machine), from ``LAMBDA_METADATA_WHEEL`` when CI tests a built wheel. A handler then
+runs in an interpreter without site-packages whose only path besides the standard library is the
+layer's ``python/``; and the real awslambdaric runtime, from a directory of its own as in
+Lambda's ``/var/runtime``, runs a SnapStart function whose library comes only from the layer.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambda_metadata.testing import MetadataEndpoint
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "build_layer.py"
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(
+    platform.machine().lower()
+)
+CLEAN = [sys.executable, "-S", "-s", "-B"]
+"""No site-packages, no user site: PYTHONPATH and the standard library are all it sees."""
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("uv") is None, reason="the layer build runs uv"),
+    pytest.mark.skipif(ARCH is None or sys.platform != "linux", reason="Lambda runs on Linux"),
+]
+
+FUNCTION = """
+import json
+import logging
+import sys
+
+import lambda_metadata
+from lambda_metadata import get_lambda_metadata, inject_az
+
+logger = logging.getLogger("layer_function")
+logger.setLevel(logging.INFO)
+INIT_AZ = get_lambda_metadata().availability_zone_id
+
+
+@inject_az
+def handler(event, context):
+    az = context.lambda_metadata.availability_zone_id if context else None
+    logger.info("invocation az=%s", az)
+    return {
+        "availability_zone_id": get_lambda_metadata().availability_zone_id,
+        "context_availability_zone_id": az,
+        "init_availability_zone_id": INIT_AZ,
+        "modules": {
+            name: getattr(sys.modules.get(name), "__file__", None)
+            for name in ("lambda_metadata", "wrapt", "snapshot_restore_py")
+        },
+        "path": sys.path,
+        "no_site": sys.flags.no_site,
+    }
+"""
+
+
+@pytest.fixture(scope="module")
+def layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The layer zip for this Python and architecture, unpacked; returns its ``python/``."""
+    out = tmp_path_factory.mktemp("layer-zip")
+    command = [sys.executable, str(SCRIPT), "--python", PYTHON, "--arch", str(ARCH)]
+    command += ["--out-dir", str(out)]
+    if os.environ.get("LAMBDA_METADATA_WHEEL"):
+        command += ["--wheel", os.environ["LAMBDA_METADATA_WHEEL"]]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    [archive] = out.glob("*.zip")
+    assert archive.name == f"lambda-metadata-layer-python{PYTHON}-{ARCH}.zip"
+    assert "bytes" in done.stdout
+    unpacked = tmp_path_factory.mktemp("layer")
+    with zipfile.ZipFile(archive) as opened:
+        names = opened.namelist()
+        opened.extractall(unpacked)
+    assert all(name.startswith("python/") for name in names)
+    assert "python/lambda_metadata/__init__.py" in names
+    assert "python/lambda_metadata/py.typed" in names
+    assert not [name for name in names if "__pycache__" in name or name.startswith("python/bin/")]
+    assert not [name for name in names if name.endswith("direct_url.json")]  # no local paths
+    return unpacked / "python"
+
+
+@pytest.fixture(scope="module")
+def function_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    task = tmp_path_factory.mktemp("task")
+    (task / "layer_function.py").write_text(textwrap.dedent(FUNCTION))
+    return task
+
+
+def _under(path: str | None, directory: Path) -> bool:
+    return path is not None and directory.resolve() in Path(path).resolve().parents
+
+
+def test_a_handler_in_a_clean_interpreter_imports_the_library_from_the_layer_alone(
+    layer: Path, function_dir: Path, tmp_path: Path
+) -> None:
+    program = "import json, layer_function\nprint(json.dumps(layer_function.handler({}, None)))\n"
+    with MetadataEndpoint(availability_zone_id="euw1-az3") as endpoint:
+        done = subprocess.run(
+            [*CLEAN, "-c", program],
+            cwd=tmp_path,
+            env={"PYTHONPATH": f"{function_dir}{os.pathsep}{layer}", **endpoint.environ},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    assert result["availability_zone_id"] == "euw1-az3"
+    assert result["init_availability_zone_id"] == "euw1-az3"
+    assert result["context_availability_zone_id"] is None  # no context: run anyway, no metadata
+    assert result["no_site"] == 1
+    for name, path in result["modules"].items():
+        if path is not None:
+            assert _under(path, layer), (name, path)
+    assert _under(result["modules"]["lambda_metadata"], layer)
+    assert _under(result["modules"]["wrapt"], layer)
+    assert not [p for p in result["path"] if "site-packages" in p]
+    assert endpoint.token not in done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """awslambdaric and simplejson alone, as Lambda's runtime directory holds them."""
+    pytest.importorskip("awslambdaric")
+    target = tmp_path_factory.mktemp("var-runtime")
+    pins = [
+        f"{name}=={importlib.metadata.version(name)}" for name in ("awslambdaric", "simplejson")
+    ]
+    uv = shutil.which("uv")
+    assert uv is not None
+    subprocess.run(
+        [uv, "pip", "install", "--quiet", "--no-deps", "--target", str(target), *pins],
+        check=True,
+        timeout=300,
+    )
+    assert not (target / "lambda_metadata").exists()
+    return target
+
+
+@pytest.fixture
+def runtime_api() -> Iterator[Any]:
+    from fake_runtime import FakeRuntimeAPI
+
+    with FakeRuntimeAPI() as fake:
+        yield fake
+
+
+@pytest.mark.runtime
+def test_the_real_runtime_restores_a_snapstart_function_with_the_library_from_the_layer(
+    layer: Path, function_dir: Path, runtime_dir: Path, runtime_api: Any
+) -> None:
+    from fake_runtime import running, runtime_environment
+
+    path = os.pathsep.join(map(str, (runtime_dir, function_dir, layer)))
+    with MetadataEndpoint(availability_zone_id="use1-az1") as endpoint:
+        env = runtime_environment(
+            runtime_api,
+            endpoint.environ,
+            initialization_type="snap-start",
+            PYTHONPATH=path,
+            LAMBDA_TASK_ROOT=str(function_dir),
+        )
+        with running(
+            "layer_function.handler", env, interpreter_args=CLEAN[1:], cwd=function_dir
+        ) as runtime:
+            assert runtime_api.restore_requested.wait(15), runtime.stderr
+            endpoint.availability_zone_id = "use1-az2"  # restored in another AZ
+            runtime_api.release_restore()
+            result = runtime_api.invoke({})
+            [line] = runtime.wait_for_lines("invocation az=")
+
+            assert result["availability_zone_id"] == "use1-az2"
+            assert result["context_availability_zone_id"] == "use1-az2"
+            assert result["init_availability_zone_id"] == "use1-az1"
+            assert result["no_site"] == 1
+            for name in ("lambda_metadata", "wrapt", "snapshot_restore_py"):
+                assert _under(result["modules"][name], layer), result["modules"]
+            assert "invocation az=use1-az2" in line
+            assert runtime_api.init_errors == runtime_api.restore_errors == []
+            assert runtime_api.invocation_errors == []
+            assert runtime.returncode is None
+        assert endpoint.token not in "\n".join(runtime.stdout + runtime.stderr)
