@@ -246,7 +246,8 @@ def import_time(endpoint: Endpoint, settings: Settings) -> GroupResult:
             ),
             difference(
                 figures,
-                "decorator path's own share (decorator path - import wrapt)",
+                "decorator path's own share (decorator path, with import lambda_metadata, "
+                "- import wrapt)",
                 "ours_decorator",
                 "wrapt",
                 at_most_ns=DECORATOR_SHARE_TARGET_NS,
