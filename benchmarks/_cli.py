@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmarks [--quick] [--json] [--group KEY ...]``."""
+"""Command line: ``python -m benchmarks [--quick] [--json] [--group KEY ...] [--runs N]``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from benchmarks._model import Settings
 from benchmarks._report import render
@@ -29,8 +30,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=list(GROUPS),
         help="run only this group (repeatable); all by default",
     )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        metavar="N",
+        help="fresh processes per subject of the cold-start and import groups (overrides the mode)",
+    )
     args = parser.parse_args(argv)
     settings = Settings.quick() if args.quick else Settings.full()
+    if args.runs is not None:
+        if args.runs < 1:
+            parser.error("--runs must be at least 1")
+        settings = replace(settings, process_runs=args.runs)
 
     def progress(key: str) -> None:
         print(f"benchmarks: running {key} ({settings.mode})", file=sys.stderr, flush=True)

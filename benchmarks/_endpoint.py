@@ -10,13 +10,17 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from lambda_metadata.testing._environ import patched_environ
-
 AVAILABILITY_ZONE_ID = "use1-az1"
+
+# The endpoint's facts, from AWS's reference, spelled here rather than read from the package's
+# private modules, so that rewriting the package never breaks its benchmarks.
+API_ENV = "AWS_LAMBDA_METADATA_API"
+TOKEN_ENV = "AWS_LAMBDA_METADATA_TOKEN"
+METADATA_PATH = "/2026-01-15/metadata/execution-environment"
 
 _SERVER = """
 import json, sys
@@ -76,5 +80,23 @@ def running_endpoint() -> Iterator[Endpoint]:
 @contextmanager
 def lambda_environment(endpoint: Endpoint) -> Iterator[None]:
     """Point this process's environment at ``endpoint`` as Lambda would; restore it afterwards."""
-    with patched_environ({**endpoint.environ, **LAMBDA_ENVIRONMENT}, remove=REMOVED):
+    with _patched_environ({**endpoint.environ, **LAMBDA_ENVIRONMENT}, remove=REMOVED):
         yield
+
+
+@contextmanager
+def _patched_environ(values: Mapping[str, str], *, remove: Iterable[str] = ()) -> Iterator[None]:
+    """Set ``values`` and unset ``remove`` in ``os.environ``; restore both on exit."""
+    removed = tuple(remove)
+    saved = {name: os.environ.get(name) for name in (*values, *removed)}
+    for name in removed:
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from benchmarks._stats import Summary
+from benchmarks._stats import Summary, format_ns
 
 Comparison = Literal["at_least", "at_most"]
+Kind = Literal["ratio", "difference"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +61,19 @@ class Figure:
 
 @dataclass(frozen=True, slots=True)
 class Ratio:
-    """``numerator`` median ÷ ``denominator`` median, with an optional target."""
+    """``numerator`` median ÷ ``denominator`` median, with an optional target.
+
+    With ``kind="difference"`` it is ``numerator`` median - ``denominator`` median in ns (the
+    median alone when ``denominator`` is ``None``), for the targets given in milliseconds.
+    """
 
     label: str
     numerator: str
-    denominator: str
+    denominator: str | None
     value: float
     comparison: Comparison | None = None
     threshold: float | None = None
+    kind: Kind = "ratio"
 
     @property
     def passed(self) -> bool | None:
@@ -82,7 +88,10 @@ class Ratio:
     def target(self) -> str | None:
         if self.comparison is None or self.threshold is None:
             return None
-        return f"{'≥' if self.comparison == 'at_least' else '≤'} {self.threshold:g}\u00d7"
+        sign = "≥" if self.comparison == "at_least" else "≤"
+        if self.kind == "difference":
+            return f"{sign} {format_ns(self.threshold)}"
+        return f"{sign} {self.threshold:g}\u00d7"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +141,7 @@ class GroupResult:
                     "label": r.label,
                     "numerator": r.numerator,
                     "denominator": r.denominator,
+                    "kind": r.kind,
                     "value": r.value,
                     "target": None
                     if r.comparison is None
@@ -168,4 +178,26 @@ def ratio(
         medians[numerator] / medians[denominator],
         comparison,
         threshold,
+    )
+
+
+def difference(
+    figures: tuple[Figure, ...],
+    label: str,
+    minuend: str,
+    subtrahend: str | None = None,
+    *,
+    at_most_ns: float | None = None,
+) -> Ratio:
+    """``minuend`` median - ``subtrahend`` median (or the median alone), in ns, with a target."""
+    medians = {f.key: f.summary.median for f in figures}
+    value = medians[minuend] - (medians[subtrahend] if subtrahend else 0.0)
+    return Ratio(
+        label,
+        minuend,
+        subtrahend,
+        value,
+        None if at_most_ns is None else "at_most",
+        at_most_ns,
+        kind="difference",
     )

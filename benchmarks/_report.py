@@ -15,16 +15,17 @@ def render(result: SuiteResult) -> str:
         "",
         f"{m['implementation']} {m['python']} · {m['cpus']} CPUs · {m['cpu_model']} · "
         f"{m['platform']} · lambda-metadata {m['lambda_metadata']} · "
-        f"aws-lambda-powertools {m['aws_lambda_powertools']}",
+        f"aws-lambda-powertools {m['aws_lambda_powertools']} · wrapt {m['wrapt']} · "
+        f"awslambdaric {m['awslambdaric']}",
         "",
         "## Targets",
         "",
-        "| group | ratio | value | target | result |",
+        "| group | measure | value | target | result |",
         "| --- | --- | ---: | --- | --- |",
     ]
     for group in result.groups:
         lines.extend(
-            f"| {group.title} | {r.label} | {_times(r.value)} | {r.target} | {_verdict(r)} |"
+            f"| {group.title} | {r.label} | {_value(r)} | {r.target} | {_verdict(r)} |"
             for r in group.ratios
             if r.target is not None
         )
@@ -53,15 +54,20 @@ def _group(group: GroupResult) -> list[str]:
         if floor:
             row += f" {_times(s.median / floor)} |"
         lines.append(row)
-    lines.extend(["", "| ratio | value | target | result |", "| --- | ---: | --- | --- |"])
+    lines.extend(["", "| measure | value | target | result |", "| --- | ---: | --- | --- |"])
     lines.extend(
-        f"| {r.label} | {_times(r.value)} | {r.target or '—'} | {_verdict(r)} |"
-        for r in group.ratios
+        f"| {r.label} | {_value(r)} | {r.target or '—'} | {_verdict(r)} |" for r in group.ratios
     )
     if group.notes:
         lines.append("")
         lines.extend(f"- {note}" for note in group.notes)
     return lines
+
+
+def _value(r: Ratio) -> str:
+    if r.kind == "difference":
+        return format_ns(r.value) if r.value >= 0 else "-" + format_ns(-r.value)
+    return _times(r.value)
 
 
 def _times(value: float) -> str:
@@ -72,4 +78,4 @@ def _verdict(r: Ratio) -> str:
     passed = r.passed
     if passed is None:
         return "info"
-    return "pass" if passed else "**miss**"
+    return "met" if passed else "**missed**"

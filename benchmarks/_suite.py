@@ -90,6 +90,8 @@ def machine() -> dict[str, Any]:
         "cpu_model": _cpu_model(),
         "lambda_metadata": _version("lambda-metadata"),
         "aws_lambda_powertools": _version("aws-lambda-powertools"),
+        "wrapt": _version("wrapt"),
+        "awslambdaric": _version("awslambdaric"),
     }
 
 

@@ -212,6 +212,7 @@ def endpoint() -> Iterator[MetadataEndpoint]:
 # -- opt-in groups: deselected (not skipped) unless asked for ---------------------------------
 
 OPT_IN = (
+    "bench",  # uv run pytest -m bench tests/test_benchmarks.py
     "wheel",  # uv run pytest -m wheel
     "browser",  # uv run --with playwright pytest -m browser
     "wrapt_matrix",  # selected when CI's wrapt matrix sets LAMBDA_METADATA_EXPECT_WRAPT
