@@ -52,7 +52,7 @@ def read_node(metadata: LambdaMetadata | None) -> CacheNode | None:
 def availability_zone_name() -> str | None:
     if not RESOLVE_AZ_NAME:
         return None
-    from lambda_metadata import get_availability_zone_name
+    from lambda_metadata.az_names import get_availability_zone_name
 
     try:
         return get_availability_zone_name()  # one EC2 call per execution environment
