@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from ._model import LambdaMetadata
 
+_FOREVER = float("inf")
 _RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 _FIRST_BACKOFF = 0.02
 _MAX_BACKOFF = 0.25
@@ -59,16 +60,17 @@ _TESTING_HINT = (
 )
 
 
-# Plain slotted classes, not dataclasses: each @dataclass costs about half a millisecond
-# of class creation, paid on the first fetch of every cold start.
+# Plain slotted classes, not dataclasses: creating a dataclass costs far more than a
+# plain class, and this is paid on the first fetch of every cold start.
 class Fetched:
-    """A successful answer: the metadata and its Cache-Control header (or ``None``)."""
+    """A successful answer: the metadata and how long it may be kept, from Cache-Control."""
 
-    __slots__ = ("cache_control", "metadata")
+    __slots__ = ("lifetime", "metadata")
 
-    def __init__(self, metadata: LambdaMetadata, cache_control: str | None) -> None:
+    def __init__(self, metadata: LambdaMetadata, lifetime: float) -> None:
         self.metadata = metadata
-        self.cache_control = cache_control
+        self.lifetime = lifetime
+        """Seconds the answer may be kept: ``inf`` (no max-age), a max-age, or 0 (no caching)."""
 
 
 class _Target:
@@ -86,8 +88,12 @@ class _Target:
         return f"_Target(host={self.host!r}, port={self.port!r}, authorization='<redacted>')"
 
 
-def fetch(*, timeout: float) -> Fetched:
-    """GET the metadata once, retrying 5xx and connection errors inside ``timeout`` seconds."""
+def fetch(*, timeout: float, retry: bool = True) -> Fetched:
+    """GET the metadata, retrying 5xx and connection errors inside ``timeout`` seconds.
+
+    With ``retry=False`` one request is made, whatever its outcome: the cache asks
+    for that while a failure streak is on, so an outage costs one request per window.
+    """
     deadline = time.monotonic() + timeout
     target = _read_environment()
     backoff = _FIRST_BACKOFF
@@ -105,7 +111,7 @@ def fetch(*, timeout: float) -> Fetched:
             if exc.status_code is not None and exc.status_code not in _RETRIED_STATUSES:
                 raise
             last = exc
-            if deadline - time.monotonic() <= backoff:
+            if not retry or deadline - time.monotonic() <= backoff:
                 break
             time.sleep(backoff)
             backoff = min(backoff * 2, _MAX_BACKOFF)
@@ -317,7 +323,7 @@ class _Response:
             body = self._read_body(head_end, headers)
         finally:
             self._view.release()
-        return Fetched(parse_body(body), headers.get("cache-control"))
+        return Fetched(parse_body(body), lifetime(headers.get("cache-control")))
 
     def _read_head(self) -> int:
         searched = 0
@@ -440,6 +446,22 @@ class _Response:
         if not self._fill():
             raise self._broken("the connection closed inside the chunked body")
         return 0
+
+
+def lifetime(cache_control: str | None) -> float:
+    """Seconds a response may be kept: ``inf`` with no header or no max-age, 0 for no caching."""
+    if cache_control is None:
+        return _FOREVER
+    max_age = _FOREVER
+    for directive in cache_control.split(","):
+        name, _, value = directive.partition("=")
+        name = name.strip().lower()
+        if name in ("no-store", "no-cache"):
+            return 0.0
+        value = value.strip().strip('"')
+        if name == "max-age" and value.isascii() and value.isdigit():
+            max_age = float(value)
+    return max_age
 
 
 def _printable_reason(reason: str) -> str:
