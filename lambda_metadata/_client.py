@@ -34,7 +34,7 @@ from ._errors import (
     MetadataUnavailableError,
     ResponseTooLargeError,
 )
-from ._model import _preview, parse_body
+from ._model import parse_body, preview
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ def _parse_api(api: str) -> tuple[str, int, int]:
             host = host[1:-1]
             family = socket.AF_INET6
             if not _is_ipv6(host):
-                problem = f"{_preview(host, 60)} in brackets is not an IPv6 address"
+                problem = f"{preview(host, 60)} in brackets is not an IPv6 address"
         elif not (kind := _host_kind(host)):
             problem = (
                 "the host must be an IPv4 address (169.254.100.1), a DNS name or an IPv6 "
@@ -182,7 +182,7 @@ def _parse_api(api: str) -> tuple[str, int, int]:
             return host, port, family
     raise InvalidEndpointConfigError(
         f"{API_ENV} must be host:port, such as 169.254.100.1:9001, with no scheme or path"
-        f"{'; ' + problem if problem else ''}; got {_preview(api, 100)}"
+        f"{'; ' + problem if problem else ''}; got {preview(api, 100)}"
     )
 
 
@@ -261,7 +261,7 @@ def _get(target: _Target, deadline: float) -> Fetched:
             raise  # not our deadline: a soft timeout of the caller's, raised by a signal handler
         failure = MetadataTimeoutError(f"no complete answer from {where} within the deadline")
     except OSError as exc:
-        detail = _preview(exc.strerror or str(exc), 120, quote=False)
+        detail = preview(exc.strerror or str(exc), 120, quote=False)
         failure = MetadataConnectionError(
             f"could not talk to {where}: {exc.__class__.__name__}: {detail}"
         )
@@ -347,12 +347,12 @@ class _Response:
         version, _, rest = status_line.partition(" ")
         code, _, reason = rest.partition(" ")
         if not (version in ("HTTP/1.1", "HTTP/1.0") and len(code) == 3 and code.isdigit()):
-            raise self._broken(f"the status line is {_preview(status_line, 60)}")
+            raise self._broken(f"the status line is {preview(status_line, 60)}")
         headers: dict[str, str] = {}
         for line in lines:
             name, colon, value = line.partition(":")
             if not colon or not name or name != name.strip() or not name.isprintable():
-                raise self._broken(f"a header line is {_preview(line, 60)}")
+                raise self._broken(f"a header line is {preview(line, 60)}")
             name = name.lower()
             value = value.strip(" \t")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
@@ -365,7 +365,7 @@ class _Response:
         coding = headers.get("transfer-encoding")
         if coding is not None:
             if coding.lower() != "chunked":
-                raise self._broken(f"Transfer-Encoding {_preview(coding, 40)} is not supported")
+                raise self._broken(f"Transfer-Encoding {preview(coding, 40)} is not supported")
             return self._read_chunked(head_end)
         declared = headers.get("content-length")
         if declared is not None:
@@ -385,7 +385,7 @@ class _Response:
         values = {value.strip() for value in declared.split(",")}
         text = values.pop() if len(values) == 1 else ""
         if not (text.isascii() and text.isdigit()):
-            raise self._broken(f"Content-Length is {_preview(declared, 40)}")
+            raise self._broken(f"Content-Length is {preview(declared, 40)}")
         digits = text.lstrip("0") or "0"
         if len(digits) > 18:
             raise ResponseTooLargeError(
@@ -419,7 +419,7 @@ class _Response:
                 continue
             size_text = bytes(self._view[position:line_end]).split(b";", 1)[0].strip(b" \t")
             if not (0 < len(size_text) <= 8 and _HEX_DIGITS.issuperset(size_text)):
-                raise self._broken(f"a chunk size is {_preview(size_text.decode('latin-1'), 20)}")
+                raise self._broken(f"a chunk size is {preview(size_text.decode('latin-1'), 20)}")
             size = int(size_text, 16)
             if size == 0:
                 return bytes(body)
