@@ -15,6 +15,7 @@ from ._cache import get_lambda_metadata
 from ._constants import DEFAULT_TIMEOUT
 from ._errors import LambdaMetadataError, MissingOptionalDependencyError
 from ._model import LambdaMetadata
+from ._timeout import check_timeout
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Span
@@ -75,9 +76,12 @@ def annotate_tracer(
             ``Exception`` from it) is logged, once per failure streak, and ignored.
 
     Raises:
+        InvalidArgumentError: ``timeout`` is not a positive, finite number (also a ``ValueError``).
         LambdaMetadataError: the metadata could not be read; with ``strict``, also
             when the tracer failed (the tracer's exception is its ``__cause__``).
     """
+    if timeout is not DEFAULT_TIMEOUT:
+        check_timeout(timeout)
     try:
         if getattr(tracer, "disabled", False):
             return
@@ -161,10 +165,13 @@ def set_span_availability_zone(
             ``Exception`` from it) is logged, once per failure streak, and ignored.
 
     Raises:
+        InvalidArgumentError: ``timeout`` is not a positive, finite number (also a ``ValueError``).
         MissingOptionalDependencyError: no span given and opentelemetry-api is not installed.
         LambdaMetadataError: the metadata could not be read; with ``strict``, also
             when the span failed (its exception is the ``__cause__``).
     """
+    if timeout is not DEFAULT_TIMEOUT:
+        check_timeout(timeout)
     try:
         if span is None:
             span = _current_span()
