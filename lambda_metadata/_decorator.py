@@ -11,6 +11,7 @@ tracing) loads only when their options are used.
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import wrapt
@@ -44,6 +45,8 @@ __all__ = ["CONTEXT_ATTRIBUTE", "inject_az"]
 _MISSING: Any = object()
 _KEYWORD_ONLY_INDEX = sys.maxsize
 """``_ContextSlot.index`` of a keyword-only context: past any real ``args``, never found there."""
+logging.getLogger("lambda_metadata")
+"""Registered at import, so Powertools' ``copy_config_to_registered_loggers`` finds it."""
 _no_metadata = FailureStreak()
 """The decorator's own failures; a cache clear (a new generation) starts a new streak."""
 _FUNCTION = type(lambda: None)
