@@ -2,10 +2,10 @@
 
 The endpoint answers 500 throughout. Time between invocations is simulated on
 a fake clock (``lambda_metadata._cache.set_clock``), so 30 s of traffic runs in
-a few seconds; the attempts themselves take real time (the client's retries
-inside the fetch deadline). Each invocation is classed as an attempt (the
-emulator saw a request during it) or as fail-fast (no request), and the
-fail-fast ones are what the 1 ms target is about.
+a few seconds; the attempts themselves take real time (the first one retries
+inside the fetch deadline, each later one makes a single request). Each
+invocation is classed as an attempt (the emulator saw a request during it) or as
+fail-fast (no request), and the fail-fast ones are what the 1 ms target is about.
 """
 
 from __future__ import annotations
@@ -154,8 +154,9 @@ def outage(endpoint: Endpoint, settings: Settings) -> GroupResult:
             f"{len(attempts)} attempts and {ours_requests} requests in all; a handler that asks "
             f"on every invocation would make {invocations} requests or more.",
             f"Attempts began at t = {when} s of simulated time, one as each fail-fast window "
-            "(0.5 s doubling) ended; the fake clock stands still during an attempt. Each "
-            f"attempt spends up to the deadline on the client's retries of the 500, median "
+            "(0.5 s doubling) ended; the fake clock stands still during an attempt. The first "
+            "attempt of the streak spends up to the deadline on the client's retries of the "
+            "500; each later one makes a single request. Median attempt "
             f"{format_ns(attempt_costs.median)}.",
             f"Outside the attempts an invocation costs {format_ns(fail_fast_median)} (median of "
             f"all {len(fail_fast)}): target ≤ 1 ms, {verdict}.",

@@ -166,14 +166,14 @@ def _resolve(metadata: LambdaMetadata, *, client: Any, timeout: float) -> str:
             return flight.name
         assert flight.error is not None
         raise _again(flight.error)
-    _fly(flight, timeout)
+    _lead_ec2_call(flight, timeout)
     if flight.name is not None:
         return flight.name
     assert flight.error is not None
     raise flight.error
 
 
-def _fly(flight: _Flight, timeout: float) -> None:
+def _lead_ec2_call(flight: _Flight, timeout: float) -> None:
     """Call EC2 as the leader of ``flight``, remember the outcome and wake the followers."""
     global _flight, _resolved, _failed_for
     try:

@@ -6,18 +6,19 @@ comparison. Everything else happens in ``_load``.
 After a failed fetch a ``Backoff`` window opens (0.5 s, doubling to 60 s while
 the failure lasts): with a good value, it is served until the window ends; with
 none, every call inside the window raises the failure again without a request.
+The first attempt of a failure streak lets the client retry inside its deadline;
+each later one makes a single request, so an outage costs one request per window.
 A success, ``refresh=True``, ``clear_metadata_cache()`` and the SnapStart hooks
 end or bypass it.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
 
-from ._backoff import Backoff
+from ._backoff import Backoff, FailureStreak, log
 from ._constants import DEFAULT_TIMEOUT
 from ._errors import (
     InvalidEndpointConfigError,
@@ -32,13 +33,19 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["cached_metadata", "clear_metadata_cache", "get_lambda_metadata", "set_clock"]
+__all__ = [
+    "cached_metadata",
+    "clear_metadata_cache",
+    "fresh_metadata",
+    "generation",
+    "get_lambda_metadata",
+    "set_clock",
+]
 
 _monotonic: Callable[[], float] = time.monotonic
 """The clock of expiries and fail-fast windows; ``set_clock`` swaps it in tests."""
 _wall = time.monotonic
 """The real clock of fetch deadlines: a fetch takes real time whatever ``_monotonic`` says."""
-_FOREVER = math.inf
 _ABANDONED_AFTER = 2.0
 """Seconds past its own deadline after which a flight counts as abandoned and is replaced."""
 _NO_REQUEST = (MetadataUnavailableError, InvalidEndpointConfigError)
@@ -62,6 +69,8 @@ def _now() -> float:
 
 
 _backoff = Backoff(clock=_now)
+_stale = FailureStreak()
+"""Serving the last good value because a refresh failed: warned once per streak."""
 
 
 class _Flight:
@@ -141,6 +150,22 @@ def cached_metadata() -> LambdaMetadata | None:
     return None if entry is None else entry[0]
 
 
+def fresh_metadata() -> LambdaMetadata | None:
+    """Return the cached value if it has not expired, without any I/O or lock; else ``None``.
+
+    The decorator's warm path: one global read and one clock comparison.
+    """
+    entry = _entry
+    if entry is not None and entry[1] > _monotonic():
+        return entry[0]
+    return None
+
+
+def generation() -> int:
+    """How many times the cache was cleared: a new number starts a new failure streak."""
+    return _generation
+
+
 def clear_metadata_cache() -> None:
     """Drop the cached value and any fail-fast window; the next call fetches again.
 
@@ -154,6 +179,7 @@ def clear_metadata_cache() -> None:
         _generation += 1
         _flight = None
         _backoff.reset()
+        _stale.succeeded()
 
 
 def set_clock(clock: Callable[[], float] | None = None) -> None:
@@ -191,6 +217,7 @@ def _load(*, refresh: bool, timeout: float) -> LambdaMetadata:
                     or current.generation != _generation
                     or current.deadline < _wall()
                 )
+                retry = _backoff.failures == 0  # in a failure streak, one request per window
                 if leading or current is None:
                     _started += 1
                     current = _Flight(_generation, _started, deadline + _ABANDONED_AFTER)
@@ -201,7 +228,7 @@ def _load(*, refresh: bool, timeout: float) -> LambdaMetadata:
             raise _copy(error)
         remaining = deadline - _wall()
         if leading and remaining > 0:
-            _lead(flight, timeout if first_try else remaining)
+            _lead(flight, timeout if first_try else remaining, retry=retry)
         else:
             if leading:  # no time left for a second try: this flight never starts
                 flight.interrupted = True
@@ -223,8 +250,11 @@ def _load(*, refresh: bool, timeout: float) -> LambdaMetadata:
         return _stale_or_raise(flight.error if leading else _copy(flight.error), refresh=refresh)
 
 
-def _lead(flight: _Flight, timeout: float) -> None:
+def _lead(flight: _Flight, timeout: float, *, retry: bool) -> None:
     """Fetch as the leader of ``flight``, store the outcome, wake the followers, then log.
+
+    ``retry``: let the client retry inside ``timeout`` (the first attempt of a failure
+    streak); later attempts of a streak make one request each.
 
     Whatever is raised, wherever (the import, the fetch, a signal handler), the
     flight ends and the cache is left as if it had never started. Logging
@@ -235,8 +265,8 @@ def _lead(flight: _Flight, timeout: float) -> None:
     try:
         from ._client import fetch
 
-        fetched = fetch(timeout=timeout)
-        lifetime = _lifetime(fetched.cache_control)
+        fetched = fetch(timeout=timeout, retry=retry)
+        lifetime = fetched.lifetime
         flight.value = fetched.metadata
     except LambdaMetadataError as exc:
         flight.error = exc
@@ -250,7 +280,7 @@ def _lead(flight: _Flight, timeout: float) -> None:
         finally:
             _land(flight)
         if message is not None:
-            _log(message[0], message[1], *message[2])
+            log(message[0], message[1], *message[2])
 
 
 def _apply(flight: _Flight, lifetime: float) -> tuple[str, str, tuple[object, ...]] | None:
@@ -263,6 +293,7 @@ def _apply(flight: _Flight, lifetime: float) -> tuple[str, str, tuple[object, ..
         _entry = None if lifetime <= 0 else (flight.value, _monotonic() + lifetime)
         recovered = _backoff.failures > 0
         _backoff.reset()
+        _stale.succeeded()
         if recovered:
             return ("info", "lambda_metadata: the metadata endpoint answers again", ())
         return None
@@ -276,7 +307,7 @@ def _apply(flight: _Flight, lifetime: float) -> tuple[str, str, tuple[object, ..
         return None
     metadata, expires_at = entry
     _entry = (metadata, max(expires_at, _monotonic() + window))
-    if _backoff.failures > 1:
+    if not _stale.begins():
         return None  # one warning per failure streak
     return (
         "warning",
@@ -311,33 +342,6 @@ def _stale_or_raise(error: LambdaMetadataError, *, refresh: bool) -> LambdaMetad
     if entry is None or refresh:
         raise error
     return entry[0]
-
-
-def _lifetime(cache_control: str | None) -> float:
-    """Seconds a response may be kept: ``inf`` with no header or no max-age, 0 for no caching."""
-    if cache_control is None:
-        return _FOREVER
-    max_age = _FOREVER
-    for directive in cache_control.split(","):
-        name, _, value = directive.partition("=")
-        name = name.strip().lower()
-        if name in ("no-store", "no-cache"):
-            return 0.0
-        value = value.strip().strip('"')
-        if name == "max-age" and value.isascii() and value.isdigit():
-            max_age = float(value)
-    return max_age
-
-
-def _log(level: str, message: str, *args: object) -> None:
-    """Log on the ``lambda_metadata`` logger, never raising: a broken filter or handler
-    must not change what the caller gets. Logging is imported only when needed."""
-    try:
-        import logging
-
-        getattr(logging.getLogger("lambda_metadata"), level)(message, *args)
-    except Exception:  # noqa: S110 - logging is best effort here, by design
-        pass
 
 
 def _reset_after_fork() -> None:

@@ -34,7 +34,7 @@ from ._errors import (
     MetadataUnavailableError,
     ResponseTooLargeError,
 )
-from ._model import _preview, parse_body
+from ._model import parse_body, preview
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from ._model import LambdaMetadata
 
+_FOREVER = float("inf")
 _RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 _FIRST_BACKOFF = 0.02
 _MAX_BACKOFF = 0.25
@@ -59,16 +60,17 @@ _TESTING_HINT = (
 )
 
 
-# Plain slotted classes, not dataclasses: each @dataclass costs about half a millisecond
-# of class creation, paid on the first fetch of every cold start.
+# Plain slotted classes, not dataclasses: creating a dataclass costs far more than a
+# plain class, and this is paid on the first fetch of every cold start.
 class Fetched:
-    """A successful answer: the metadata and its Cache-Control header (or ``None``)."""
+    """A successful answer: the metadata and how long it may be kept, from Cache-Control."""
 
-    __slots__ = ("cache_control", "metadata")
+    __slots__ = ("lifetime", "metadata")
 
-    def __init__(self, metadata: LambdaMetadata, cache_control: str | None) -> None:
+    def __init__(self, metadata: LambdaMetadata, lifetime: float) -> None:
         self.metadata = metadata
-        self.cache_control = cache_control
+        self.lifetime = lifetime
+        """Seconds the answer may be kept: ``inf`` (no max-age), a max-age, or 0 (no caching)."""
 
 
 class _Target:
@@ -86,8 +88,12 @@ class _Target:
         return f"_Target(host={self.host!r}, port={self.port!r}, authorization='<redacted>')"
 
 
-def fetch(*, timeout: float) -> Fetched:
-    """GET the metadata once, retrying 5xx and connection errors inside ``timeout`` seconds."""
+def fetch(*, timeout: float, retry: bool = True) -> Fetched:
+    """GET the metadata, retrying 5xx and connection errors inside ``timeout`` seconds.
+
+    With ``retry=False`` one request is made, whatever its outcome: the cache asks
+    for that while a failure streak is on, so an outage costs one request per window.
+    """
     deadline = time.monotonic() + timeout
     target = _read_environment()
     backoff = _FIRST_BACKOFF
@@ -105,7 +111,7 @@ def fetch(*, timeout: float) -> Fetched:
             if exc.status_code is not None and exc.status_code not in _RETRIED_STATUSES:
                 raise
             last = exc
-            if deadline - time.monotonic() <= backoff:
+            if not retry or deadline - time.monotonic() <= backoff:
                 break
             time.sleep(backoff)
             backoff = min(backoff * 2, _MAX_BACKOFF)
@@ -164,7 +170,7 @@ def _parse_api(api: str) -> tuple[str, int, int]:
             host = host[1:-1]
             family = socket.AF_INET6
             if not _is_ipv6(host):
-                problem = f"{_preview(host, 60)} in brackets is not an IPv6 address"
+                problem = f"{preview(host, 60)} in brackets is not an IPv6 address"
         elif not (kind := _host_kind(host)):
             problem = (
                 "the host must be an IPv4 address (169.254.100.1), a DNS name or an IPv6 "
@@ -176,7 +182,7 @@ def _parse_api(api: str) -> tuple[str, int, int]:
             return host, port, family
     raise InvalidEndpointConfigError(
         f"{API_ENV} must be host:port, such as 169.254.100.1:9001, with no scheme or path"
-        f"{'; ' + problem if problem else ''}; got {_preview(api, 100)}"
+        f"{'; ' + problem if problem else ''}; got {preview(api, 100)}"
     )
 
 
@@ -255,7 +261,7 @@ def _get(target: _Target, deadline: float) -> Fetched:
             raise  # not our deadline: a soft timeout of the caller's, raised by a signal handler
         failure = MetadataTimeoutError(f"no complete answer from {where} within the deadline")
     except OSError as exc:
-        detail = _preview(exc.strerror or str(exc), 120, quote=False)
+        detail = preview(exc.strerror or str(exc), 120, quote=False)
         failure = MetadataConnectionError(
             f"could not talk to {where}: {exc.__class__.__name__}: {detail}"
         )
@@ -317,7 +323,7 @@ class _Response:
             body = self._read_body(head_end, headers)
         finally:
             self._view.release()
-        return Fetched(parse_body(body), headers.get("cache-control"))
+        return Fetched(parse_body(body), lifetime(headers.get("cache-control")))
 
     def _read_head(self) -> int:
         searched = 0
@@ -341,12 +347,12 @@ class _Response:
         version, _, rest = status_line.partition(" ")
         code, _, reason = rest.partition(" ")
         if not (version in ("HTTP/1.1", "HTTP/1.0") and len(code) == 3 and code.isdigit()):
-            raise self._broken(f"the status line is {_preview(status_line, 60)}")
+            raise self._broken(f"the status line is {preview(status_line, 60)}")
         headers: dict[str, str] = {}
         for line in lines:
             name, colon, value = line.partition(":")
             if not colon or not name or name != name.strip() or not name.isprintable():
-                raise self._broken(f"a header line is {_preview(line, 60)}")
+                raise self._broken(f"a header line is {preview(line, 60)}")
             name = name.lower()
             value = value.strip(" \t")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
@@ -359,7 +365,7 @@ class _Response:
         coding = headers.get("transfer-encoding")
         if coding is not None:
             if coding.lower() != "chunked":
-                raise self._broken(f"Transfer-Encoding {_preview(coding, 40)} is not supported")
+                raise self._broken(f"Transfer-Encoding {preview(coding, 40)} is not supported")
             return self._read_chunked(head_end)
         declared = headers.get("content-length")
         if declared is not None:
@@ -379,7 +385,7 @@ class _Response:
         values = {value.strip() for value in declared.split(",")}
         text = values.pop() if len(values) == 1 else ""
         if not (text.isascii() and text.isdigit()):
-            raise self._broken(f"Content-Length is {_preview(declared, 40)}")
+            raise self._broken(f"Content-Length is {preview(declared, 40)}")
         digits = text.lstrip("0") or "0"
         if len(digits) > 18:
             raise ResponseTooLargeError(
@@ -413,7 +419,7 @@ class _Response:
                 continue
             size_text = bytes(self._view[position:line_end]).split(b";", 1)[0].strip(b" \t")
             if not (0 < len(size_text) <= 8 and _HEX_DIGITS.issuperset(size_text)):
-                raise self._broken(f"a chunk size is {_preview(size_text.decode('latin-1'), 20)}")
+                raise self._broken(f"a chunk size is {preview(size_text.decode('latin-1'), 20)}")
             size = int(size_text, 16)
             if size == 0:
                 return bytes(body)
@@ -440,6 +446,22 @@ class _Response:
         if not self._fill():
             raise self._broken("the connection closed inside the chunked body")
         return 0
+
+
+def lifetime(cache_control: str | None) -> float:
+    """Seconds a response may be kept: ``inf`` with no header or no max-age, 0 for no caching."""
+    if cache_control is None:
+        return _FOREVER
+    max_age = _FOREVER
+    for directive in cache_control.split(","):
+        name, _, value = directive.partition("=")
+        name = name.strip().lower()
+        if name in ("no-store", "no-cache"):
+            return 0.0
+        value = value.strip().strip('"')
+        if name == "max-age" and value.isascii() and value.isdigit():
+            max_age = float(value)
+    return max_age
 
 
 def _printable_reason(reason: str) -> str:

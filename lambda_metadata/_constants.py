@@ -1,6 +1,13 @@
-"""Facts fixed by AWS's reference for the Lambda metadata endpoint, kept in one place."""
+"""The constants of the package, kept in one place.
+
+The first part is fixed by AWS's reference for the Lambda metadata endpoint; the
+second holds this library's own choices (caps, rules, defaults), which AWS does
+not set.
+"""
 
 from __future__ import annotations
+
+# --- Fixed by AWS's reference ---------------------------------------------------------------
 
 API_ENV = "AWS_LAMBDA_METADATA_API"
 """Environment variable holding the endpoint's ``host:port``."""
@@ -13,14 +20,19 @@ INITIALIZATION_TYPE_ENV = "AWS_LAMBDA_INITIALIZATION_TYPE"
 
 SNAP_START = "snap-start"
 
-MAX_TOKEN_CHARS = 8192
-"""Longest token sent; the real one is a few dozen characters."""
-
 API_VERSION = "2026-01-15"
 METADATA_PATH = f"/{API_VERSION}/metadata/execution-environment"
 """Path of the execution-environment metadata resource."""
 
 AVAILABILITY_ZONE_ID_FIELD = "AvailabilityZoneID"
+
+# --- Our own choices, not AWS's -------------------------------------------------------------
+
+CONTEXT_ATTRIBUTE = "lambda_metadata"
+"""Name of the attribute ``@inject_az`` sets on the context, and ``metadata_of`` reads."""
+
+MAX_TOKEN_CHARS = 8192
+"""Longest token sent; the real one is a few dozen characters."""
 
 MAX_AZ_ID_CHARS = 64
 """Longest Availability Zone ID accepted; the real ones are 8 to 20 characters."""
@@ -33,7 +45,7 @@ DEFAULT_TIMEOUT = 1.0
 
 
 def is_valid_token(token: str) -> bool:
-    """The token rule: 1 to 8192 visible ASCII characters (0x21-0x7E), no space or control.
+    """Our token rule: 1 to 8192 visible ASCII characters (0x21-0x7E), no space or control.
 
     The header must be encodable, and the real token is base64-like; anything else
     is refused before a connection is made.
@@ -50,7 +62,7 @@ _AZ_ID_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW
 
 
 def is_valid_az_id(value: object) -> bool:
-    """The AZ ID rule: a str of 1 to 64 ASCII letters, digits, ``-``, ``_`` or ``.``,
+    """Our AZ ID rule: a str of 1 to 64 ASCII letters, digits, ``-``, ``_`` or ``.``,
     starting and ending with a letter or digit (``use1-az1``, ``usw2-lax1-az1``,
     ``use1-wl1-bos-wlz1``).
     """

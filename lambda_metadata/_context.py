@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from ._constants import CONTEXT_ATTRIBUTE
 from ._model import LambdaMetadata
-
-_ATTRIBUTE = "lambda_metadata"  # what ``@inject_az`` sets (``_decorator.CONTEXT_ATTRIBUTE``)
 
 
 def metadata_of(context: object) -> LambdaMetadata | None:
@@ -15,5 +14,5 @@ def metadata_of(context: object) -> LambdaMetadata | None:
     with any context type. ``None`` when the handler is not decorated, or when the
     decorator ran without metadata (outside Lambda, the endpoint down).
     """
-    metadata = getattr(context, _ATTRIBUTE, None)
+    metadata = getattr(context, CONTEXT_ATTRIBUTE, None)
     return metadata if isinstance(metadata, LambdaMetadata) else None

@@ -3,53 +3,64 @@
 Built on wrapt so that signatures, names, ``__wrapped__``, methods and
 ``inspect.iscoroutinefunction`` behave as on the undecorated handler. This
 module imports wrapt (and, with wrapt 2.x, asyncio), so ``lambda_metadata``
-loads it only when ``inject_az`` is first used.
+loads it only when ``inject_az`` is first used. Beyond wrapt it costs next to
+nothing on a cold start: no ``typing`` or ``inspect`` at import (a plain
+function's code flags say what kind it is), and the extras' code (AZ names,
+tracing) loads only when their options are used.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import sys
-import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import wrapt
 
 from . import _cache
-from ._cache import get_lambda_metadata
-from ._constants import DEFAULT_TIMEOUT
-from ._enrich import InvocationExtras
+from ._backoff import FailureStreak
+from ._constants import CONTEXT_ATTRIBUTE, DEFAULT_TIMEOUT
 from ._errors import LambdaMetadataError
-from ._logging import install_log_record_factory
-from ._model import LambdaMetadata
 from ._timeout import check_timeout
-from ._tracing import Annotatable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any, TypeVar, overload
+
+    from ._enrich import InvocationExtras
+    from ._model import LambdaMetadata
+    from ._tracing import Annotatable
+
+    _Handler = TypeVar(
+        "_Handler", bound="Callable[..., Any] | staticmethod[Any, Any] | classmethod[Any, Any, Any]"
+    )
+else:
+
+    def overload(function):  # typing.overload's only job is for the type checker
+        return function
+
 
 __all__ = ["CONTEXT_ATTRIBUTE", "inject_az"]
 
-CONTEXT_ATTRIBUTE = "lambda_metadata"
-"""Name of the attribute the handler finds on its context."""
-
-_Handler = TypeVar(
-    "_Handler", bound="Callable[..., Any] | staticmethod[Any, Any] | classmethod[Any, Any, Any]"
-)
-
-_log = logging.getLogger("lambda_metadata")
-_monotonic = time.monotonic
 _MISSING: Any = object()
 _KEYWORD_ONLY_INDEX = sys.maxsize
 """``_ContextSlot.index`` of a keyword-only context: past any real ``args``, never found there."""
-_failing_since: int | None = None
-"""Cache generation in which the current failure streak began; ``None`` when not failing."""
+logging.getLogger("lambda_metadata")
+"""Registered at import, so Powertools' ``copy_config_to_registered_loggers`` finds it."""
+_no_metadata = FailureStreak()
+"""The decorator's own failures; a cache clear (a new generation) starts a new streak."""
+_FUNCTION = type(lambda: None)
+_CO_GENERATOR = 0x20
+_CO_COROUTINE = 0x80
+_CO_ASYNC_GENERATOR = 0x200
+"""``code.co_flags`` bits (``inspect.CO_*``), stable across CPython versions."""
 
 
 class _Options:
     """The decorator's options, checked once when it is applied.
 
-    A plain slotted class, not a dataclass: creating a dataclass costs about a
-    millisecond at import, and this module is imported on a cold start.
+    A plain slotted class, not a dataclass: ``dataclasses`` is a heavy import and
+    creating a dataclass costs far more than a plain class, on a cold-start path.
     """
 
     __slots__ = ("log_records", "strict", "timeout")
@@ -102,7 +113,7 @@ def inject_az(wrapped: _Handler, /) -> _Handler: ...
 
 
 @overload
-def inject_az(
+def inject_az(  # noqa: F811 - ruff does not see the runtime ``overload`` as typing's
     wrapped: None = None,
     /,
     *,
@@ -115,7 +126,7 @@ def inject_az(
 ) -> Callable[[_Handler], _Handler]: ...
 
 
-def inject_az(
+def inject_az(  # noqa: F811
     wrapped: Any = None,
     /,
     *,
@@ -154,9 +165,13 @@ def inject_az(
     ``Exception``) reaches the handler, and one warning is logged per failure streak.
     """
     options = _Options(strict=strict, log_records=log_records, timeout=timeout)
-    extras = InvocationExtras(
-        resolve_name=resolve_name, tracer=tracer, otel=otel, strict=strict, timeout=timeout
-    )
+    extras: InvocationExtras | None = None
+    if resolve_name is not False or tracer is not None or otel is not False:
+        from ._enrich import InvocationExtras
+
+        extras = InvocationExtras(
+            resolve_name=resolve_name, tracer=tracer, otel=otel, strict=strict, timeout=timeout
+        )
     if wrapped is None:
 
         def apply(handler: _Handler) -> _Handler:
@@ -167,7 +182,7 @@ def inject_az(
     return _decorate(wrapped, options, extras)
 
 
-def _decorate(wrapped: Any, options: _Options, extras: InvocationExtras) -> Any:
+def _decorate(wrapped: Any, options: _Options, extras: InvocationExtras | None) -> Any:
     function = getattr(wrapped, "__func__", wrapped)  # staticmethod / classmethod objects
     if not callable(function):
         raise TypeError(
@@ -175,18 +190,50 @@ def _decorate(wrapped: Any, options: _Options, extras: InvocationExtras) -> Any:
             "options are keyword-only: @inject_az(strict=True)"
         )
     if options.log_records:
+        from ._logging import install_log_record_factory
+
         install_log_record_factory()
     slot = _context_slot(function)
-    is_async = inspect.iscoroutinefunction(function)
-    if extras.wanted:  # an inner layer, so the default warm path pays nothing for it
+    kind = _kind(function)
+    is_async = kind == _CO_COROUTINE
+    if extras is not None and extras.wanted:  # an inner layer: the default warm path pays nothing
         wrapped = wrapt.decorator(_extras_wrapper(extras, slot, is_async=is_async))(wrapped)
     if is_async:
         return wrapt.decorator(_async_wrapper(options, slot))(wrapped)
-    if inspect.isgeneratorfunction(function):
+    if kind == _CO_GENERATOR:
         return wrapt.decorator(_generator_wrapper(options, slot))(wrapped)
-    if inspect.isasyncgenfunction(function):
+    if kind == _CO_ASYNC_GENERATOR:
         return wrapt.decorator(_async_generator_wrapper(options, slot))(wrapped)
     return wrapt.decorator(_sync_wrapper(options, slot))(wrapped)
+
+
+def _is_plain_function(function: object) -> bool:
+    """A ``def`` with no attributes of its own: no ``__wrapped__``, ``__signature__`` or
+    coroutine mark for ``inspect`` to follow, so its code object says everything."""
+    return type(function) is _FUNCTION and not function.__dict__
+
+
+def _kind(function: Callable[..., Any]) -> int:
+    """``_CO_COROUTINE``, ``_CO_GENERATOR``, ``_CO_ASYNC_GENERATOR`` or 0 (a plain function).
+
+    A plain function's code flags answer; anything else (a partial, a bound method,
+    a wrapt wrapper, a callable object) asks ``inspect``, imported only then.
+    """
+    if _is_plain_function(function):
+        flags: int = function.__code__.co_flags
+        for flag in (_CO_COROUTINE, _CO_GENERATOR, _CO_ASYNC_GENERATOR):
+            if flags & flag:
+                return flag
+        return 0
+    import inspect
+
+    if inspect.iscoroutinefunction(function):
+        return _CO_COROUTINE
+    if inspect.isgeneratorfunction(function):
+        return _CO_GENERATOR
+    if inspect.isasyncgenfunction(function):
+        return _CO_ASYNC_GENERATOR
+    return 0
 
 
 def _extras_wrapper(extras: InvocationExtras, slot: _ContextSlot, *, is_async: bool) -> Any:
@@ -212,20 +259,37 @@ def _extras_wrapper(extras: InvocationExtras, slot: _ContextSlot, *, is_async: b
     return add_extras
 
 
+def _parameters(function: Callable[..., Any]) -> tuple[list[str], list[str]] | None:
+    """The names of the positional and of the keyword-only parameters; ``None`` if unknown."""
+    if _is_plain_function(function):
+        code = function.__code__
+        names = code.co_varnames
+        positional = code.co_argcount
+        return list(names[:positional]), list(
+            names[positional : positional + code.co_kwonlyargcount]
+        )
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # a callable without a signature
+        return None
+    by_position = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return (
+        [p.name for p in parameters if p.kind in by_position],
+        [p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY],
+    )
+
+
 def _context_slot(function: Callable[..., Any]) -> _ContextSlot:
     """Find the context parameter by name: ``context``, else the one after the event."""
-    try:
-        parameters = list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):  # a callable without a signature: (event, context)
+    found = _parameters(function)
+    if found is None:  # a callable without a signature: (event, context)
         return _ContextSlot("context", 1)
-    positional = [
-        p.name
-        for p in parameters
-        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    ]
+    positional, keyword_only = found
     if "context" in positional:
         return _ContextSlot("context", positional.index("context"))
-    if any(p.name == "context" and p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters):
+    if "context" in keyword_only:
         return _ContextSlot("context", _KEYWORD_ONLY_INDEX)
     offset = 1 if positional and positional[0] in ("self", "cls") else 0
     index = offset + 1
@@ -239,23 +303,20 @@ def _metadata(options: _Options) -> LambdaMetadata | None:
     One warning per failure streak: a success, or ``clear_metadata_cache()`` (a
     SnapStart restore, a test), ends the streak.
     """
-    global _failing_since
     try:
-        metadata = get_lambda_metadata(timeout=options.timeout)
+        metadata = _cache.get_lambda_metadata(timeout=options.timeout)
     except LambdaMetadataError as exc:
         if options.strict:
             raise
-        generation = _cache._generation
-        if _failing_since != generation:
-            _failing_since = generation
-            _log.warning(
-                "lambda_metadata: no metadata for this invocation (%s: %s); the handler runs "
-                "with context.lambda_metadata = None until the endpoint answers",
-                type(exc).__name__,
-                exc,
-            )
+        _no_metadata.failed(
+            "lambda_metadata: no metadata for this invocation (%s: %s); the handler runs "
+            "with context.lambda_metadata = None until the endpoint answers",
+            type(exc).__name__,
+            exc,
+            epoch=_cache.generation(),
+        )
         return None
-    _failing_since = None
+    _no_metadata.succeeded()
     return metadata
 
 
@@ -290,9 +351,9 @@ def _restore(context: Any, previous: object) -> None:
     """Put the context back as the caller gave it, so no AZ outlives the invocation."""
     try:
         if previous is _MISSING:
-            del context.lambda_metadata
+            delattr(context, CONTEXT_ATTRIBUTE)
         else:
-            context.lambda_metadata = previous
+            setattr(context, CONTEXT_ATTRIBUTE, previous)
     except (AttributeError, TypeError):
         pass
 
@@ -307,14 +368,11 @@ def _sync_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
         kwargs: dict[str, Any],
         _name: str = slot.name,
         _position: int = slot.index,
-        _cache: Any = _cache,
-        _monotonic: Callable[[], float] = _monotonic,
+        _fresh: Callable[[], LambdaMetadata | None] = _cache.fresh_metadata,
         _missing: object = _MISSING,
     ) -> Any:
-        entry = _cache._entry
-        if entry is not None and entry[1] > _monotonic():
-            metadata: LambdaMetadata | None = entry[0]
-        else:
+        metadata = _fresh()
+        if metadata is None:
             metadata = _metadata(options)
         context: Any
         if kwargs and _name in kwargs:
@@ -327,7 +385,8 @@ def _sync_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
                 context = None
         if context is None:
             return wrapped(*args, **kwargs)
-        previous = getattr(context, "lambda_metadata", _missing)  # CONTEXT_ATTRIBUTE
+        # CONTEXT_ATTRIBUTE, spelled as attribute syntax: faster than getattr/setattr with a name
+        previous = getattr(context, "lambda_metadata", _missing)
         try:
             context.lambda_metadata = metadata
         except (AttributeError, TypeError):
@@ -383,11 +442,8 @@ def _leave(context: Any) -> None:
 
 
 def _metadata_now(options: _Options) -> LambdaMetadata | None:
-    entry = _cache._entry
-    if entry is not None and entry[1] > _monotonic():
-        metadata: LambdaMetadata | None = entry[0]
-        return metadata
-    return _metadata(options)
+    metadata = _cache.fresh_metadata()
+    return _metadata(options) if metadata is None else metadata
 
 
 def _async_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:

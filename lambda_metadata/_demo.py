@@ -60,8 +60,8 @@ class _JsonLines(logging.Formatter):
 
 def run_demo(*, logger_kind: str = "auto", out: TextIO | None = None) -> int:
     """Run the demo, printing to ``out`` (stdout); returns the exit code."""
+    from ._environ import patched_environ
     from .testing import MetadataEndpoint
-    from .testing._environ import patched_environ
 
     stream = out or sys.stdout
 

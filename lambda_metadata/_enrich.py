@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import importlib.util
 
+from ._backoff import FailureStreak
 from ._errors import MissingOptionalDependencyError
 from ._model import LambdaMetadata
-from ._tracing import Annotatable, FailureStreak
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._tracing import Annotatable
 
 __all__ = ["InvocationExtras"]
 

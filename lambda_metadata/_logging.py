@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from ._cache import cached_metadata
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["PLACEHOLDER", "RECORD_ATTRIBUTE", "install_log_record_factory"]
 

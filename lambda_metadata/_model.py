@@ -81,7 +81,7 @@ class LambdaMetadata:
                 f"the metadata response is JSON but not an object (got {type(document).__name__})"
             )
         if AVAILABILITY_ZONE_ID_FIELD not in document:
-            names = ", ".join(_preview(name, 40) for name in list(document)[:10])
+            names = ", ".join(preview(name, 40) for name in list(document)[:10])
             more = ", ..." if len(document) > 10 else ""
             raise MissingFieldError(
                 f"the metadata response has no {AVAILABILITY_ZONE_ID_FIELD!r} field "
@@ -102,10 +102,10 @@ def parse_body(body: bytes) -> LambdaMetadata:
     try:
         document = json.loads(body.decode("utf-8"))
     except (ValueError, RecursionError, MemoryError) as exc:  # UnicodeDecodeError is a ValueError
-        preview = _preview(body[:80].decode("utf-8", "replace"), 80)
+        start = preview(body[:80].decode("utf-8", "replace"), 80)
         raise MalformedResponseError(
             f"the metadata response is not valid UTF-8 JSON ({exc.__class__.__name__}: "
-            f"{_preview(str(exc), 120, quote=False)}); body starts with {preview}"
+            f"{preview(str(exc), 120, quote=False)}); body starts with {start}"
         ) from None
     return LambdaMetadata.from_response(document)
 
@@ -117,11 +117,11 @@ def _az_problem(value: object) -> str:
     return (
         f"{AVAILABILITY_ZONE_ID_FIELD!r} must be a non-empty string of at most {MAX_AZ_ID_CHARS} "
         "ASCII letters, digits, '-', '_' or '.', starting and ending with a letter or digit; "
-        f"got {_preview(value, 80)}"
+        f"got {preview(value, 80)}"
     )
 
 
-def _preview(text: str, limit: int, *, quote: bool = True) -> str:
+def preview(text: str, limit: int, *, quote: bool = True) -> str:
     """``text`` made printable ASCII (escapes for the rest) and cut to ``limit`` characters."""
     shown = ascii(text) if quote else ascii(text)[1:-1]
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."

@@ -9,7 +9,8 @@ the 10 s restore limit. A hook that raises makes the runtime exit, so ours never
 
 from __future__ import annotations
 
-from ._cache import _log, clear_metadata_cache, get_lambda_metadata
+from ._backoff import log
+from ._cache import clear_metadata_cache, get_lambda_metadata
 from ._timeout import check_timeout
 
 __all__ = ["drop_cache_before_snapshot", "refresh_after_restore", "register_hooks"]
@@ -41,7 +42,7 @@ def refresh_after_restore(*, timeout: float = RESTORE_TIMEOUT) -> None:
         get_lambda_metadata(refresh=True, timeout=timeout)
     except Exception as exc:  # a raising hook would abort the restore
         clear_metadata_cache()  # no fail-fast window either: the first invocation tries again
-        _log(
+        log(
             "warning",
             "lambda_metadata: fetching the metadata after the SnapStart restore failed (%s); "
             "the next get_lambda_metadata() call fetches it again",

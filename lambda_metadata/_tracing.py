@@ -10,10 +10,12 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Protocol
 
+from ._backoff import FailureStreak, log
 from ._cache import get_lambda_metadata
 from ._constants import DEFAULT_TIMEOUT
 from ._errors import LambdaMetadataError, MissingOptionalDependencyError
 from ._model import LambdaMetadata
+from ._timeout import check_timeout
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Span
@@ -23,7 +25,6 @@ __all__ = [
     "OTEL_AVAILABILITY_ZONE_ID",
     "XRAY_AVAILABILITY_ZONE_ID",
     "XRAY_AVAILABILITY_ZONE_NAME",
-    "FailureStreak",
     "annotate_tracer",
     "set_span_availability_zone",
 ]
@@ -36,28 +37,6 @@ OTEL_AVAILABILITY_ZONE = "cloud.availability_zone"
 """OpenTelemetry semantic convention attribute; its values are AZ names (``us-east-1c``)."""
 OTEL_AVAILABILITY_ZONE_ID = "lambda_metadata.availability_zone_id"
 """Our own attribute for the AZ ID, which the semantic conventions have no name for."""
-
-
-class FailureStreak:
-    """One warning per run of failures on the ``lambda_metadata`` logger; a success re-arms it."""
-
-    __slots__ = ("failing",)
-
-    def __init__(self) -> None:
-        self.failing = False
-
-    def failed(self, message: str, *args: object) -> None:
-        """Log ``message`` if this failure starts a streak; stay quiet while it lasts."""
-        if self.failing:
-            return
-        self.failing = True
-        import logging
-
-        logging.getLogger("lambda_metadata").warning(message, *args)
-
-    def succeeded(self) -> None:
-        """End the streak: the next failure warns again."""
-        self.failing = False
 
 
 _xray_streak = FailureStreak()
@@ -97,9 +76,12 @@ def annotate_tracer(
             ``Exception`` from it) is logged, once per failure streak, and ignored.
 
     Raises:
+        InvalidArgumentError: ``timeout`` is not a positive, finite number (also a ``ValueError``).
         LambdaMetadataError: the metadata could not be read; with ``strict``, also
             when the tracer failed (the tracer's exception is its ``__cause__``).
     """
+    if timeout is not DEFAULT_TIMEOUT:
+        check_timeout(timeout)
     try:
         if getattr(tracer, "disabled", False):
             return
@@ -150,12 +132,11 @@ def _warn_facade_once() -> None:
     if _facade_warned:
         return
     _facade_warned = True
-    import logging
-
-    logging.getLogger("lambda_metadata").warning(
+    log(
+        "warning",
         "lambda_metadata: annotate_tracer() ran outside any X-Ray subsegment, and Lambda's own "
         "segment cannot be annotated; call it inside a handler wrapped by "
-        "@tracer.capture_lambda_handler (that decorator must be the outer one)"
+        "@tracer.capture_lambda_handler (that decorator must be the outer one)",
     )
 
 
@@ -184,10 +165,13 @@ def set_span_availability_zone(
             ``Exception`` from it) is logged, once per failure streak, and ignored.
 
     Raises:
+        InvalidArgumentError: ``timeout`` is not a positive, finite number (also a ``ValueError``).
         MissingOptionalDependencyError: no span given and opentelemetry-api is not installed.
         LambdaMetadataError: the metadata could not be read; with ``strict``, also
             when the span failed (its exception is the ``__cause__``).
     """
+    if timeout is not DEFAULT_TIMEOUT:
+        check_timeout(timeout)
     try:
         if span is None:
             span = _current_span()

@@ -9,7 +9,6 @@ This module is never imported by ``import lambda_metadata``.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -340,8 +339,13 @@ def _positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not (0 < value < math.inf):
-        raise argparse.ArgumentTypeError(f"must be a positive, finite number of seconds: {text!r}")
+    from ._errors import InvalidArgumentError
+    from ._timeout import check_timeout
+
+    try:
+        check_timeout(value, "--timeout")  # the library's one rule, so the two never disagree
+    except InvalidArgumentError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return value
 
 

@@ -138,8 +138,13 @@ ROWS = [
             setup="import lambda_metadata",
             code="from lambda_metadata import inject_az\n"
             "assert inject_az is sys.modules['lambda_metadata._decorator'].inject_az",
-            absent=(*OPTIONAL, "urllib.request"),
-            present=("wrapt", "lambda_metadata._decorator", "lambda_metadata._logging"),
+            absent=(
+                *OPTIONAL,
+                "urllib.request",
+                "lambda_metadata._enrich",
+                "lambda_metadata._tracing",
+            ),
+            present=("wrapt", "lambda_metadata._decorator"),
         ),
         id="inject_az-loads-wrapt-on-first-access",
     ),

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from .._constants import API_ENV, AVAILABILITY_ZONE_ID_FIELD, METADATA_PATH, TOKEN_ENV
-from ._environ import patched_environ
+from .._environ import patched_environ
 
 __all__ = ["MetadataEndpoint", "RecordedRequest"]
 
@@ -126,21 +126,6 @@ class MetadataEndpoint:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until ``KeyboardInterrupt`` or ``shutdown``."""
-        if self._server is None:
-            self._server = _Server((self._host, self._port), _handler_for(self))
-        try:
-            self._server.serve_forever(poll_interval=0.1)
-        finally:
-            self._server.server_close()
-            self._server = None
-
-    def shutdown(self) -> None:
-        """Ask a ``serve_forever`` loop running in another thread to stop."""
-        if self._server is not None:
-            self._server.shutdown()
 
     # -- what a test reads -------------------------------------------------
 

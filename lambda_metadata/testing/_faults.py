@@ -15,8 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from lambda_metadata._errors import LambdaMetadataError
-
 from ._emulator import MetadataEndpoint
 
 __all__ = ["FAULT_ENV", "HANG_SECONDS", "Fault", "InvalidFaultError", "inject_fault"]
@@ -28,8 +26,12 @@ HANG_SECONDS = 3600.0
 """How long a hung endpoint waits before answering: longer than any client deadline."""
 
 
-class InvalidFaultError(LambdaMetadataError, ValueError):
-    """A fault's options, or its text in ``LAMBDA_METADATA_FAULT``, are not valid."""
+class InvalidFaultError(ValueError):
+    """A fault's options, or its text in ``LAMBDA_METADATA_FAULT``, are not valid.
+
+    A test's misconfiguration, not a metadata failure: deliberately not a
+    ``LambdaMetadataError``, so a handler's ``except LambdaMetadataError`` never hides it.
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,125 @@
+"""``@inject_az`` tells coroutines and generators from plain handlers without ``inspect``
+for plain functions, and still right for partials, methods and other wrappers."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import wrapt
+
+import lambda_metadata
+from lambda_metadata.testing import MetadataEndpoint
+
+
+async def _async_handler(prefix: str, event: object, context: Any) -> object:
+    return context.lambda_metadata.availability_zone_id
+
+
+def _sync_handler(prefix: str, event: object, context: Any) -> object:
+    return context.lambda_metadata.availability_zone_id
+
+
+@wrapt.decorator
+async def _async_passthrough(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    return await wrapped(*args, **kwargs)
+
+
+def _wraps_async(function: Any) -> Any:
+    @functools.wraps(function)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return await function(*args, **kwargs)
+
+    return wrapper
+
+
+async def _plain_async(event: object, context: Any) -> object:
+    return context.lambda_metadata.availability_zone_id
+
+
+def test_a_partial_of_a_coroutine_function_is_awaited(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    handler = lambda_metadata.inject_az(functools.partial(_async_handler, "x"))
+    assert inspect.iscoroutinefunction(handler)
+    assert asyncio.run(handler({}, SimpleNamespace())) == "use1-az1"
+
+
+def test_a_partial_of_a_plain_function_finds_the_context_after_the_event(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    handler = lambda_metadata.inject_az(functools.partial(_sync_handler, "x"))
+    assert handler({}, SimpleNamespace()) == "use1-az1"
+    assert handler({}, context=SimpleNamespace()) == "use1-az1"
+
+
+@pytest.mark.parametrize(
+    "function",
+    [_async_passthrough(_plain_async), _wraps_async(_plain_async)],
+    ids=["wrapt-wrapped", "functools-wraps"],
+)
+def test_a_wrapped_coroutine_function_is_awaited(
+    lambda_metadata_endpoint: MetadataEndpoint, function: Any
+) -> None:
+    handler = lambda_metadata.inject_az(function)
+    assert inspect.iscoroutinefunction(handler)
+    assert asyncio.run(handler({}, SimpleNamespace())) == "use1-az1"
+
+
+def test_a_marked_coroutine_function_is_awaited(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    mark = getattr(inspect, "markcoroutinefunction", None)
+    if mark is None:
+        pytest.skip("inspect.markcoroutinefunction is new in Python 3.12")
+
+    def handler(event: object, context: Any) -> Any:
+        return _plain_async(event, context)
+
+    decorated = lambda_metadata.inject_az(mark(handler))
+    assert inspect.iscoroutinefunction(decorated)
+    assert asyncio.run(decorated({}, SimpleNamespace())) == "use1-az1"
+
+
+def test_a_bound_async_method_is_awaited(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    class Service:
+        async def handle(self, event: object, context: Any) -> object:
+            return context.lambda_metadata.availability_zone_id
+
+    handler = lambda_metadata.inject_az(Service().handle)
+    assert inspect.iscoroutinefunction(handler)
+    assert asyncio.run(handler({}, SimpleNamespace())) == "use1-az1"
+
+
+def test_a_keyword_only_context_of_a_plain_function_is_found(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    @lambda_metadata.inject_az
+    def handler(event: object, *, context: Any) -> object:
+        return context.lambda_metadata.availability_zone_id
+
+    assert handler({}, context=SimpleNamespace()) == "use1-az1"
+
+
+def test_a_generator_and_an_async_generator_are_told_apart(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    @lambda_metadata.inject_az
+    def chunks(event: object, context: Any) -> Any:
+        yield context.lambda_metadata.availability_zone_id
+
+    @lambda_metadata.inject_az
+    async def async_chunks(event: object, context: Any) -> Any:
+        yield context.lambda_metadata.availability_zone_id
+
+    async def collect() -> list[object]:
+        return [chunk async for chunk in async_chunks({}, SimpleNamespace())]
+
+    assert inspect.isgeneratorfunction(chunks)
+    assert list(chunks({}, SimpleNamespace())) == ["use1-az1"]
+    assert inspect.isasyncgenfunction(async_chunks)
+    assert asyncio.run(collect()) == ["use1-az1"]

@@ -1,0 +1,63 @@
+"""Every public function that takes a ``timeout`` applies the one rule of ``_timeout``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+import lambda_metadata
+from lambda_metadata import cli
+from lambda_metadata.errors import InvalidArgumentError
+from lambda_metadata.snapstart import refresh_after_restore
+from lambda_metadata.tracing import annotate_tracer, set_span_availability_zone
+
+BAD = [0, -1.0, float("nan"), float("inf"), 86400.5, True, "1"]
+METADATA = lambda_metadata.LambdaMetadata.from_response({"AvailabilityZoneID": "use1-az1"})
+
+
+class _Tracer:
+    def put_annotation(self, key: str, value: str) -> None:
+        pass
+
+
+class _Span:
+    def is_recording(self) -> bool:
+        return True
+
+    def set_attribute(self, key: str, value: object) -> None:
+        pass
+
+
+CALLS: dict[str, Callable[[Any], object]] = {
+    "get_lambda_metadata": lambda t: lambda_metadata.get_lambda_metadata(timeout=t),
+    "inject_az": lambda t: lambda_metadata.inject_az(timeout=t),
+    "refresh_after_restore": lambda t: refresh_after_restore(timeout=t),
+    # with the metadata given and a disabled tracer, nothing else would look at the timeout
+    "annotate_tracer": lambda t: annotate_tracer(
+        SimpleNamespace(disabled=True, put_annotation=None), metadata=METADATA, timeout=t
+    ),
+    "annotate_tracer(tracer)": lambda t: annotate_tracer(_Tracer(), metadata=METADATA, timeout=t),
+    "set_span_availability_zone": lambda t: set_span_availability_zone(
+        _Span(),  # type: ignore[arg-type]
+        metadata=METADATA,
+        timeout=t,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+@pytest.mark.parametrize("timeout", BAD, ids=repr)
+def test_a_bad_timeout_is_refused(name: str, timeout: Any) -> None:
+    with pytest.raises(InvalidArgumentError, match="at most 86400"):
+        CALLS[name](timeout)
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "nan", "inf", "86401"])
+def test_the_cli_applies_the_same_rule(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["get", "--timeout", text])
+    assert info.value.code == 2
+    assert "at most 86400" in capsys.readouterr().err
