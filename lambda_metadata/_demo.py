@@ -118,7 +118,7 @@ def run_demo(*, logger_kind: str = "auto", out: TextIO | None = None) -> int:
         )
         say(
             f"   first call: {first_call_ns / 1e6:.3f} ms "
-            "(HTTP on loopback, and the first import of http.client and json)"
+            "(HTTP on loopback, and the first import of socket and json)"
         )
         say(
             f"   cached call: {cached_ns:.0f} ns "

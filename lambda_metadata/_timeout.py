@@ -23,5 +23,15 @@ def check_timeout(timeout: object, name: str = "timeout") -> None:
     ):
         raise InvalidArgumentError(
             f"{name} must be a positive, finite number of seconds (at most {MAX_TIMEOUT:g}), "
-            f"got {timeout!r:.80}"
+            f"got {_describe(timeout)}"
         )
+
+
+def _describe(value: object) -> str:
+    """A short repr that cannot itself fail: huge ints and odd ``__repr__`` methods included."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"an int of {value.bit_length()} bits"
+    try:
+        return f"{value!r:.80}"
+    except Exception:  # a __repr__ that raises must not replace the error we mean to raise
+        return f"a {type(value).__name__}"

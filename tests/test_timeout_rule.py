@@ -61,3 +61,23 @@ def test_the_cli_applies_the_same_rule(text: str, capsys: pytest.CaptureFixture[
         cli.main(["get", "--timeout", text])
     assert info.value.code == 2
     assert "at most 86400" in capsys.readouterr().err
+
+
+class _ReprRaises(float):
+    def __repr__(self) -> str:
+        raise RuntimeError("a __repr__ that fails")
+
+
+@pytest.mark.parametrize(
+    ("timeout", "shown"),
+    [(10**5000, "an int of 16610 bits"), (_ReprRaises(-1), "a _ReprRaises"), ("x" * 500, "'xxx")],
+    ids=["huge-int", "repr-raises", "long-string"],
+)
+def test_a_value_that_cannot_be_shown_still_gives_the_typed_error(
+    timeout: object, shown: str
+) -> None:
+    # repr(10**5000) raises ValueError (the int-to-str digit limit): it must not replace ours.
+    with pytest.raises(InvalidArgumentError) as caught:
+        lambda_metadata.get_lambda_metadata(timeout=timeout)  # type: ignore[arg-type]
+    assert shown in str(caught.value)
+    assert len(str(caught.value)) < 200
