@@ -6,7 +6,9 @@
 #   scripts/test_dist.sh typing dist/lambda_metadata-X-py3-none-any.whl
 #     installs the wheel and runs `mypy --strict` on a copy of tests/typing/ alone.
 #   scripts/test_dist.sh sdist dist/lambda_metadata-X.tar.gz [pytest args...]
-#     unpacks the sdist, builds a wheel from it, installs that and runs the sdist's own tests.
+#     unpacks the sdist, builds a wheel from it, installs that and runs the sdist's own tests
+#     (with the sdist's lambda_metadata/ removed, so only the installed one can be imported).
+# UV_PYTHON=/path/to/python picks the venv's interpreter (uv's default Python otherwise).
 # The dev dependency group comes from the tree that is tested; LAMBDA_METADATA_EXPECT_INSTALLED
 # makes tests/test_installed.py check that lambda_metadata is imported from the venv.
 set -euo pipefail
@@ -30,6 +32,7 @@ sdist)
     tree=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'lambda_metadata-*')
     uv build --quiet --wheel --out-dir "$work/dist" "$tree"
     wheel=$(find "$work/dist" -name '*.whl')
+    rm -rf "$tree/lambda_metadata"  # built into the wheel: the tests import it from the venv
     ;;
 *)
     echo "usage: $0 wheel|sdist ARTIFACT [pytest args...]" >&2
@@ -49,6 +52,8 @@ if [[ $kind == typing ]]; then
     exit
 fi
 cd "$tree"
-# The venv's pytest script, not `python -m pytest`: the tested tree's root stays off sys.path.
-# tests/test_layer.py builds its layer from this same wheel.
+# The venv's pytest script, not `python -m pytest`; the tree's root is on PYTHONPATH for the
+# benchmarks package the tests import, and holds no lambda_metadata/ to shadow the installed one.
+# tests/test_layer.py builds its layer from this same wheel. UV_PYTHON picks the venv's Python.
+export VIRTUAL_ENV=$work/venv PYTHONPATH=$tree
 LAMBDA_METADATA_EXPECT_INSTALLED=$work/venv LAMBDA_METADATA_WHEEL=$wheel "$work/venv/bin/pytest" -q -p no:cacheprovider "$@"

@@ -148,6 +148,7 @@ def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert uv is not None
     subprocess.run(
         [uv, "pip", "install", "--quiet", "--no-deps", "--target", str(target), *pins],
+        env={**os.environ, "UV_PYTHON": sys.executable},  # wheels for this Python, not the venv's
         check=True,
         timeout=300,
     )

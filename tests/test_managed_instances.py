@@ -25,7 +25,7 @@ FORK_WITH_THREADS = pytest.mark.filterwarnings(
 
 @pytest.mark.runtime
 def test_each_worker_of_the_real_runtime_gets_the_metadata() -> None:
-    pytest.importorskip("awslambdaric")  # 4.x needs Python 3.10+; it is in the dev group
+    pytest.importorskip("awslambdaric", minversion="4.0")  # 4.0 added the forked workers
     with MetadataEndpoint() as endpoint, FakeRuntimeAPI() as api:
         env = runtime_environment(
             api,
