@@ -34,8 +34,12 @@ class LambdaMetadata:
     __slots__ = ("availability_zone_id", "raw")
     __match_args__ = ("availability_zone_id", "raw")
 
-    availability_zone_id: str
-    raw: Mapping[str, Any]
+    if TYPE_CHECKING:  # read-only to a type checker too, as a frozen dataclass was
+
+        @property
+        def availability_zone_id(self) -> str: ...
+        @property
+        def raw(self) -> Mapping[str, Any]: ...
 
     def __init__(self, availability_zone_id: str, raw: Mapping[str, Any] | None = None) -> None:
         if not is_valid_az_id(availability_zone_id):
