@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from lambda_metadata._constants import API_ENV, TOKEN_ENV
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
 pytest_plugins = ["pytester"]
 
@@ -238,28 +238,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # -- time for the cache's expiries and fail-fast windows, moved on without sleeping -----------
 
-
-class FakeClock:
-    """A monotonic clock that only moves when told; starts at the real clock's reading."""
-
-    def __init__(self) -> None:
-        self.now = time.monotonic()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+# The public seam (``lambda_metadata.testing.FakeClock``, fixture ``lambda_metadata_clock``) is
+# what the suite uses; ``fake_clock`` is its short name here.
 
 
 @pytest.fixture
-def fake_clock() -> Iterator[FakeClock]:
-    """The cache reads ``FakeClock`` (through ``_cache.set_clock``) for the test's duration."""
-    from lambda_metadata import _cache
-
-    clock = FakeClock()
-    _cache.set_clock(clock)
-    try:
-        yield clock
-    finally:
-        _cache.set_clock(None)
+def fake_clock(lambda_metadata_clock: FakeClock) -> FakeClock:
+    """The cache reads this ``FakeClock`` for the test's duration."""
+    return lambda_metadata_clock

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import FakeClock, RawServer, read_request
+from conftest import RawServer, read_request
 
 import lambda_metadata
 import lambda_metadata.az_names
@@ -38,7 +38,7 @@ from lambda_metadata.errors import (
     MetadataServerError,
     MetadataUnauthorizedError,
 )
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
 
 def test_fetched_once_then_cached(lambda_metadata_endpoint: MetadataEndpoint) -> None:
@@ -68,15 +68,35 @@ def test_clear_makes_the_next_call_fetch(lambda_metadata_endpoint: MetadataEndpo
 
 def test_max_age_expires_on_the_monotonic_clock(
     lambda_metadata_endpoint: MetadataEndpoint,
+    fake_clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     lambda_metadata_endpoint.max_age = 1
     get_lambda_metadata()
+    # The wall clock jumps a day ahead (an NTP step): a cache on time.time() would expire.
+    wall = time.time()
+    monkeypatch.setattr(time, "time", lambda: wall + 86400)
     get_lambda_metadata()
     assert lambda_metadata_endpoint.request_count == 1
-    time.sleep(1.05)
+    fake_clock.advance(0.99)  # the injected monotonic clock is what decides
+    get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 1
+    fake_clock.advance(0.02)
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
     assert get_lambda_metadata().availability_zone_id == "use1-az2"
     assert lambda_metadata_endpoint.request_count == 2
+
+
+def test_the_default_clock_ignores_wall_clock_jumps(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no fake clock installed, a wall clock stepped back or ahead changes nothing."""
+    get_lambda_metadata()  # max-age=43200
+    wall = time.time()
+    for jump in (86400.0, -86400.0, 10.0**9):
+        monkeypatch.setattr(time, "time", lambda jump=jump: wall + jump)
+        assert get_lambda_metadata().availability_zone_id == "use1-az1"
+    assert lambda_metadata_endpoint.request_count == 1
 
 
 @pytest.mark.parametrize(
@@ -207,7 +227,7 @@ def test_clear_during_a_fetch_does_not_store_the_old_answer(
 def test_child_forked_mid_fetch_gets_a_working_cache(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    lambda_metadata_endpoint.delay = 1.0
+    lambda_metadata_endpoint.delay = 0.3
     in_flight = threading.Thread(target=get_lambda_metadata, kwargs={"timeout": 5})
     in_flight.start()
     deadline = time.monotonic() + 2
@@ -390,7 +410,7 @@ def _numbered_answers(conn: socket.socket, counter: Iterator[int]) -> None:
     read_request(conn)
     number = next(counter)
     if number == 1:
-        time.sleep(0.5)
+        time.sleep(0.25)
     body = json.dumps({"AvailabilityZoneID": f"use1-az{number}"}).encode()
     conn.sendall(
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"

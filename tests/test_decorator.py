@@ -15,7 +15,6 @@ from unittest import mock
 import pytest
 import wrapt
 from awslambdaric.lambda_context import LambdaContext
-from conftest import FakeClock
 
 import lambda_metadata
 from lambda_metadata import (
@@ -26,7 +25,7 @@ from lambda_metadata import (
     inject_az,
 )
 from lambda_metadata.errors import MetadataServerError
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
 
 def lambda_context() -> LambdaContext:
