@@ -24,7 +24,7 @@ from lambda_metadata import (
     get_lambda_metadata,
     inject_az,
 )
-from lambda_metadata.errors import MetadataServerError
+from lambda_metadata.errors import MetadataServerError, MetadataTimeoutError
 from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
 
@@ -516,13 +516,22 @@ def test_one_warning_per_failure_streak(
 
 
 def test_timeout_option_bounds_the_fetch(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    lambda_metadata_endpoint.delay = 1.0
+    # Slower than the option, faster than the default (1 s): ignoring the option gives metadata.
+    lambda_metadata_endpoint.delay = 0.5
+    lambda_metadata_endpoint.cache_control = "no-store"
 
     @inject_az(timeout=0.1)
     def handler(event: Any, context: Any) -> Any:
         return context.lambda_metadata
 
+    @inject_az(strict=True, timeout=0.1)
+    def strict(event: Any, context: Any) -> Any:
+        return context.lambda_metadata
+
     assert handler({}, lambda_context()) is None
+    lambda_metadata.clear_metadata_cache()  # ends the fail-fast window the timeout opened
+    with pytest.raises(MetadataTimeoutError, match=r"within the 0\.1 s deadline"):
+        strict({}, lambda_context())
 
 
 def test_strict_raises_the_typed_error_and_skips_the_handler(
@@ -567,10 +576,12 @@ def test_handler_exceptions_pass_through_untouched(
 
 
 def test_warm_path_makes_no_request(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    for _ in range(5):
-        plain({}, lambda_context())
+    seen = [plain({}, lambda_context()) for _ in range(5)]
 
     assert lambda_metadata_endpoint.request_count == 1
+    assert seen[0] is not None
+    assert seen[0].availability_zone_id == "use1-az1"
+    assert all(metadata is seen[0] for metadata in seen), "every warm call has the cached value"
 
 
 # -- packaging -------------------------------------------------------------
