@@ -216,17 +216,20 @@ OPT_IN = (
     "wheel",  # uv run pytest -m wheel
     "browser",  # uv run --with playwright pytest -m browser
     "wrapt_matrix",  # selected when CI's wrapt matrix sets LAMBDA_METADATA_EXPECT_WRAPT
+    "installed",  # selected when CI's wheel and sdist runs set LAMBDA_METADATA_EXPECT_INSTALLED
 )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out the opt-in groups unless ``-m`` names them (or, for wrapt, CI sets the major)."""
+    """Leave out the opt-in groups unless ``-m`` names them (or CI sets their variable)."""
     import os
 
     asked = config.getoption("markexpr") or ""
     wanted = {marker for marker in OPT_IN if marker in asked}
     if os.environ.get("LAMBDA_METADATA_EXPECT_WRAPT"):
         wanted.add("wrapt_matrix")
+    if os.environ.get("LAMBDA_METADATA_EXPECT_INSTALLED"):
+        wanted.add("installed")
     keep, drop = [], []
     for item in items:
         opt_in = {marker for marker in OPT_IN if item.get_closest_marker(marker)}
