@@ -100,7 +100,7 @@ def test_pytest_snippet_passes_in_a_users_project(pytester: pytest.Pytester) -> 
         app=(EXAMPLES / "app.py").read_text(),
         test_app=(EXAMPLES / "test_app.py").read_text(),
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
 
 
