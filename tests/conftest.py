@@ -120,8 +120,8 @@ def load_example(name: str) -> ModuleType:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
-    """Fake credentials and region, no config files, every AWS call answered by moto."""
+def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Fake credentials and region, no config files: enough for a client a ``Stubber`` answers."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -134,9 +134,15 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
     }.items():
         monkeypatch.setenv(name, value)
     import boto3
-    from moto import mock_aws
 
     boto3.setup_default_session()
+
+
+@pytest.fixture
+def aws(aws_credentials: None) -> Iterator[None]:
+    """``aws_credentials``, and every AWS call answered by moto (slow to start: only if needed)."""
+    from moto import mock_aws
+
     with mock_aws():
         yield
 
