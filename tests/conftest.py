@@ -185,14 +185,14 @@ def xray() -> Iterator[XRayDaemon]:
     from aws_xray_sdk.core import xray_recorder
 
     daemon = XRayDaemon()
-    Tracer._reset_config()  # Powertools keeps Tracer options class-wide
+    Tracer._reset_config()  # type: ignore[no-untyped-call]  # options are class-wide
     global_sdk_config.set_sdk_enabled(True)  # a Tracer(disabled=True) turns the SDK off globally
     xray_recorder.configure(daemon_address=daemon.address, sampling=False)
     try:
         yield daemon
     finally:
         xray_recorder.configure(daemon_address="127.0.0.1:2000", sampling=True)
-        Tracer._reset_config()
+        Tracer._reset_config()  # type: ignore[no-untyped-call]
         daemon.socket.close()
 
 
@@ -236,7 +236,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         wanted.add("wrapt_matrix")
     if os.environ.get("LAMBDA_METADATA_EXPECT_INSTALLED"):
         wanted.add("installed")
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         opt_in = {marker for marker in OPT_IN if item.get_closest_marker(marker)}
         (drop if opt_in - wanted else keep).append(item)

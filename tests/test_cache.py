@@ -473,7 +473,7 @@ def test_every_public_function_refuses_the_same_timeouts(
     calls: list[Callable[[], object]] = [
         lambda: get_lambda_metadata(timeout=timeout),  # type: ignore[arg-type]
         lambda: get_lambda_metadata(refresh=True, timeout=timeout),  # type: ignore[arg-type]
-        lambda: lambda_metadata.inject_az(timeout=timeout),  # type: ignore[arg-type]
+        lambda: lambda_metadata.inject_az(timeout=timeout),  # type: ignore[call-overload]
         lambda: lambda_metadata.az_names.get_availability_zone_name(timeout=timeout),  # type: ignore[arg-type]
         lambda: lambda_metadata.snapstart.refresh_after_restore(timeout=timeout),  # type: ignore[arg-type]
     ]
@@ -565,13 +565,18 @@ def test_the_window_doubles_up_to_a_minute_and_a_success_ends_it(
     assert next_attempt_after() == 0.5, "a new failure starts from the first window again"
 
 
+def _after(step: Callable[[], None]) -> LambdaMetadata:
+    step()
+    return get_lambda_metadata()
+
+
 @pytest.mark.parametrize(
     "bypass",
     [
         lambda: get_lambda_metadata(refresh=True),
-        lambda: (clear_metadata_cache(), get_lambda_metadata())[1],
-        lambda: (lambda_metadata.snapstart.drop_cache_before_snapshot(), get_lambda_metadata())[1],
-        lambda: (lambda_metadata.snapstart.refresh_after_restore(), get_lambda_metadata())[1],
+        lambda: _after(clear_metadata_cache),
+        lambda: _after(lambda_metadata.snapstart.drop_cache_before_snapshot),
+        lambda: _after(lambda_metadata.snapstart.refresh_after_restore),
     ],
     ids=["refresh", "clear", "before-snapshot", "after-restore"],
 )

@@ -7,6 +7,7 @@ import inspect
 import logging
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -59,7 +60,8 @@ def test_bare_decorator_puts_the_cached_metadata_on_the_context(
     ids=["empty-call", "options"],
 )
 def test_called_forms_decorate_the_same_way(
-    lambda_metadata_endpoint: MetadataEndpoint, decorate: Any
+    lambda_metadata_endpoint: MetadataEndpoint,
+    decorate: Callable[[Callable[..., str]], Callable[..., str]],
 ) -> None:
     @decorate
     def handler(event: Any, context: Any) -> str:
@@ -78,7 +80,7 @@ def test_introspection_is_preserved() -> None:
     assert decorated.__name__ == "handler"
     assert decorated.__qualname__ == handler.__qualname__
     assert decorated.__doc__ == "Docstring of the handler."
-    assert decorated.__wrapped__ is handler
+    assert decorated.__wrapped__ is handler  # type: ignore[attr-defined]
     assert inspect.signature(decorated) == inspect.signature(handler)
 
 
@@ -391,7 +393,7 @@ def test_nested_sync_inside_async_restores_exactly(
     context = lambda_context()
 
     @inject_az
-    async def outer(event: dict[str, Any], context: Any) -> object:
+    async def outer(event: dict[str, Any], context: Any) -> tuple[object, object]:
         inner = plain(event, context)
         return inner, context.lambda_metadata
 
@@ -497,7 +499,7 @@ def test_one_warning_per_failure_streak(
     fake_clock: FakeClock,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="lambda_metadata")
-    handler = inject_az(timeout=0.2)(plain.__wrapped__)
+    handler = inject_az(timeout=0.2)(plain.__wrapped__)  # type: ignore[attr-defined]
     lambda_metadata_endpoint.cache_control = "no-store"  # every call asks the endpoint
     lambda_metadata_endpoint.status = 500
     assert [handler({}, lambda_context()) for _ in range(2)] == [None, None]
@@ -593,7 +595,7 @@ def test_inject_az_loads_on_first_access_and_is_listed() -> None:
     assert "inject_az" in lambda_metadata.__all__
     assert "inject_az" in dir(lambda_metadata)
     with pytest.raises(AttributeError, match="no_such_name"):
-        lambda_metadata.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+        lambda_metadata.no_such_name  # noqa: B018
 
 
 @pytest.mark.wrapt_matrix
@@ -602,4 +604,4 @@ def test_runs_on_the_expected_wrapt_major() -> None:
     expected = os.environ.get("LAMBDA_METADATA_EXPECT_WRAPT")
     if expected is None:
         pytest.skip("LAMBDA_METADATA_EXPECT_WRAPT is not set")
-    assert wrapt.__version__.split(".")[0] == expected
+    assert wrapt.__version__.split(".")[0] == expected  # type: ignore[attr-defined]

@@ -58,7 +58,7 @@ def test_a_name_that_cannot_be_had_warns_once_by_default(
 
     @inject_az(resolve_name=True)
     def handler(event: dict[str, Any], context: Any) -> str:
-        return context.lambda_metadata.availability_zone_id
+        return str(context.lambda_metadata.availability_zone_id)
 
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
         assert handler({}, Context()) == "use1-az99"
@@ -133,7 +133,7 @@ def test_extras_are_skipped_when_metadata_cannot_be_had(no_lambda_metadata: None
 
 def test_a_tracer_without_put_annotation_is_refused_at_decoration() -> None:
     with pytest.raises(TypeError, match="Powertools Tracer"):
-        inject_az(tracer=object())  # type: ignore[arg-type]
+        inject_az(tracer=object())  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize(

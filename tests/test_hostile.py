@@ -352,7 +352,7 @@ def test_lambda_metadata_built_directly_is_deeply_immutable() -> None:
     with pytest.raises(TypeError):
         metadata.raw["List"][1]["k"] = "w"
     with pytest.raises(AttributeError):
-        metadata.availability_zone_id = "use1-az2"  # type: ignore[misc]
+        metadata.availability_zone_id = "use1-az2"
     with pytest.raises(InvalidFieldError):
         LambdaMetadata(42)  # type: ignore[arg-type]
     with pytest.raises(InvalidFieldError):
@@ -503,8 +503,9 @@ def test_serve_answers_a_burst_of_500_concurrent_clients() -> None:
             end = started + 30
             while done < 500 and time.monotonic() < end:
                 for key, events in selector.select(timeout=0.5):
-                    conn = key.fileobj
-                    assert isinstance(conn, socket.socket)
+                    fileobj = key.fileobj
+                    assert isinstance(fileobj, socket.socket)
+                    conn = fileobj
                     if events & selectors.EVENT_WRITE:
                         conn.sendall(request)
                         selector.modify(conn, selectors.EVENT_READ)

@@ -65,7 +65,7 @@ def test_the_differences_the_page_lists() -> None:
     # Same names, different classes: an ``except`` for one does not catch the other.
     assert not issubclass(LambdaMetadataError, powertools_metadata.LambdaMetadataError)
     assert not issubclass(powertools_metadata.LambdaMetadataError, LambdaMetadataError)
-    assert LambdaMetadata is not powertools_metadata.LambdaMetadata
+    assert LambdaMetadata is not powertools_metadata.LambdaMetadata  # type: ignore[comparison-overlap]
     # ``status_code``: None here, -1 there, when there is no HTTP status.
     assert LambdaMetadataError("x").status_code is None
     assert powertools_metadata.LambdaMetadataError("x").status_code == -1
