@@ -6,9 +6,11 @@ import contextlib
 import importlib.util
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -104,6 +106,31 @@ def read_request(conn: socket.socket) -> bytes:
 
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+"""The docs' examples: real files that tests run (the one copy of this path)."""
+
+RESTORE_LIMIT = 10.0
+"""Seconds Lambda allows for the whole SnapStart restore, after-restore hooks included."""
+
+
+def run_python(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 60, ok: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run this interpreter with ``args`` in a fresh process, output captured as text.
+
+    ``env`` replaces the environment (``None``: inherit it). With ``ok`` the exit code must
+    be 0, and a failure shows the child's stderr.
+    """
+    done = subprocess.run(
+        [sys.executable, *args],
+        env=None if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if ok:
+        assert done.returncode == 0, done.stderr
+    return done
 
 
 def load_example(name: str) -> ModuleType:

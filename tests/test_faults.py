@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLES, run_python
 
 from lambda_metadata import LambdaMetadataError, get_lambda_metadata
 from lambda_metadata.errors import MetadataHTTPError, MetadataServerError, MetadataTimeoutError
@@ -22,8 +20,6 @@ from lambda_metadata.testing import (
     MetadataEndpoint,
     inject_fault,
 )
-
-EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
 
 
 def test_report_another_zone_then_restore(lambda_metadata_endpoint: MetadataEndpoint) -> None:
@@ -181,13 +177,9 @@ def test_impairment_example_passes(
 
 
 def test_valkey_example_prints_same_az_first() -> None:
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "same_az_valkey.py")],
+    result = run_python(
+        str(EXAMPLES / "same_az_valkey.py"),
         env={name: value for name, value in os.environ.items() if name != "CACHE_NODES"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
     )
 
     assert [line.split()[:2] for line in result.stdout.splitlines()] == [

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from conftest import run_python
 
 EAGER = frozenset(
     {
@@ -210,15 +209,7 @@ def _modules_added(row: Row) -> set[str]:
         f"import sys, json\n{row.setup}\n_before = set(sys.modules)\n{row.code}\n"
         "print(json.dumps(sorted(set(sys.modules) - _before)))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_python("-c", script, env=environment)
     return set(json.loads(result.stdout.splitlines()[-1]))
 
 
