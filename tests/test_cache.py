@@ -87,6 +87,21 @@ def test_max_age_expires_on_the_monotonic_clock(
     assert lambda_metadata_endpoint.request_count == 2
 
 
+def test_a_value_is_stale_at_exactly_its_max_age(
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
+) -> None:
+    """Fresh while its age is below max-age (RFC 9111 4.2), so stale when it equals it."""
+    lambda_metadata_endpoint.max_age = 2
+    fetched_at = fake_clock.now
+    get_lambda_metadata()
+    fake_clock.advance(1.5)
+    get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 1
+    fake_clock.now = fetched_at + 2  # the expiry's own sum, so exactly equal
+    get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 2
+
+
 def test_the_default_clock_ignores_wall_clock_jumps(
     lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -375,6 +375,7 @@ def test_an_oversized_head_is_refused(hostile: Callable[..., RawServer]) -> None
     hostile(flood(b"HTTP/1.1 500 " + b"A" * 70000))
     before = peak_rss_mb()
     error = expect(MetadataConnectionError, timeout=0.5)
+    assert "the status line and headers exceed 8192 bytes" in str(error)
     assert len(str(error)) < 400
     assert peak_rss_mb() - before < 32
 
@@ -645,3 +646,45 @@ def test_a_dns_name_is_resolved(
     server = hostile(answer_with(json_body(GOOD)))
     monkeypatch.setenv(API_ENV, server.address.replace("127.0.0.1", "localhost"))
     assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
+
+
+# -- found by mutation testing (docs/testing.md): the exact edges of the head and the reason ----
+
+
+def test_a_connection_closed_without_an_answer_says_so(
+    hostile: Callable[..., RawServer],
+) -> None:
+    hostile(read_request)  # reads the request, answers nothing, closes
+    expect(MetadataConnectionError, match="the connection closed without an answer")
+
+
+def test_a_connection_closed_inside_the_head_says_so(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(b"HTTP/1.1 200 OK\r\nContent-"))
+    expect(MetadataConnectionError, match="closed inside the status line or headers")
+
+
+def _head_of(size: int, body: bytes = GOOD) -> bytes:
+    """A 200 head of exactly ``size`` bytes, blank line included, then ``body``."""
+    start = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nX-Pad: " % len(body)
+    head = start + b"p" * (size - len(start) - 4) + b"\r\n\r\n"
+    assert len(head) == size
+    return head + body
+
+
+def test_a_head_of_exactly_the_cap_is_read(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(_head_of(8192)))
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
+
+
+def test_a_head_one_byte_over_the_cap_is_refused(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(_head_of(8193)))
+    expect(MetadataConnectionError, match="the status line and headers exceed 8192 bytes")
+
+
+def test_a_long_reason_is_cut_to_80_characters_with_an_ellipsis(
+    hostile: Callable[..., RawServer],
+) -> None:
+    reason = "".join(chr(ord("a") + i % 26) for i in range(200))
+    hostile(answer_with(b"HTTP/1.1 418 " + reason.encode() + b"\r\nContent-Length: 0\r\n\r\n"))
+    message = str(expect(MetadataHTTPError))
+    assert f" 418 {reason[:77]}...:" in message
