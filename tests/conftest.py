@@ -146,6 +146,32 @@ def load_example(name: str) -> ModuleType:
 # -- AWS and X-Ray stand-ins for the optional integrations -----------------------------------
 
 
+def fake_ec2(zone_id: str, zone_name: str) -> str:
+    """Code for a child process: its default boto3 session answers DescribeAvailabilityZones
+    for ``zone_id`` itself (a botocore ``before-send`` hook, HTTP-level; moto takes seconds)."""
+    return (
+        "import boto3\n"
+        "from botocore.awsrequest import AWSResponse\n"
+        "class _Raw:\n"
+        "    def __init__(self, body): self.body = body\n"
+        "    def stream(self, **kwargs): yield self.body\n"
+        "def _answer(request, **kwargs):\n"
+        "    sent = str(request.body)\n"
+        "    assert 'Action=DescribeAvailabilityZones' in sent, sent\n"
+        f"    assert 'Filter.1.Name=zone-id&Filter.1.Value.1={zone_id}' in sent, sent\n"
+        "    body = (\n"
+        "        b'<DescribeAvailabilityZonesResponse"
+        ' xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">\'\n'
+        f"        b'<availabilityZoneInfo><item><zoneName>{zone_name}</zoneName>'\n"
+        f"        b'<zoneId>{zone_id}</zoneId></item></availabilityZoneInfo>'\n"
+        "        b'</DescribeAvailabilityZonesResponse>')\n"
+        "    return AWSResponse(request.url, 200, {}, _Raw(body))\n"
+        "boto3.setup_default_session()\n"
+        "boto3.DEFAULT_SESSION.events.register(\n"
+        "    'before-send.ec2.DescribeAvailabilityZones', _answer)\n"
+    )
+
+
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """Fake credentials and region, no config files: enough for a client a ``Stubber`` answers."""

@@ -159,31 +159,14 @@ def test_a_missing_extra_fails_at_decoration(hidden: str, option: str, extra: st
 def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     """Lambda's variables set (so Powertools traces) and EC2 answered in the child by a
     botocore ``before-send`` hook (an HTTP-level fake: moto takes seconds to start)."""
-    from conftest import EXAMPLES
+    from conftest import EXAMPLES, fake_ec2
 
     daemon = XRayDaemon()
     lambda_metadata_endpoint.availability_zone_id = ZONE_ID
     program = (
         "import json, runpy, sys, types\n"
-        "import boto3\n"
-        "from botocore.awsrequest import AWSResponse\n"
-        "class Raw:\n"
-        "    def __init__(self, body): self.body = body\n"
-        "    def stream(self, **kwargs): yield self.body\n"
-        "def answer(request, **kwargs):\n"
-        "    sent = str(request.body)\n"
-        "    assert 'Action=DescribeAvailabilityZones' in sent, sent\n"
-        f"    assert 'Filter.1.Name=zone-id&Filter.1.Value.1={ZONE_ID}' in sent, sent\n"
-        "    body = (\n"
-        "        b'<DescribeAvailabilityZonesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">'\n"
-        f"        b'<availabilityZoneInfo><item><zoneName>{ZONE_NAME}</zoneName>'\n"
-        f"        b'<zoneId>{ZONE_ID}</zoneId></item></availabilityZoneInfo>'\n"
-        "        b'</DescribeAvailabilityZonesResponse>')\n"
-        "    return AWSResponse(request.url, 200, {}, Raw(body))\n"
-        "boto3.setup_default_session()\n"
-        "events = boto3.DEFAULT_SESSION.events\n"
-        "events.register('before-send.ec2.DescribeAvailabilityZones', answer)\n"
-        "handler = runpy.run_path(sys.argv[1])['handler']\n"
+        + fake_ec2(ZONE_ID, ZONE_NAME)
+        + "handler = runpy.run_path(sys.argv[1])['handler']\n"
         "print(json.dumps(handler({}, types.SimpleNamespace(aws_request_id='r'))))\n"
     )
     env = daemon.lambda_environment(

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools import Tracer
 from aws_xray_sdk.core import xray_recorder
-from conftest import EXAMPLES, XRayDaemon, run_python
+from conftest import EXAMPLES, XRayDaemon, fake_ec2, run_python
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -176,8 +176,8 @@ def test_otel_example(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     lambda_metadata_endpoint.availability_zone_id = "use1-az1"
     program = (
         "import json, runpy, sys\n"
-        "from moto import mock_aws\n"
-        "from opentelemetry import trace\n"
+        + fake_ec2("use1-az1", "us-east-1b")
+        + "from opentelemetry import trace\n"
         "from opentelemetry.sdk.trace import TracerProvider\n"
         "from opentelemetry.sdk.trace.export import SimpleSpanProcessor\n"
         "from opentelemetry.sdk.trace.export.in_memory_span_exporter import (\n"
@@ -186,8 +186,7 @@ def test_otel_example(lambda_metadata_endpoint: MetadataEndpoint) -> None:
         "provider = TracerProvider()\n"
         "provider.add_span_processor(SimpleSpanProcessor(exporter))\n"
         "trace.set_tracer_provider(provider)\n"
-        "with mock_aws():\n"
-        "    runpy.run_path(sys.argv[1])['handler']({}, None)\n"
+        "runpy.run_path(sys.argv[1])['handler']({}, None)\n"
         "print(json.dumps([dict(s.attributes) for s in exporter.get_finished_spans()]))\n"
     )
     env = {
