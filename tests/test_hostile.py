@@ -688,3 +688,49 @@ def test_a_long_reason_is_cut_to_80_characters_with_an_ellipsis(
     hostile(answer_with(b"HTTP/1.1 418 " + reason.encode() + b"\r\nContent-Length: 0\r\n\r\n"))
     message = str(expect(MetadataHTTPError))
     assert f" 418 {reason[:77]}...:" in message
+
+
+def _document_of(size: int) -> bytes:
+    """A valid metadata document of exactly ``size`` bytes (JSON whitespace as padding)."""
+    return GOOD[:-1] + b" " * (size - len(GOOD)) + b"}"
+
+
+def test_a_body_without_length_is_read_to_the_close(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(ok_head(b"Connection: close"), _document_of(MAX_BODY_BYTES)))
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
+
+
+def test_a_body_without_length_over_the_cap_is_refused(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(ok_head(b"Connection: close"), _document_of(MAX_BODY_BYTES + 1)))
+    expect(ResponseTooLargeError)
+
+
+def test_the_largest_head_and_the_largest_body_fit_together(
+    hostile: Callable[..., RawServer],
+) -> None:
+    hostile(answer_with(_head_of(8192, body=_document_of(MAX_BODY_BYTES))))
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
+
+
+def test_a_refused_connection_is_a_connection_error(
+    no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    monkeypatch.setenv(API_ENV, f"127.0.0.1:{port}")  # nothing listens there now
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    expect(MetadataConnectionError, timeout=0.3, match="could not talk to")
+
+
+def test_a_chunked_body_arriving_in_pieces_is_read(hostile: Callable[..., RawServer]) -> None:
+    pieces = [b"%x\r\n%s\r\n" % (len(GOOD[:10]), GOOD[:10]), b"%x\r\n" % len(GOOD[10:]), GOOD[10:]]
+
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(ok_head(b"Transfer-Encoding: chunked"))
+        for piece in [*pieces, b"\r\n0\r\n\r\n"]:
+            time.sleep(0.02)  # each piece its own read: the buffer refills mid-chunk
+            conn.sendall(piece)
+
+    hostile(behaviour)
+    assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
