@@ -52,11 +52,25 @@ BIN = {
 }
 
 
+def _in_annotations(tree):
+    """Nodes inside annotations: never evaluated (``from __future__ import annotations``)."""
+    roots = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.AnnAssign, ast.arg)) and node.annotation is not None:
+            roots.append(node.annotation)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns:
+            roots.append(node.returns)
+    return {id(inner) for root in roots for inner in ast.walk(root)}
+
+
 def sites(tree):
-    """Yield (node_index, kind, description) for every mutable node."""
+    """Yield (node_index, kind, line) for every mutable node outside annotations."""
     out = []
+    skip = _in_annotations(tree)
     for i, node in enumerate(ast.walk(tree)):
         ln = getattr(node, "lineno", 0)
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.Compare) and type(node.ops[0]) in CMP:
             out.append((i, "cmp", ln))
         elif isinstance(node, ast.BinOp) and type(node.op) in BIN:
