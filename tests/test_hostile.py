@@ -258,6 +258,8 @@ def test_a_token_that_cannot_be_sent_is_refused_before_connecting(
         "[1.2.3]:9",
         "1.2.3:9",
         "0x7f.1:9",
+        "10.0.0.0x1:9",  # a hex last label: the resolver would read another IPv4 address
+        "metadata.0X1:9",
         "127.1:9",
         "010.0.0.1:9",
         "[::1:9",
@@ -734,3 +736,13 @@ def test_a_chunked_body_arriving_in_pieces_is_read(hostile: Callable[..., RawSer
 
     hostile(behaviour)
     assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [b"No-Colon-Here", b": no name", b"Content-Length : 34", b" Leading: space", b"Bell\x07: x"],
+    ids=["no-colon", "no-name", "space-before-colon", "leading-space", "unprintable-name"],
+)
+def test_a_malformed_header_line_is_refused(hostile: Callable[..., RawServer], line: bytes) -> None:
+    hostile(answer_with(ok_head(line, b"Content-Length: %d" % len(GOOD)), GOOD))
+    expect(MetadataConnectionError, match="a header line is")
