@@ -12,6 +12,7 @@ import re
 import resource
 import selectors
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -746,3 +747,25 @@ def test_a_chunked_body_arriving_in_pieces_is_read(hostile: Callable[..., RawSer
 def test_a_malformed_header_line_is_refused(hostile: Callable[..., RawServer], line: bytes) -> None:
     hostile(answer_with(ok_head(line, b"Content-Length: %d" % len(GOOD)), GOOD))
     expect(MetadataConnectionError, match="a header line is")
+
+
+def test_a_reset_mid_answer_is_a_connection_error(hostile: Callable[..., RawServer]) -> None:
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        time.sleep(0.02)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
+
+    hostile(behaviour)
+    expect(MetadataConnectionError, match="could not talk to")
+
+
+def test_a_body_without_length_arriving_late_is_read(hostile: Callable[..., RawServer]) -> None:
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(ok_head(b"Connection: close"))
+        time.sleep(0.02)  # the body comes in reads of its own, after the head
+        conn.sendall(_document_of(MAX_BODY_BYTES))
+
+    hostile(behaviour)
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
