@@ -9,7 +9,7 @@ from typing import Any
 
 import wrapt
 from aws_lambda_powertools import Logger
-from awslambdaric.lambda_context import LambdaContext  # type: ignore[import-untyped]
+from awslambdaric.lambda_context import LambdaContext
 
 import lambda_metadata
 from benchmarks._endpoint import Endpoint, lambda_environment

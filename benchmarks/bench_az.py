@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import timeit
 
-import boto3  # type: ignore[import-untyped]
+import boto3
 from moto import mock_aws
 
 from lambda_metadata import get_lambda_metadata

@@ -6,9 +6,11 @@ import contextlib
 import importlib.util
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 
 from lambda_metadata._constants import API_ENV, TOKEN_ENV
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
 pytest_plugins = ["pytester"]
 
@@ -104,6 +106,31 @@ def read_request(conn: socket.socket) -> bytes:
 
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+"""The docs' examples: real files that tests run (the one copy of this path)."""
+
+RESTORE_LIMIT = 10.0
+"""Seconds Lambda allows for the whole SnapStart restore, after-restore hooks included."""
+
+
+def run_python(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 60, ok: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run this interpreter with ``args`` in a fresh process, output captured as text.
+
+    ``env`` replaces the environment (``None``: inherit it). With ``ok`` the exit code must
+    be 0, and a failure shows the child's stderr.
+    """
+    done = subprocess.run(
+        [sys.executable, *args],
+        env=None if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if ok:
+        assert done.returncode == 0, done.stderr
+    return done
 
 
 def load_example(name: str) -> ModuleType:
@@ -119,9 +146,35 @@ def load_example(name: str) -> ModuleType:
 # -- AWS and X-Ray stand-ins for the optional integrations -----------------------------------
 
 
+def fake_ec2(zone_id: str, zone_name: str) -> str:
+    """Code for a child process: its default boto3 session answers DescribeAvailabilityZones
+    for ``zone_id`` itself (a botocore ``before-send`` hook, HTTP-level; moto takes seconds)."""
+    return (
+        "import boto3\n"
+        "from botocore.awsrequest import AWSResponse\n"
+        "class _Raw:\n"
+        "    def __init__(self, body): self.body = body\n"
+        "    def stream(self, **kwargs): yield self.body\n"
+        "def _answer(request, **kwargs):\n"
+        "    sent = str(request.body)\n"
+        "    assert 'Action=DescribeAvailabilityZones' in sent, sent\n"
+        f"    assert 'Filter.1.Name=zone-id&Filter.1.Value.1={zone_id}' in sent, sent\n"
+        "    body = (\n"
+        "        b'<DescribeAvailabilityZonesResponse"
+        ' xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">\'\n'
+        f"        b'<availabilityZoneInfo><item><zoneName>{zone_name}</zoneName>'\n"
+        f"        b'<zoneId>{zone_id}</zoneId></item></availabilityZoneInfo>'\n"
+        "        b'</DescribeAvailabilityZonesResponse>')\n"
+        "    return AWSResponse(request.url, 200, {}, _Raw(body))\n"
+        "boto3.setup_default_session()\n"
+        "boto3.DEFAULT_SESSION.events.register(\n"
+        "    'before-send.ec2.DescribeAvailabilityZones', _answer)\n"
+    )
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
-    """Fake credentials and region, no config files, every AWS call answered by moto."""
+def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Fake credentials and region, no config files: enough for a client a ``Stubber`` answers."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -134,9 +187,15 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
     }.items():
         monkeypatch.setenv(name, value)
     import boto3
-    from moto import mock_aws
 
     boto3.setup_default_session()
+
+
+@pytest.fixture
+def aws(aws_credentials: None) -> Iterator[None]:
+    """``aws_credentials``, and every AWS call answered by moto (slow to start: only if needed)."""
+    from moto import mock_aws
+
     with mock_aws():
         yield
 
@@ -179,14 +238,14 @@ def xray() -> Iterator[XRayDaemon]:
     from aws_xray_sdk.core import xray_recorder
 
     daemon = XRayDaemon()
-    Tracer._reset_config()  # Powertools keeps Tracer options class-wide
+    Tracer._reset_config()  # type: ignore[no-untyped-call]  # options are class-wide
     global_sdk_config.set_sdk_enabled(True)  # a Tracer(disabled=True) turns the SDK off globally
     xray_recorder.configure(daemon_address=daemon.address, sampling=False)
     try:
         yield daemon
     finally:
         xray_recorder.configure(daemon_address="127.0.0.1:2000", sampling=True)
-        Tracer._reset_config()
+        Tracer._reset_config()  # type: ignore[no-untyped-call]
         daemon.socket.close()
 
 
@@ -216,18 +275,22 @@ OPT_IN = (
     "wheel",  # uv run pytest -m wheel
     "browser",  # uv run --with playwright pytest -m browser
     "wrapt_matrix",  # selected when CI's wrapt matrix sets LAMBDA_METADATA_EXPECT_WRAPT
+    "installed",  # selected when CI's wheel and sdist runs set LAMBDA_METADATA_EXPECT_INSTALLED
 )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out the opt-in groups unless ``-m`` names them (or, for wrapt, CI sets the major)."""
+    """Leave out the opt-in groups unless ``-m`` names them (or CI sets their variable)."""
     import os
 
     asked = config.getoption("markexpr") or ""
     wanted = {marker for marker in OPT_IN if marker in asked}
     if os.environ.get("LAMBDA_METADATA_EXPECT_WRAPT"):
         wanted.add("wrapt_matrix")
-    keep, drop = [], []
+    if os.environ.get("LAMBDA_METADATA_EXPECT_INSTALLED"):
+        wanted.add("installed")
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         opt_in = {marker for marker in OPT_IN if item.get_closest_marker(marker)}
         (drop if opt_in - wanted else keep).append(item)
@@ -238,28 +301,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # -- time for the cache's expiries and fail-fast windows, moved on without sleeping -----------
 
-
-class FakeClock:
-    """A monotonic clock that only moves when told; starts at the real clock's reading."""
-
-    def __init__(self) -> None:
-        self.now = time.monotonic()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+# The public seam (``lambda_metadata.testing.FakeClock``, fixture ``lambda_metadata_clock``) is
+# what the suite uses; ``fake_clock`` is its short name here.
 
 
 @pytest.fixture
-def fake_clock() -> Iterator[FakeClock]:
-    """The cache reads ``FakeClock`` (through ``_cache.set_clock``) for the test's duration."""
-    from lambda_metadata import _cache
-
-    clock = FakeClock()
-    _cache.set_clock(clock)
-    try:
-        yield clock
-    finally:
-        _cache.set_clock(None)
+def fake_clock(lambda_metadata_clock: FakeClock) -> FakeClock:
+    """The cache reads this ``FakeClock`` for the test's duration."""
+    return lambda_metadata_clock

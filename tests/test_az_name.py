@@ -162,7 +162,7 @@ def test_the_documented_permission_is_enough(lambda_metadata_endpoint: MetadataE
     assert names == [ZONE_NAME]
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
 def test_unauthorized_operation_is_a_permission_error(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
@@ -179,7 +179,7 @@ def test_unauthorized_operation_is_a_permission_error(
             get_availability_zone_name(client=client)
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
 def test_other_ec2_errors_are_typed(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     client = boto3.client("ec2")
     with Stubber(client) as stubber:
@@ -347,7 +347,7 @@ def answer(stubber: Stubber, zone_id: str = ZONE_ID, name: str = ZONE_NAME) -> N
     )
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
 def test_a_failure_fails_fast_for_a_growing_window(
     lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
 ) -> None:
@@ -383,7 +383,7 @@ def test_a_failure_fails_fast_for_a_growing_window(
         stubber.assert_no_pending_responses()
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
 def test_a_success_ends_the_failure_streak(
     lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
 ) -> None:
@@ -531,7 +531,7 @@ def test_no_caller_waits_unboundedly_behind_a_slow_call(
     assert slow.calls == 1
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
 def test_followers_share_the_leaders_failure(
     lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
 ) -> None:

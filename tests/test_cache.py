@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import FakeClock, RawServer, read_request
+from conftest import RawServer, read_request
 
 import lambda_metadata
 import lambda_metadata.az_names
@@ -38,7 +38,7 @@ from lambda_metadata.errors import (
     MetadataServerError,
     MetadataUnauthorizedError,
 )
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
 
 def test_fetched_once_then_cached(lambda_metadata_endpoint: MetadataEndpoint) -> None:
@@ -68,15 +68,50 @@ def test_clear_makes_the_next_call_fetch(lambda_metadata_endpoint: MetadataEndpo
 
 def test_max_age_expires_on_the_monotonic_clock(
     lambda_metadata_endpoint: MetadataEndpoint,
+    fake_clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     lambda_metadata_endpoint.max_age = 1
     get_lambda_metadata()
+    # The wall clock jumps a day ahead (an NTP step): a cache on time.time() would expire.
+    wall = time.time()
+    monkeypatch.setattr(time, "time", lambda: wall + 86400)
     get_lambda_metadata()
     assert lambda_metadata_endpoint.request_count == 1
-    time.sleep(1.05)
+    fake_clock.advance(0.99)  # the injected monotonic clock is what decides
+    get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 1
+    fake_clock.advance(0.02)
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
     assert get_lambda_metadata().availability_zone_id == "use1-az2"
     assert lambda_metadata_endpoint.request_count == 2
+
+
+def test_a_value_is_stale_at_exactly_its_max_age(
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
+) -> None:
+    """Fresh while its age is below max-age (RFC 9111 4.2), so stale when it equals it."""
+    lambda_metadata_endpoint.max_age = 2
+    fetched_at = fake_clock.now
+    get_lambda_metadata()
+    fake_clock.advance(1.5)
+    get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 1
+    fake_clock.now = fetched_at + 2  # the expiry's own sum, so exactly equal
+    get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 2
+
+
+def test_the_default_clock_ignores_wall_clock_jumps(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no fake clock installed, a wall clock stepped back or ahead changes nothing."""
+    get_lambda_metadata()  # max-age=43200
+    wall = time.time()
+    for jump in (86400.0, -86400.0, 10.0**9):
+        monkeypatch.setattr(time, "time", lambda jump=jump: wall + jump)
+        assert get_lambda_metadata().availability_zone_id == "use1-az1"
+    assert lambda_metadata_endpoint.request_count == 1
 
 
 @pytest.mark.parametrize(
@@ -207,7 +242,7 @@ def test_clear_during_a_fetch_does_not_store_the_old_answer(
 def test_child_forked_mid_fetch_gets_a_working_cache(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    lambda_metadata_endpoint.delay = 1.0
+    lambda_metadata_endpoint.delay = 0.3
     in_flight = threading.Thread(target=get_lambda_metadata, kwargs={"timeout": 5})
     in_flight.start()
     deadline = time.monotonic() + 2
@@ -390,7 +425,7 @@ def _numbered_answers(conn: socket.socket, counter: Iterator[int]) -> None:
     read_request(conn)
     number = next(counter)
     if number == 1:
-        time.sleep(0.5)
+        time.sleep(0.25)
     body = json.dumps({"AvailabilityZoneID": f"use1-az{number}"}).encode()
     conn.sendall(
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
@@ -453,7 +488,7 @@ def test_every_public_function_refuses_the_same_timeouts(
     calls: list[Callable[[], object]] = [
         lambda: get_lambda_metadata(timeout=timeout),  # type: ignore[arg-type]
         lambda: get_lambda_metadata(refresh=True, timeout=timeout),  # type: ignore[arg-type]
-        lambda: lambda_metadata.inject_az(timeout=timeout),  # type: ignore[arg-type]
+        lambda: lambda_metadata.inject_az(timeout=timeout),  # type: ignore[call-overload]
         lambda: lambda_metadata.az_names.get_availability_zone_name(timeout=timeout),  # type: ignore[arg-type]
         lambda: lambda_metadata.snapstart.refresh_after_restore(timeout=timeout),  # type: ignore[arg-type]
     ]
@@ -545,13 +580,18 @@ def test_the_window_doubles_up_to_a_minute_and_a_success_ends_it(
     assert next_attempt_after() == 0.5, "a new failure starts from the first window again"
 
 
+def _after(step: Callable[[], None]) -> LambdaMetadata:
+    step()
+    return get_lambda_metadata()
+
+
 @pytest.mark.parametrize(
     "bypass",
     [
         lambda: get_lambda_metadata(refresh=True),
-        lambda: (clear_metadata_cache(), get_lambda_metadata())[1],
-        lambda: (lambda_metadata.snapstart.drop_cache_before_snapshot(), get_lambda_metadata())[1],
-        lambda: (lambda_metadata.snapstart.refresh_after_restore(), get_lambda_metadata())[1],
+        lambda: _after(clear_metadata_cache),
+        lambda: _after(lambda_metadata.snapstart.drop_cache_before_snapshot),
+        lambda: _after(lambda_metadata.snapstart.refresh_after_restore),
     ],
     ids=["refresh", "clear", "before-snapshot", "after-restore"],
 )

@@ -7,6 +7,7 @@ import inspect
 import logging
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -15,7 +16,6 @@ from unittest import mock
 import pytest
 import wrapt
 from awslambdaric.lambda_context import LambdaContext
-from conftest import FakeClock
 
 import lambda_metadata
 from lambda_metadata import (
@@ -25,8 +25,8 @@ from lambda_metadata import (
     get_lambda_metadata,
     inject_az,
 )
-from lambda_metadata.errors import MetadataServerError
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.errors import MetadataServerError, MetadataTimeoutError
+from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
 
 def lambda_context() -> LambdaContext:
@@ -60,7 +60,8 @@ def test_bare_decorator_puts_the_cached_metadata_on_the_context(
     ids=["empty-call", "options"],
 )
 def test_called_forms_decorate_the_same_way(
-    lambda_metadata_endpoint: MetadataEndpoint, decorate: Any
+    lambda_metadata_endpoint: MetadataEndpoint,
+    decorate: Callable[[Callable[..., str]], Callable[..., str]],
 ) -> None:
     @decorate
     def handler(event: Any, context: Any) -> str:
@@ -79,7 +80,7 @@ def test_introspection_is_preserved() -> None:
     assert decorated.__name__ == "handler"
     assert decorated.__qualname__ == handler.__qualname__
     assert decorated.__doc__ == "Docstring of the handler."
-    assert decorated.__wrapped__ is handler
+    assert decorated.__wrapped__ is handler  # type: ignore[attr-defined]
     assert inspect.signature(decorated) == inspect.signature(handler)
 
 
@@ -392,7 +393,7 @@ def test_nested_sync_inside_async_restores_exactly(
     context = lambda_context()
 
     @inject_az
-    async def outer(event: dict[str, Any], context: Any) -> object:
+    async def outer(event: dict[str, Any], context: Any) -> tuple[object, object]:
         inner = plain(event, context)
         return inner, context.lambda_metadata
 
@@ -498,7 +499,7 @@ def test_one_warning_per_failure_streak(
     fake_clock: FakeClock,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="lambda_metadata")
-    handler = inject_az(timeout=0.2)(plain.__wrapped__)
+    handler = inject_az(timeout=0.2)(plain.__wrapped__)  # type: ignore[attr-defined]
     lambda_metadata_endpoint.cache_control = "no-store"  # every call asks the endpoint
     lambda_metadata_endpoint.status = 500
     assert [handler({}, lambda_context()) for _ in range(2)] == [None, None]
@@ -517,13 +518,22 @@ def test_one_warning_per_failure_streak(
 
 
 def test_timeout_option_bounds_the_fetch(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    lambda_metadata_endpoint.delay = 1.0
+    # Slower than the option, faster than the default (1 s): ignoring the option gives metadata.
+    lambda_metadata_endpoint.delay = 0.5
+    lambda_metadata_endpoint.cache_control = "no-store"
 
     @inject_az(timeout=0.1)
     def handler(event: Any, context: Any) -> Any:
         return context.lambda_metadata
 
+    @inject_az(strict=True, timeout=0.1)
+    def strict(event: Any, context: Any) -> Any:
+        return context.lambda_metadata
+
     assert handler({}, lambda_context()) is None
+    lambda_metadata.clear_metadata_cache()  # ends the fail-fast window the timeout opened
+    with pytest.raises(MetadataTimeoutError, match=r"within the 0\.1 s deadline"):
+        strict({}, lambda_context())
 
 
 def test_strict_raises_the_typed_error_and_skips_the_handler(
@@ -568,10 +578,12 @@ def test_handler_exceptions_pass_through_untouched(
 
 
 def test_warm_path_makes_no_request(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    for _ in range(5):
-        plain({}, lambda_context())
+    seen = [plain({}, lambda_context()) for _ in range(5)]
 
     assert lambda_metadata_endpoint.request_count == 1
+    assert seen[0] is not None
+    assert seen[0].availability_zone_id == "use1-az1"
+    assert all(metadata is seen[0] for metadata in seen), "every warm call has the cached value"
 
 
 # -- packaging -------------------------------------------------------------
@@ -583,7 +595,7 @@ def test_inject_az_loads_on_first_access_and_is_listed() -> None:
     assert "inject_az" in lambda_metadata.__all__
     assert "inject_az" in dir(lambda_metadata)
     with pytest.raises(AttributeError, match="no_such_name"):
-        lambda_metadata.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+        lambda_metadata.no_such_name  # noqa: B018
 
 
 @pytest.mark.wrapt_matrix
@@ -592,4 +604,4 @@ def test_runs_on_the_expected_wrapt_major() -> None:
     expected = os.environ.get("LAMBDA_METADATA_EXPECT_WRAPT")
     if expected is None:
         pytest.skip("LAMBDA_METADATA_EXPECT_WRAPT is not set")
-    assert wrapt.__version__.split(".")[0] == expected
+    assert wrapt.__version__.split(".")[0] == expected  # type: ignore[attr-defined]

@@ -58,7 +58,7 @@ def test_a_name_that_cannot_be_had_warns_once_by_default(
 
     @inject_az(resolve_name=True)
     def handler(event: dict[str, Any], context: Any) -> str:
-        return context.lambda_metadata.availability_zone_id
+        return str(context.lambda_metadata.availability_zone_id)
 
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
         assert handler({}, Context()) == "use1-az99"
@@ -133,7 +133,7 @@ def test_extras_are_skipped_when_metadata_cannot_be_had(no_lambda_metadata: None
 
 def test_a_tracer_without_put_annotation_is_refused_at_decoration() -> None:
     with pytest.raises(TypeError, match="Powertools Tracer"):
-        inject_az(tracer=object())  # type: ignore[arg-type]
+        inject_az(tracer=object())  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize(
@@ -157,17 +157,17 @@ def test_a_missing_extra_fails_at_decoration(hidden: str, option: str, extra: st
 
 
 def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    """Lambda's variables set (so Powertools traces) and EC2 answered by moto, in a child."""
-    from conftest import EXAMPLES
+    """Lambda's variables set (so Powertools traces) and EC2 answered in the child by a
+    botocore ``before-send`` hook (an HTTP-level fake: moto takes seconds to start)."""
+    from conftest import EXAMPLES, fake_ec2
 
     daemon = XRayDaemon()
     lambda_metadata_endpoint.availability_zone_id = ZONE_ID
     program = (
         "import json, runpy, sys, types\n"
-        "from moto import mock_aws\n"
-        "with mock_aws():\n"
-        "    handler = runpy.run_path(sys.argv[1])['handler']\n"
-        "    print(json.dumps(handler({}, types.SimpleNamespace(aws_request_id='r'))))\n"
+        + fake_ec2(ZONE_ID, ZONE_NAME)
+        + "handler = runpy.run_path(sys.argv[1])['handler']\n"
+        "print(json.dumps(handler({}, types.SimpleNamespace(aws_request_id='r'))))\n"
     )
     env = daemon.lambda_environment(
         task_root=str(EXAMPLES),

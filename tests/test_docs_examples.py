@@ -36,5 +36,11 @@ def test_errors_fallback_endpoint_down(
 
 def test_testing_example_passes_as_a_users_suite(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_users_suite=(EXAMPLES / "test_with_fixture.py").read_text())
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
+
+
+def test_clock_example_passes_as_a_users_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_users_clock=(EXAMPLES / "test_with_clock.py").read_text())
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

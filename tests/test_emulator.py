@@ -98,6 +98,7 @@ def test_plugin_fixture_in_a_users_test_suite(pytester: pytest.Pytester) -> None
                 get_lambda_metadata()
         """
     )
+    # The one subprocess run of the suite: a fresh pytest finds the plugin by its entry point.
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLES, run_python
 
 from lambda_metadata import LambdaMetadataError, get_lambda_metadata
 from lambda_metadata.errors import MetadataHTTPError, MetadataServerError, MetadataTimeoutError
@@ -22,8 +20,6 @@ from lambda_metadata.testing import (
     MetadataEndpoint,
     inject_fault,
 )
-
-EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
 
 
 def test_report_another_zone_then_restore(lambda_metadata_endpoint: MetadataEndpoint) -> None:
@@ -127,64 +123,63 @@ def test_from_environ() -> None:
     assert Fault.from_environ({FAULT_ENV: "status=500"}) == Fault(status=500)
 
 
-def run_pytest(path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def run_pytest(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, source: str, **env: str
+) -> pytest.RunResult:
+    """Run ``source`` as a user's test file, in-process, with ``env`` set."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    pytester.makepyfile(test_user=source)
+    return pytester.runpytest("-q", "-p", "no:cacheprovider")
+
+
+def test_the_fixture_applies_the_env_var(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = textwrap.dedent(
+        """
+        from lambda_metadata import get_lambda_metadata
+
+        def test_zone(lambda_metadata_endpoint):
+            assert get_lambda_metadata().availability_zone_id == "use1-az9"
+        """
     )
 
+    result = run_pytest(pytester, monkeypatch, source, **{FAULT_ENV: "az=use1-az9"})
 
-def test_the_fixture_applies_the_env_var(tmp_path: Path) -> None:
-    test_file = tmp_path / "test_user.py"
-    test_file.write_text(
-        textwrap.dedent(
-            """
-            from lambda_metadata import get_lambda_metadata
-
-            def test_zone(lambda_metadata_endpoint):
-                assert get_lambda_metadata().availability_zone_id == "use1-az9"
-            """
-        )
-    )
-
-    result = run_pytest(test_file, **{FAULT_ENV: "az=use1-az9"})
-
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    result.assert_outcomes(passed=1)
 
 
-def test_a_bad_env_var_fails_the_fixture_clearly(tmp_path: Path) -> None:
-    test_file = tmp_path / "test_user.py"
-    test_file.write_text("def test_zone(lambda_metadata_endpoint):\n    pass\n")
+def test_a_bad_env_var_fails_the_fixture_clearly(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = "def test_zone(lambda_metadata_endpoint):\n    pass\n"
 
-    result = run_pytest(test_file, **{FAULT_ENV: "status=banana"})
+    result = run_pytest(pytester, monkeypatch, source, **{FAULT_ENV: "status=banana"})
 
-    assert result.returncode == 1
-    assert "InvalidFaultError" in result.stdout
-    assert FAULT_ENV in result.stdout
+    assert result.ret == 1
+    assert "InvalidFaultError" in result.stdout.str()
+    assert FAULT_ENV in result.stdout.str()
 
 
 # -- the docs' examples ------------------------------------------------------
 
 
-def test_impairment_example_passes() -> None:
-    result = run_pytest(EXAMPLES / "test_az_impairment.py")
+def test_impairment_example_passes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(same_az_valkey=(EXAMPLES / "same_az_valkey.py").read_text())
+    result = run_pytest(pytester, monkeypatch, (EXAMPLES / "test_az_impairment.py").read_text())
 
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "6 passed" in result.stdout
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    assert "6 passed" in result.stdout.str()
 
 
 def test_valkey_example_prints_same_az_first() -> None:
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "same_az_valkey.py")],
+    result = run_python(
+        str(EXAMPLES / "same_az_valkey.py"),
         env={name: value for name, value in os.environ.items() if name != "CACHE_NODES"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
     )
 
     assert [line.split()[:2] for line in result.stdout.splitlines()] == [

@@ -12,6 +12,7 @@ import re
 import resource
 import selectors
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -108,7 +109,7 @@ def hostile(raw_server: StartRaw, monkeypatch: pytest.MonkeyPatch) -> Callable[.
 
 
 def expect(
-    error: type[LambdaMetadataError], *, timeout: float = 1.0, match: str | None = None
+    error: type[LambdaMetadataError], *, timeout: float = 0.5, match: str | None = None
 ) -> LambdaMetadataError:
     """Fetch; assert exactly ``error`` within the deadline and no token anywhere."""
     started = time.monotonic()
@@ -258,6 +259,8 @@ def test_a_token_that_cannot_be_sent_is_refused_before_connecting(
         "[1.2.3]:9",
         "1.2.3:9",
         "0x7f.1:9",
+        "10.0.0.0x1:9",  # a hex last label: the resolver would read another IPv4 address
+        "metadata.0X1:9",
         "127.1:9",
         "010.0.0.1:9",
         "[::1:9",
@@ -375,6 +378,7 @@ def test_an_oversized_head_is_refused(hostile: Callable[..., RawServer]) -> None
     hostile(flood(b"HTTP/1.1 500 " + b"A" * 70000))
     before = peak_rss_mb()
     error = expect(MetadataConnectionError, timeout=0.5)
+    assert "the status line and headers exceed 8192 bytes" in str(error)
     assert len(str(error)) < 400
     assert peak_rss_mb() - before < 32
 
@@ -503,8 +507,9 @@ def test_serve_answers_a_burst_of_500_concurrent_clients() -> None:
             end = started + 30
             while done < 500 and time.monotonic() < end:
                 for key, events in selector.select(timeout=0.5):
-                    conn = key.fileobj
-                    assert isinstance(conn, socket.socket)
+                    fileobj = key.fileobj
+                    assert isinstance(fileobj, socket.socket)
+                    conn = fileobj
                     if events & selectors.EVENT_WRITE:
                         conn.sendall(request)
                         selector.modify(conn, selectors.EVENT_READ)
@@ -528,7 +533,8 @@ def test_serve_answers_a_burst_of_500_concurrent_clients() -> None:
 def test_serve_closes_idle_connections_after_a_few_seconds() -> None:
     from lambda_metadata.testing._emulator import IDLE_TIMEOUT
 
-    with MetadataEndpoint() as endpoint:
+    assert MetadataEndpoint().idle_timeout == IDLE_TIMEOUT == 5.0  # the default: a few seconds
+    with MetadataEndpoint(idle_timeout=0.2) as endpoint:
         host, port = endpoint.address.rsplit(":", 1)
         idle = [socket.create_connection((host, int(port)), timeout=15) for _ in range(20)]
         started = time.monotonic()
@@ -538,7 +544,7 @@ def test_serve_closes_idle_connections_after_a_few_seconds() -> None:
         finally:
             for conn in idle:
                 conn.close()
-        assert time.monotonic() - started < IDLE_TIMEOUT + 4
+        assert time.monotonic() - started < endpoint.idle_timeout + 4
 
 
 # -- the cache recovers after every hostile answer -----------------------------------
@@ -614,7 +620,7 @@ def test_arbitrary_answers_give_a_typed_error_or_valid_metadata(
 
     hostile(behaviour)
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
     @given(_STATUS_LINES, _HEADERS, _BODIES, _FRAMINGS)
     def check(
         status_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes, how: str
@@ -643,3 +649,123 @@ def test_a_dns_name_is_resolved(
     server = hostile(answer_with(json_body(GOOD)))
     monkeypatch.setenv(API_ENV, server.address.replace("127.0.0.1", "localhost"))
     assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
+
+
+# -- found by mutation testing (docs/testing.md): the exact edges of the head and the reason ----
+
+
+def test_a_connection_closed_without_an_answer_says_so(
+    hostile: Callable[..., RawServer],
+) -> None:
+    hostile(read_request)  # reads the request, answers nothing, closes
+    expect(MetadataConnectionError, match="the connection closed without an answer")
+
+
+def test_a_connection_closed_inside_the_head_says_so(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(b"HTTP/1.1 200 OK\r\nContent-"))
+    expect(MetadataConnectionError, match="closed inside the status line or headers")
+
+
+def _head_of(size: int, body: bytes = GOOD) -> bytes:
+    """A 200 head of exactly ``size`` bytes, blank line included, then ``body``."""
+    start = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nX-Pad: " % len(body)
+    head = start + b"p" * (size - len(start) - 4) + b"\r\n\r\n"
+    assert len(head) == size
+    return head + body
+
+
+def test_a_head_of_exactly_the_cap_is_read(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(_head_of(8192)))
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
+
+
+def test_a_head_one_byte_over_the_cap_is_refused(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(_head_of(8193)))
+    expect(MetadataConnectionError, match="the status line and headers exceed 8192 bytes")
+
+
+def test_a_long_reason_is_cut_to_80_characters_with_an_ellipsis(
+    hostile: Callable[..., RawServer],
+) -> None:
+    reason = "".join(chr(ord("a") + i % 26) for i in range(200))
+    hostile(answer_with(b"HTTP/1.1 418 " + reason.encode() + b"\r\nContent-Length: 0\r\n\r\n"))
+    message = str(expect(MetadataHTTPError))
+    assert f" 418 {reason[:77]}...:" in message
+
+
+def _document_of(size: int) -> bytes:
+    """A valid metadata document of exactly ``size`` bytes (JSON whitespace as padding)."""
+    return GOOD[:-1] + b" " * (size - len(GOOD)) + b"}"
+
+
+def test_a_body_without_length_is_read_to_the_close(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(ok_head(b"Connection: close"), _document_of(MAX_BODY_BYTES)))
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
+
+
+def test_a_body_without_length_over_the_cap_is_refused(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(ok_head(b"Connection: close"), _document_of(MAX_BODY_BYTES + 1)))
+    expect(ResponseTooLargeError)
+
+
+def test_the_largest_head_and_the_largest_body_fit_together(
+    hostile: Callable[..., RawServer],
+) -> None:
+    hostile(answer_with(_head_of(8192, body=_document_of(MAX_BODY_BYTES))))
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
+
+
+def test_a_refused_connection_is_a_connection_error(
+    no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    monkeypatch.setenv(API_ENV, f"127.0.0.1:{port}")  # nothing listens there now
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    expect(MetadataConnectionError, timeout=0.3, match="could not talk to")
+
+
+def test_a_chunked_body_arriving_in_pieces_is_read(hostile: Callable[..., RawServer]) -> None:
+    pieces = [b"%x\r\n%s\r\n" % (len(GOOD[:10]), GOOD[:10]), b"%x\r\n" % len(GOOD[10:]), GOOD[10:]]
+
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(ok_head(b"Transfer-Encoding: chunked"))
+        for piece in [*pieces, b"\r\n0\r\n\r\n"]:
+            time.sleep(0.02)  # each piece its own read: the buffer refills mid-chunk
+            conn.sendall(piece)
+
+    hostile(behaviour)
+    assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [b"No-Colon-Here", b": no name", b"Content-Length : 34", b" Leading: space", b"Bell\x07: x"],
+    ids=["no-colon", "no-name", "space-before-colon", "leading-space", "unprintable-name"],
+)
+def test_a_malformed_header_line_is_refused(hostile: Callable[..., RawServer], line: bytes) -> None:
+    hostile(answer_with(ok_head(line, b"Content-Length: %d" % len(GOOD)), GOOD))
+    expect(MetadataConnectionError, match="a header line is")
+
+
+def test_a_reset_mid_answer_is_a_connection_error(hostile: Callable[..., RawServer]) -> None:
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        time.sleep(0.02)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
+
+    hostile(behaviour)
+    expect(MetadataConnectionError, match="could not talk to")
+
+
+def test_a_body_without_length_arriving_late_is_read(hostile: Callable[..., RawServer]) -> None:
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(ok_head(b"Connection: close"))
+        time.sleep(0.02)  # the body comes in reads of its own, after the head
+        conn.sendall(_document_of(MAX_BODY_BYTES))
+
+    hostile(behaviour)
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from conftest import run_python
 
 EAGER = frozenset(
     {
@@ -90,6 +90,25 @@ assert attempts == [], attempts
 """
 
 
+CLIENT_ALONE = frozenset(
+    {
+        "lambda_metadata._client",
+        "lambda_metadata._constants",
+        "lambda_metadata._errors",
+        "lambda_metadata._model",
+    }
+)
+"""``_client`` and the modules it may import: nothing else of ours (and only ``__future__``)."""
+
+BARE_PACKAGE = f"""\
+import types
+package = types.ModuleType('lambda_metadata')
+package.__path__ = [{str(Path(__file__).resolve().parent.parent / "lambda_metadata")!r}]
+sys.modules['lambda_metadata'] = package
+"""
+"""An empty ``lambda_metadata`` package: its ``__init__`` does not run; ``_client`` alone counts."""
+
+
 class Row(NamedTuple):
     setup: str
     """Runs first; what it imports does not count."""
@@ -105,6 +124,16 @@ class Row(NamedTuple):
 
 
 ROWS = [
+    pytest.param(
+        Row(
+            setup=BARE_PACKAGE,
+            code="import lambda_metadata._client",
+            exact_foreign=frozenset({"__future__"}),
+            own=CLIENT_ALONE,
+            present=tuple(sorted(CLIENT_ALONE)),
+        ),
+        id="the-client-modules-import-only-each-other",
+    ),
     pytest.param(
         Row(
             setup="import awslambdaric.bootstrap",
@@ -185,15 +214,7 @@ def _modules_added(row: Row) -> set[str]:
         f"import sys, json\n{row.setup}\n_before = set(sys.modules)\n{row.code}\n"
         "print(json.dumps(sorted(set(sys.modules) - _before)))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_python("-c", script, env=environment)
     return set(json.loads(result.stdout.splitlines()[-1]))
 
 

@@ -29,9 +29,7 @@ def test_the_pytest_plugin_is_loaded_through_its_entry_point(
     assert plugin is lambda_metadata.testing.pytest_plugin
 
 
-@pytest.mark.skipif(
-    "LAMBDA_METADATA_EXPECT_INSTALLED" not in os.environ, reason="only in CI's installed runs"
-)
+@pytest.mark.installed  # deselected unless LAMBDA_METADATA_EXPECT_INSTALLED is set (conftest)
 def test_the_package_is_the_installed_one_not_a_source_tree() -> None:
     venv = Path(os.environ["LAMBDA_METADATA_EXPECT_INSTALLED"]).resolve()
     assert Path(sys.prefix).resolve() == venv

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from conftest import run_python
 
 from lambda_metadata import LambdaMetadata, inject_az, metadata_of
 from lambda_metadata.testing import FakeLambdaContext, MetadataEndpoint, lambda_context
@@ -76,7 +75,5 @@ def test_importing_the_testing_package_does_not_import_powertools() -> None:
         "from lambda_metadata.testing import lambda_context, FakeLambdaContext\n"
         "print(any(m.startswith('aws_lambda_powertools') for m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
-    ).stdout
+    out = run_python("-c", script).stdout
     assert out.strip() == "False"

@@ -6,7 +6,6 @@ import io
 import json
 import logging
 import os
-import subprocess
 import sys
 import textwrap
 import uuid
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools import Logger
 from awslambdaric.lambda_context import LambdaContext
+from conftest import run_python
 
 from lambda_metadata import inject_az
 from lambda_metadata.testing import MetadataEndpoint
@@ -90,14 +90,7 @@ def test_records_before_the_zone_is_known_get_the_placeholder(
 
 def run_script(script: str, endpoint: MetadataEndpoint) -> str:
     """Run ``script`` in a fresh interpreter (a fresh log-record factory) against the emulator."""
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **endpoint.environ},
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_python("-c", textwrap.dedent(script), env={**os.environ, **endpoint.environ})
     return result.stdout
 
 
@@ -271,9 +264,7 @@ def test_installing_the_factory_early_covers_records_before_any_decoration() -> 
         "install_log_record_factory()\n"
         "logging.getLogger('app').info('at import, before any handler is decorated')\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, check=True
-    )
+    done = run_python("-c", program)
     assert done.stdout == "- at import, before any handler is decorated\n"
     assert "Logging error" not in done.stderr
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 from aws_lambda_powertools.utilities import metadata as powertools_metadata
-from conftest import EXAMPLES
+from conftest import EXAMPLES, run_python
 
 from lambda_metadata import (
     LambdaMetadata,
@@ -24,14 +22,7 @@ def test_our_warnings_are_powertools_json_lines() -> None:
     environ = {
         k: v for k, v in os.environ.items() if not k.startswith(("AWS_LAMBDA_", "POWERTOOLS_"))
     }
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "powertools_logs.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        env=environ,
-    )
+    result = run_python(str(EXAMPLES / "powertools_logs.py"), env=environ)
     assert result.stderr == ""
     warning, info = (json.loads(line) for line in result.stdout.splitlines())
     assert warning["level"] == "WARNING"
@@ -65,7 +56,7 @@ def test_the_differences_the_page_lists() -> None:
     # Same names, different classes: an ``except`` for one does not catch the other.
     assert not issubclass(LambdaMetadataError, powertools_metadata.LambdaMetadataError)
     assert not issubclass(powertools_metadata.LambdaMetadataError, LambdaMetadataError)
-    assert LambdaMetadata is not powertools_metadata.LambdaMetadata
+    assert LambdaMetadata is not powertools_metadata.LambdaMetadata  # type: ignore[comparison-overlap]
     # ``status_code``: None here, -1 there, when there is no HTTP status.
     assert LambdaMetadataError("x").status_code is None
     assert powertools_metadata.LambdaMetadataError("x").status_code == -1

@@ -20,9 +20,9 @@ def test_is_frozen_and_slotted() -> None:
     with pytest.raises(AttributeError, match="immutable"):
         metadata.raw = {}  # type: ignore[misc]
     with pytest.raises(AttributeError, match="immutable"):
-        del metadata.raw  # type: ignore[misc]
+        del metadata.raw
     with pytest.raises(AttributeError):
-        metadata.other = 1  # type: ignore[attr-defined]
+        metadata.other = 1
     assert metadata.raw == {}
 
 
@@ -38,7 +38,7 @@ def test_built_directly_it_is_deeply_immutable() -> None:
     with pytest.raises(TypeError):
         metadata.raw["Nested"]["List"][1]["Deep"] = False
     with pytest.raises(TypeError):
-        LambdaMetadata("use1-az1", {"Set": {1, 2}})  # type: ignore[dict-item]
+        LambdaMetadata("use1-az1", {"Set": {1, 2}})
 
 
 @pytest.mark.parametrize("zone_id", ["use1-az1", "usw2-lax1-az1", "use1-wl1-bos-wlz1", "apse2-az3"])

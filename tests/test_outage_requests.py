@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FakeClock
 
 from lambda_metadata import get_lambda_metadata
 from lambda_metadata.errors import MetadataServerError
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
 
 def test_a_start_during_the_brief_503_still_gets_the_zone(

@@ -5,12 +5,10 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, load_example
+from conftest import EXAMPLES, load_example, run_python
 
 from lambda_metadata import MetadataUnavailableError
 from lambda_metadata.testing import MetadataEndpoint, lambda_context
@@ -43,13 +41,7 @@ def test_every_lambda_metadata_command_in_the_readme_exists() -> None:
     subcommands = {words[words.index("lambda-metadata") + 1] for words in commands}
     assert {"demo", "serve"} <= subcommands
     for sub in sorted(subcommands):
-        result = subprocess.run(
-            [sys.executable, "-m", "lambda_metadata", sub, "--help"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
+        run_python("-m", "lambda_metadata", sub, "--help")
 
 
 def test_intro_handler(lambda_metadata_endpoint: MetadataEndpoint) -> None:
@@ -85,13 +77,7 @@ def test_calls_anywhere_outside_lambda(no_lambda_metadata: None) -> None:
 
 
 def test_early_logging_needs_no_handler_decorated_first() -> None:
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "readme_early_logging.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_python(str(EXAMPLES / "readme_early_logging.py"))
     assert result.stderr == "WARNING az=- module loaded\n"
 
 
@@ -100,7 +86,7 @@ def test_pytest_snippet_passes_in_a_users_project(pytester: pytest.Pytester) -> 
         app=(EXAMPLES / "app.py").read_text(),
         test_app=(EXAMPLES / "test_app.py").read_text(),
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 pytest.importorskip("awslambdaric")  # 4.x needs Python 3.10+; it is in the dev group
 
+from conftest import RESTORE_LIMIT
 from fake_runtime import FakeRuntimeAPI, running, runtime_environment
 
 from lambda_metadata.testing import MetadataEndpoint
@@ -13,7 +14,6 @@ from lambda_metadata.testing import MetadataEndpoint
 pytestmark = pytest.mark.runtime
 HANDLER = "az_function.handler"
 RESTORE = "GET /2018-06-01/runtime/restore/next"
-RESTORE_LIMIT = 10.0
 """Seconds Lambda allows for the whole restore, after-restore hooks included."""
 
 

@@ -15,6 +15,7 @@ import pytest
 
 pytest.importorskip("awslambdaric")  # 4.x needs Python 3.10+; it is in the dev group
 
+from conftest import RESTORE_LIMIT
 from fake_runtime import FakeRuntimeAPI, RuntimeProcess, running, runtime_environment
 
 from lambda_metadata.testing import MetadataEndpoint
@@ -22,7 +23,6 @@ from lambda_metadata.testing import MetadataEndpoint
 pytestmark = pytest.mark.runtime
 HANDLER = "az_logging_function.handler"
 INVOCATIONS = 3
-RESTORE_LIMIT = 10.0
 """Seconds Lambda allows for the whole restore, after-restore hooks included."""
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import time
 import traceback
 from collections.abc import Callable, Iterator
 
@@ -12,7 +11,7 @@ import pytest
 from conftest import RawServer, read_request
 
 from lambda_metadata import LambdaMetadataError, get_lambda_metadata
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
 TOKEN = "tok-SENSITIVE-7c1f0e"
 
@@ -110,12 +109,13 @@ def test_stale_warning_never_shows_the_token(
     lambda_metadata_endpoint: MetadataEndpoint,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    lambda_metadata_clock: FakeClock,
 ) -> None:
     lambda_metadata_endpoint.reset(token=TOKEN)
     monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", TOKEN)
     lambda_metadata_endpoint.max_age = 1
     get_lambda_metadata()
-    time.sleep(1.05)
+    lambda_metadata_clock.advance(1.05)
     lambda_metadata_endpoint.token = "rotated"
     with caplog.at_level(logging.DEBUG):
         get_lambda_metadata()

@@ -6,13 +6,12 @@ import json
 import logging
 import os
 import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 
 import pytest
 import snapshot_restore_py  # type: ignore[import-untyped]
+from conftest import RESTORE_LIMIT, run_python
 
 from lambda_metadata import get_lambda_metadata
 from lambda_metadata._cache import cached_metadata
@@ -26,18 +25,10 @@ from lambda_metadata.testing import (
     run_before_snapshot_hooks,
 )
 
-RESTORE_LIMIT = 10.0
-"""Seconds Lambda allows for the whole restore, after-restore hooks included."""
 
-
-def run_python(code: str, **env: str) -> str:
+def run_code(code: str, **env: str) -> str:
     """Run ``code`` in a fresh interpreter whose environment holds only ``env`` (and PATH)."""
-    environ = {"PATH": os.environ.get("PATH", ""), **env}
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, timeout=30
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_python("-c", code, env={"PATH": os.environ.get("PATH", ""), **env}).stdout
 
 
 @pytest.fixture
@@ -80,7 +71,7 @@ print(json.dumps(report))
 
 
 def test_snap_start_registers_each_hook_once_across_reloads() -> None:
-    result = json.loads(run_python(COUNT_OUR_HOOKS, **{INITIALIZATION_TYPE_ENV: "snap-start"}))
+    result = json.loads(run_code(COUNT_OUR_HOOKS, **{INITIALIZATION_TYPE_ENV: "snap-start"}))
 
     assert result == {
         "again": False,
@@ -100,7 +91,7 @@ def test_other_initialization_types_do_not_import_snapshot_restore_py(
     env = {} if initialization_type is None else {INITIALIZATION_TYPE_ENV: initialization_type}
     code = "import sys, lambda_metadata; print('snapshot_restore_py' in sys.modules)"
 
-    assert run_python(code, **env).strip() == "False"
+    assert run_code(code, **env).strip() == "False"
 
 
 def test_hooks_run_by_the_runtime_move_the_cache_to_the_new_zone(

@@ -7,13 +7,12 @@ import logging
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_lambda_powertools import Tracer
 from aws_xray_sdk.core import xray_recorder
-from conftest import XRayDaemon
+from conftest import EXAMPLES, XRayDaemon, fake_ec2, run_python
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -143,15 +142,11 @@ def test_missing_opentelemetry_says_which_extra_to_install() -> None:
         "except MissingOptionalDependencyError as exc:\n"
         "    print(exc)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
-    )
+    result = run_python("-c", program)
     assert 'pip install "lambda-metadata[otel]"' in result.stdout
 
 
 # -- the docs' examples, each in a fresh interpreter -------------------------
-
-EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
 
 
 def test_powertools_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -> None:
@@ -181,8 +176,8 @@ def test_otel_example(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     lambda_metadata_endpoint.availability_zone_id = "use1-az1"
     program = (
         "import json, runpy, sys\n"
-        "from moto import mock_aws\n"
-        "from opentelemetry import trace\n"
+        + fake_ec2("use1-az1", "us-east-1b")
+        + "from opentelemetry import trace\n"
         "from opentelemetry.sdk.trace import TracerProvider\n"
         "from opentelemetry.sdk.trace.export import SimpleSpanProcessor\n"
         "from opentelemetry.sdk.trace.export.in_memory_span_exporter import (\n"
@@ -191,8 +186,7 @@ def test_otel_example(lambda_metadata_endpoint: MetadataEndpoint) -> None:
         "provider = TracerProvider()\n"
         "provider.add_span_processor(SimpleSpanProcessor(exporter))\n"
         "trace.set_tracer_provider(provider)\n"
-        "with mock_aws():\n"
-        "    runpy.run_path(sys.argv[1])['handler']({}, None)\n"
+        "runpy.run_path(sys.argv[1])['handler']({}, None)\n"
         "print(json.dumps([dict(s.attributes) for s in exporter.get_finished_spans()]))\n"
     )
     env = {
@@ -205,15 +199,7 @@ def test_otel_example(lambda_metadata_endpoint: MetadataEndpoint) -> None:
         "AWS_EC2_METADATA_DISABLED": "true",
         "PATH": "",
     }
-    result = subprocess.run(
-        [sys.executable, "-c", program, str(EXAMPLES / "tracing_otel.py")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_python("-c", program, str(EXAMPLES / "tracing_otel.py"), env=env)
     (attributes,) = json.loads(result.stdout)
     assert attributes == {
         OTEL_AVAILABILITY_ZONE_ID: "use1-az1",
@@ -241,14 +227,7 @@ def test_outside_a_subsegment_in_lambda_warns_instead_of_failing_the_handler(
         **lambda_metadata_endpoint.environ,
     )
     try:
-        result = subprocess.run(
-            [sys.executable, "-c", program],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = run_python("-c", program, env=env, ok=False)
     finally:
         daemon.socket.close()
     assert result.returncode == 0, result.stderr

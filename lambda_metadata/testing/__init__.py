@@ -10,10 +10,13 @@ through a SnapStart snapshot and restore as the Lambda runtime does.
 ``Fault`` and ``inject_fault`` impair the endpoint on purpose (another AZ, an
 error status, a hang) to rehearse an AZ impairment.
 ``lambda_context()`` builds a Lambda-like context to call a handler with.
+``FakeClock`` (fixture ``lambda_metadata_clock``) moves the cache past ``max-age``
+and fail-fast windows without sleeping.
 """
 
 from __future__ import annotations
 
+from ._clock import FakeClock
 from ._context import FakeLambdaContext, lambda_context
 from ._emulator import MetadataEndpoint, RecordedRequest
 from ._faults import FAULT_ENV, HANG_SECONDS, Fault, InvalidFaultError, inject_fault
@@ -22,6 +25,7 @@ from ._hooks import run_after_restore_hooks, run_before_snapshot_hooks
 __all__ = [
     "FAULT_ENV",
     "HANG_SECONDS",
+    "FakeClock",
     "FakeLambdaContext",
     "Fault",
     "InvalidFaultError",

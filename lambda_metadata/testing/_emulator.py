@@ -53,6 +53,8 @@ class MetadataEndpoint:
         ready: ``False`` answers 503 like AWS's emulator before metadata is set.
         delay: seconds to wait before answering.
         body: raw bytes to answer instead of the JSON document (malformed bodies).
+        idle_timeout: seconds a silent connection stays open (``IDLE_TIMEOUT``, 5 s, by
+            default); set it before ``start()``.
     """
 
     def __init__(
@@ -64,8 +66,11 @@ class MetadataEndpoint:
         port: int = 0,
         max_age: int | None = DEFAULT_MAX_AGE,
         extra_fields: Mapping[str, Any] | None = None,
+        idle_timeout: float = IDLE_TIMEOUT,
     ) -> None:
         self._host = host
+        self.idle_timeout = idle_timeout
+        """Seconds a silent connection is kept open (read when the server starts)."""
         self._port = port
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -250,7 +255,7 @@ def _handler_for(endpoint: MetadataEndpoint) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True
-        timeout = IDLE_TIMEOUT  # an idle or stalled connection (and its thread) ends after this
+        timeout = endpoint.idle_timeout  # an idle or stalled connection (and its thread) ends
         server_version = "lambda-metadata-emulator"
 
         def _respond(self) -> None:

@@ -5,6 +5,8 @@ Fixtures:
         variables pointing at it and the cache cleared before and after the test;
         a fault in ``LAMBDA_METADATA_FAULT`` (see ``Fault.parse``) is applied to it.
     no_lambda_metadata: no endpoint variables and an empty cache, as outside Lambda.
+    lambda_metadata_clock: a ``FakeClock`` the cache reads its expiries and fail-fast
+        windows from; ``advance(seconds)`` moves past them without sleeping.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 
 from .._cache import clear_metadata_cache
 from .._constants import API_ENV, TOKEN_ENV
+from ._clock import FakeClock
 from ._emulator import MetadataEndpoint
 from ._faults import Fault, inject_fault
 
@@ -49,3 +52,10 @@ def no_lambda_metadata(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     clear_metadata_cache()
     yield
     clear_metadata_cache()
+
+
+@pytest.fixture
+def lambda_metadata_clock() -> Iterator[FakeClock]:
+    """A ``FakeClock`` installed for the test: ``advance()`` expires ``max-age`` at once."""
+    with FakeClock() as clock:
+        yield clock

@@ -17,7 +17,7 @@ import logging
 import sys
 from typing import Any
 
-import snapshot_restore_py
+import snapshot_restore_py  # type: ignore[import-untyped]
 from aws_lambda_powertools import Logger
 
 STDLIB_FORMAT = "STDLIB az=%(availability_zone_id)s logger=%(name)s %(message)s"
@@ -50,7 +50,7 @@ snapshot_restore_py.register_after_restore(early_hook)
 from lambda_metadata import get_lambda_metadata, inject_az  # noqa: E402  (after early_hook)
 
 
-@snapshot_restore_py.register_after_restore
+@snapshot_restore_py.register_after_restore  # type: ignore[untyped-decorator]
 def late_hook() -> None:
     both("phase=late-hook")
 
