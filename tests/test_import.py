@@ -14,6 +14,8 @@ from typing import NamedTuple
 import pytest
 from conftest import run_python
 
+import lambda_metadata
+
 EAGER = frozenset(
     {
         "lambda_metadata",
@@ -103,7 +105,7 @@ CLIENT_ALONE = frozenset(
 BARE_PACKAGE = f"""\
 import types
 package = types.ModuleType('lambda_metadata')
-package.__path__ = [{str(Path(__file__).resolve().parent.parent / "lambda_metadata")!r}]
+package.__path__ = [{str(Path(lambda_metadata.__file__).resolve().parent)!r}]
 sys.modules['lambda_metadata'] = package
 """
 """An empty ``lambda_metadata`` package: its ``__init__`` does not run; ``_client`` alone counts."""

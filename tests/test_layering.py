@@ -13,12 +13,24 @@ from pathlib import Path
 
 import pytest
 
+import lambda_metadata
+
 ROOT = Path(__file__).resolve().parent.parent
+INSTALLED = Path(lambda_metadata.__file__).resolve().parent.parent
+"""Where the package tested lives: the repository, or site-packages in CI's installed runs."""
 PACKAGES = ("lambda_metadata", "benchmarks")
 SOURCES = sorted(
-    [path for package in PACKAGES for path in (ROOT / package).rglob("*.py")]
-    + list((ROOT / "docs" / "examples").glob("*.py"))
+    [
+        *(INSTALLED / "lambda_metadata").rglob("*.py"),
+        *(ROOT / "benchmarks").rglob("*.py"),
+        *(ROOT / "docs" / "examples").glob("*.py"),
+    ]
 )
+
+
+def _root(name: str) -> Path:
+    return INSTALLED if name.split(".")[0] == "lambda_metadata" else ROOT
+
 
 HEAVY = ("aws_lambda_powertools", "boto3", "botocore", "asyncio", "urllib.request")
 """What the core never imports, not even lazily: the optional integrations' and the slow ones."""
@@ -56,7 +68,8 @@ UPPER = ("lambda_metadata._decorator", "lambda_metadata._enrich", "lambda_metada
 
 
 def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    root = INSTALLED if path.is_relative_to(INSTALLED / "lambda_metadata") else ROOT
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[0] == "docs":
         return f"docs.examples.{parts[-1]}"
     if parts[-1] == "__init__":
@@ -65,11 +78,11 @@ def _module_name(path: Path) -> str:
 
 
 def _is_package(name: str) -> bool:
-    return (ROOT.joinpath(*name.split(".")) / "__init__.py").exists()
+    return (_root(name).joinpath(*name.split(".")) / "__init__.py").exists()
 
 
 def _is_module(name: str) -> bool:
-    path = ROOT.joinpath(*name.split("."))
+    path = _root(name).joinpath(*name.split("."))
     return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
 
 
@@ -160,7 +173,11 @@ def _dotted(node: ast.expr, modules: dict[str, str]) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda path: str(path.relative_to(ROOT)))
+def _shown(path: Path) -> str:
+    return _module_name(path)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=_shown)
 def test_no_module_reads_another_modules_private_names(path: Path) -> None:
     assert _private_reads(path) == []
 
@@ -185,7 +202,7 @@ def _our_imports(path: Path) -> set[str]:
 
 
 def _path_of(module: str) -> Path:
-    path = ROOT.joinpath(*module.split("."))
+    path = _root(module).joinpath(*module.split("."))
     return path / "__init__.py" if _is_package(module) else path.with_suffix(".py")
 
 
@@ -210,11 +227,11 @@ def test_the_core_never_imports_heavy_or_optional_modules(module: str) -> None:
 def test_the_runtime_package_imports_no_private_module_of_testing() -> None:
     runtime = [
         path
-        for path in (ROOT / "lambda_metadata").rglob("*.py")
-        if "testing" not in path.relative_to(ROOT).parts
+        for path in (INSTALLED / "lambda_metadata").rglob("*.py")
+        if "testing" not in path.relative_to(INSTALLED).parts
     ]
     wrong = {
-        str(path.relative_to(ROOT)): name
+        _shown(path): name
         for path in runtime
         for name in _our_imports(path)
         if name.startswith("lambda_metadata.testing._")
