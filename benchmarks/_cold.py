@@ -266,7 +266,7 @@ def import_time(endpoint: Endpoint, settings: Settings) -> GroupResult:
         notes=(
             "Each child imports awslambdaric.bootstrap first; only the imports made after it are "
             "counted, so what the runtime already loaded (json, logging, re, ...) costs nothing.",
-            "lambda_metadata imports http.client (and json) on the first fetch, not at import; "
+            "lambda_metadata imports socket (not http.client) on the first fetch, not at import; "
             "that cost is in the cold-start figures.",
             "The decorator path's own share is its median minus import wrapt's, medians of "
             "separate interleaved processes: with few processes it is noisy and can even come "
