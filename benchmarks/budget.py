@@ -220,6 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    from benchmarks._suite import compile_package
+
+    compile_package()
     sys.stdout.write(render(measure(args.runs), top=args.top))
     return 0
 
