@@ -92,8 +92,13 @@ def compile_package() -> None:
 
     import lambda_metadata
 
-    for directory in (os.path.dirname(lambda_metadata.__file__), *site.getsitepackages()):
-        compileall.compile_dir(directory, quiet=2, workers=0)
+    # Every site-packages on sys.path: `uv run --with` layers an environment over the project's.
+    on_path = [entry for entry in sys.path if entry.endswith(("site-packages", "dist-packages"))]
+    for directory in dict.fromkeys(
+        [os.path.dirname(lambda_metadata.__file__), *site.getsitepackages(), *on_path]
+    ):
+        if os.path.isdir(directory):
+            compileall.compile_dir(directory, quiet=2, workers=0)
 
 
 def machine() -> dict[str, Any]:

@@ -3,9 +3,13 @@
     uv run python scripts/build_layer.py --python 3.13 --arch arm64
 
 takes the platform wheels of the dependencies for that Lambda runtime (manylinux2014, so every
-Python runtime from 3.10 to 3.13 can load them; nothing is compiled) and writes
-``dist/lambda-metadata-layer-python3.13-arm64.zip``. ``--wheel`` uses a wheel already built
-(CI passes the one it tests); otherwise the wheel is built from this tree with ``uv build``.
+Python runtime from 3.10 to 3.13 can load them; no extension is compiled) and writes
+``dist/lambda-metadata-layer-python3.13-arm64.zip``. The layer carries bytecode for that Python
+(``unchecked-hash`` .pyc files, written by an interpreter of that version found on this machine),
+since ``/opt`` is read-only in Lambda and every cold start would otherwise compile the sources;
+without such an interpreter it warns and ships sources only (``--no-bytecode`` does so quietly).
+``--wheel`` uses a wheel already built (CI passes the one it tests); otherwise the wheel is built
+from this tree with ``uv build``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 PLATFORMS = {"x86_64": "x86_64-manylinux2014", "arm64": "aarch64-manylinux2014"}
 EPOCH = (1980, 1, 1, 0, 0, 0)
-"""Every entry's timestamp: the same inputs give the same zip."""
+"""Every entry's timestamp, so a zip does not depend on when it was built."""
 
 
 def _uv() -> str:
@@ -64,6 +68,56 @@ def install(wheel: Path, target: Path, *, python: str, arch: str) -> None:
         shutil.rmtree(cache)
 
 
+def interpreter(python: str) -> str | None:
+    """An interpreter of that minor version on this machine (pyenv's, or ``python3.X``)."""
+    candidates = []
+    try:
+        versions = subprocess.run(
+            ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=True
+        ).stdout.split()
+        matching = sorted(
+            (v for v in versions if v.startswith(f"{python}.") and v.count(".") == 2),
+            key=lambda v: tuple(int(part) for part in v.split(".")),
+        )
+        if matching:
+            prefix = subprocess.run(
+                ["pyenv", "prefix", matching[-1]], capture_output=True, text=True, check=True
+            ).stdout.strip()
+            candidates.append(str(Path(prefix) / "bin" / "python"))
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    found = shutil.which(f"python{python}")
+    if found:
+        candidates.append(found)
+    for candidate in candidates:  # a pyenv shim of a version not selected fails: try it first
+        try:
+            done = subprocess.run(
+                [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True, text=True, check=False, timeout=30,
+            )  # fmt: skip
+        except OSError:
+            continue
+        if done.returncode == 0 and done.stdout.strip() == python:
+            return candidate
+    return None
+
+
+def compile_bytecode(target: Path, *, python: str) -> bool:
+    """Write .pyc files checked by hash only (a zip keeps no exact source mtimes)."""
+    found = interpreter(python)
+    if found is None:
+        print(
+            f"build_layer: no Python {python} here: the layer ships sources only", file=sys.stderr
+        )
+        return False
+    subprocess.run(
+        [found, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+         str(target)],
+        check=True,
+    )  # fmt: skip
+    return True
+
+
 def write_zip(layer: Path, destination: Path) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -75,12 +129,16 @@ def write_zip(layer: Path, destination: Path) -> None:
                 archive.writestr(info, path.read_bytes())
 
 
-def build_layer(*, python: str, arch: str, out_dir: Path, wheel: Path | None = None) -> Path:
+def build_layer(
+    *, python: str, arch: str, out_dir: Path, wheel: Path | None = None, bytecode: bool = True
+) -> Path:
     """Build the layer zip and return its path."""
     with tempfile.TemporaryDirectory(prefix="lambda-metadata-layer-") as scratch:
         work = Path(scratch)
         wheel = wheel or build_wheel(work / "wheel")
         install(wheel, work / "layer" / "python", python=python, arch=arch)
+        if bytecode:
+            compile_bytecode(work / "layer" / "python", python=python)
         destination = out_dir / f"lambda-metadata-layer-python{python}-{arch}.zip"
         write_zip(work / "layer", destination)
     return destination
@@ -92,9 +150,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arch", choices=sorted(PLATFORMS), default="x86_64")
     parser.add_argument("--wheel", type=Path, help="a built lambda-metadata wheel to use")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "dist")
+    parser.add_argument(
+        "--no-bytecode", dest="bytecode", action="store_false", help="ship sources only"
+    )
     args = parser.parse_args(argv)
     wheel = args.wheel.resolve() if args.wheel else None
-    path = build_layer(python=args.python, arch=args.arch, out_dir=args.out_dir, wheel=wheel)
+    path = build_layer(
+        python=args.python,
+        arch=args.arch,
+        out_dir=args.out_dir,
+        wheel=wheel,
+        bytecode=args.bytecode,
+    )
     print(f"{os.path.relpath(path)}  {path.stat().st_size:,} bytes")
     return 0
 

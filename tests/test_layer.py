@@ -91,7 +91,16 @@ def layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert all(name.startswith("python/") for name in names)
     assert "python/lambda_metadata/__init__.py" in names
     assert "python/lambda_metadata/py.typed" in names
-    assert not [name for name in names if "__pycache__" in name or name.startswith("python/bin/")]
+    assert not [name for name in names if name.startswith("python/bin/")]
+    # Bytecode for this Python only, checked by hash only: /opt is read-only in Lambda, and a zip
+    # keeps no exact source mtimes, so any other .pyc would be compiled again on every cold start.
+    tag = f"cpython-{PYTHON.replace('.', '')}"
+    compiled = [name for name in names if name.endswith(".pyc")]
+    assert f"python/lambda_metadata/__pycache__/__init__.{tag}.pyc" in names
+    assert all(f".{tag}.pyc" in name for name in compiled)
+    with zipfile.ZipFile(archive) as opened:
+        header = opened.read(f"python/lambda_metadata/__pycache__/_cache.{tag}.pyc")[:8]
+    assert int.from_bytes(header[4:8], "little") == 0b01  # hash-based, unchecked
     assert not [name for name in names if name.endswith("direct_url.json")]  # no local paths
     return unpacked / "python"
 
