@@ -10,9 +10,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from lambda_metadata._environ import patched_environ
 
 AVAILABILITY_ZONE_ID = "use1-az1"
 
@@ -80,23 +82,5 @@ def running_endpoint() -> Iterator[Endpoint]:
 @contextmanager
 def lambda_environment(endpoint: Endpoint) -> Iterator[None]:
     """Point this process's environment at ``endpoint`` as Lambda would; restore it afterwards."""
-    with _patched_environ({**endpoint.environ, **LAMBDA_ENVIRONMENT}, remove=REMOVED):
+    with patched_environ({**endpoint.environ, **LAMBDA_ENVIRONMENT}, remove=REMOVED):
         yield
-
-
-@contextmanager
-def _patched_environ(values: Mapping[str, str], *, remove: Iterable[str] = ()) -> Iterator[None]:
-    """Set ``values`` and unset ``remove`` in ``os.environ``; restore both on exit."""
-    removed = tuple(remove)
-    saved = {name: os.environ.get(name) for name in (*values, *removed)}
-    for name in removed:
-        os.environ.pop(name, None)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
