@@ -93,6 +93,35 @@ def raw_server(
         server.close()
 
 
+def assert_no_token(error: BaseException, token: str, *, skip_frames_of: str | None = None) -> None:
+    """The token is in no str, repr, args, chained exception, traceback or frame local.
+
+    ``skip_frames_of``: a test file whose own frames hold the token it set (as a local).
+    """
+    import traceback
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        exc, current = current, current.__cause__ or current.__context__
+        assert token not in str(exc)
+        assert token not in repr(exc)
+        assert token not in repr(exc.args)
+        assert token not in repr(getattr(exc, "object", ""))
+        assert token not in "".join(traceback.format_exception(exc))
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename == skip_frames_of:
+            tb = tb.tb_next
+        rendered = traceback.TracebackException(type(exc), exc, tb, capture_locals=True).format()
+        assert token not in "".join(rendered)
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename != skip_frames_of:
+                for name, value in tb.tb_frame.f_locals.items():
+                    assert token not in repr(value), f"{name} in {tb.tb_frame.f_code.co_name}"
+            tb = tb.tb_next
+
+
 def read_request(conn: socket.socket) -> bytes:
     """Read one request head from a raw connection."""
     data = b""
