@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from ._backoff import Backoff
-from ._cache import cached_metadata, get_lambda_metadata
+from ._cache import cached_metadata, get_lambda_metadata, now
 from ._errors import (
     AvailabilityZoneNameError,
     AvailabilityZoneNamePermissionError,
@@ -25,7 +25,7 @@ from ._model import LambdaMetadata
 from ._timeout import check_timeout
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    pass
 
 __all__ = [
     "EC2_PERMISSION",
@@ -48,7 +48,7 @@ _resolved: tuple[LambdaMetadata, str] | None = None
 _lock = threading.Lock()
 """Guards the module state below for a few instructions; never held across any I/O."""
 _flight: _Flight | None = None
-_backoff = Backoff()
+_backoff = Backoff(clock=now)  # the cache's clock: lambda_metadata.testing.FakeClock moves both
 _failed_for: tuple[LambdaMetadata, object] | None = None
 """The metadata value and ``client=`` whose failure opened ``_backoff``'s window."""
 _clients: dict[tuple[str | None, float], tuple[object, Any]] = {}
@@ -76,18 +76,6 @@ class _Flight:
             return False
         self._latch.release()
         return True
-
-
-def use_clock(clock: Callable[[], float] | None = None) -> None:
-    """Time the fail-fast window with ``clock`` (monotonic seconds); ``None``: the real clock.
-
-    A seam for tests: a fake clock moves through the window without sleeping.
-    Any failure remembered so far is forgotten.
-    """
-    global _backoff, _failed_for
-    with _lock:
-        _backoff = Backoff() if clock is None else Backoff(clock=clock)
-        _failed_for = None
 
 
 def get_availability_zone_name(*, client: Any = None, timeout: float = DEFAULT_EC2_TIMEOUT) -> str:

@@ -64,11 +64,15 @@ _applied = 0
 """Number of the newest flight whose outcome is in the cache."""
 
 
-def _now() -> float:
+def now() -> float:
+    """Monotonic seconds as the cache reads them (``set_clock`` replaces the clock in tests).
+
+    The AZ-name resolver times its fail-fast window with it too, so one fake clock moves both.
+    """
     return _monotonic()
 
 
-_backoff = Backoff(clock=_now)
+_backoff = Backoff(clock=now)
 _stale = FailureStreak()
 """Serving the last good value because a refresh failed: warned once per streak."""
 

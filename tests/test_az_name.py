@@ -21,7 +21,6 @@ from botocore.stub import Stubber
 from moto.core import set_initial_no_auth_action_count
 
 from lambda_metadata import LambdaMetadataError, MetadataUnavailableError, clear_metadata_cache
-from lambda_metadata._az_name import use_clock
 from lambda_metadata.az_names import (
     EC2_PERMISSION,
     cached_availability_zone_name,
@@ -33,7 +32,7 @@ from lambda_metadata.errors import (
     MissingOptionalDependencyError,
     UnknownAvailabilityZoneError,
 )
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
 # moto's fixed mapping in us-east-1 (AZ names differ per real account; IDs do not)
 ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"
@@ -315,22 +314,11 @@ def test_concurrent_first_calls_make_one_ec2_call(
 # -- during an EC2 failure: one client, no unbounded wait, a fail-fast window ------------
 
 
-class FakeClock:
-    """Monotonic seconds that move only when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Iterator[FakeClock]:
-    fake = FakeClock()
-    use_clock(fake)
-    yield fake
-    use_clock(None)
+    """The public fake clock: it times the AZ-name window as well as the cache."""
+    with FakeClock(1000.0) as fake:
+        yield fake
 
 
 def throttled(stubber: Stubber) -> None:

@@ -324,10 +324,10 @@ def test_resolve_name_during_an_ec2_failure_costs_one_call_per_window(
     """Four invocations while EC2 cannot answer: one client, one EC2 call, one warning."""
     import boto3
 
-    from lambda_metadata._az_name import use_clock
+    from lambda_metadata.testing import FakeClock
 
-    now = [1000.0]
-    use_clock(lambda: now[0])
+    clock = FakeClock(1000.0)
+    clock.install()  # times the AZ-name window too
     session = boto3._get_default_session()
     clients: list[str] = []
     calls: list[str] = []
@@ -345,11 +345,11 @@ def test_resolve_name_during_an_ec2_failure_costs_one_call_per_window(
         with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
             for _ in range(4):
                 assert handler({}, Context()) == "use1-az99"
-                now[0] += 0.1  # all inside the first 0.5 s window
+                clock.advance(0.1)  # all inside the first 0.5 s window
             assert (len(clients), len(calls)) == (1, 1)
-            now[0] += 0.5
+            clock.advance(0.5)
             assert handler({}, Context()) == "use1-az99"  # the window ended: one more call
             assert (len(clients), len(calls)) == (1, 2)
     finally:
-        use_clock(None)
+        clock.uninstall()
     assert len(extras_warnings(caplog)) == 1

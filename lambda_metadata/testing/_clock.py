@@ -15,7 +15,8 @@ class FakeClock:
     """A monotonic clock that only moves when told; starts at the real clock's reading.
 
     Installed (``install()`` or ``with FakeClock() as clock:``), the cache reads
-    its ``max-age`` expiries and fail-fast windows from it, so a test moves past
+    its ``max-age`` expiries and fail-fast windows (the AZ-name resolver's too)
+    from it, so a test moves past
     them with ``advance()`` instead of sleeping. Fetch deadlines stay on real
     time: a request still takes as long as it takes. Installing or removing the
     clock clears the cache, whose expiries were read from the previous clock.
