@@ -420,11 +420,15 @@ def test_an_exception_at_the_lazy_import_ends_the_flight(
 # -- issue 11 item 6: after a clear, and on refresh, never an answer to an older request ---------
 
 
-def _numbered_answers(conn: socket.socket, counter: Iterator[int]) -> None:
+def _numbered_answers(
+    conn: socket.socket, counter: Iterator[int], first_numbered: threading.Event | None = None
+) -> None:
     """Answer ``use1-az<N>`` to the N-th request; the first one is slow."""
     read_request(conn)
     number = next(counter)
     if number == 1:
+        if first_numbered is not None:
+            first_numbered.set()
         time.sleep(0.25)
     body = json.dumps({"AvailabilityZoneID": f"use1-az{number}"}).encode()
     conn.sendall(
@@ -442,15 +446,16 @@ def test_no_answer_to_a_request_sent_before_a_clear_or_a_refresh(
     clear: bool, refresh: bool, raw_server: Callable[..., RawServer]
 ) -> None:
     counter = itertools.count(1)
-    server = raw_server(lambda conn: _numbered_answers(conn, counter))
+    first_numbered = threading.Event()
+    server = raw_server(lambda conn: _numbered_answers(conn, counter, first_numbered))
     first: list[str] = []
     in_flight = threading.Thread(
         target=lambda: first.append(get_lambda_metadata(timeout=5).availability_zone_id)
     )
     in_flight.start()
-    deadline = time.monotonic() + 5
-    while server.connections < 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    # Wait until the in-flight request is the server's first (a connection being open is not
+    # enough: the next request could be read, and numbered, before it).
+    assert first_numbered.wait(timeout=5)
     if clear:
         clear_metadata_cache()  # the before-snapshot hook, say
     assert get_lambda_metadata(refresh=refresh, timeout=5).availability_zone_id == "use1-az2"
