@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from conftest import new_default_boto3_session
 from moto.core import set_initial_no_auth_action_count
 
 from lambda_metadata import LambdaMetadataError, MetadataUnavailableError, clear_metadata_cache
@@ -117,7 +118,7 @@ def _as_iam_user(policy: dict[str, Any] | None, body: Callable[[], None]) -> Non
             env.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
             env.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
             env.delenv("AWS_SESSION_TOKEN")
-            boto3.setup_default_session()  # boto3 caches credentials in its default session
+            new_default_boto3_session()  # boto3 caches credentials in its default session
             body()
         boto3.setup_default_session()
 
@@ -429,7 +430,7 @@ def test_a_missing_region_fails_fast_too(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    boto3.setup_default_session()
+    new_default_boto3_session()
     creations = count_client_creations()
 
     for _ in range(5):

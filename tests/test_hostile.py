@@ -78,11 +78,30 @@ def json_body(body: bytes) -> bytes:
     return ok_head(b"Content-Length: %d" % len(body)) + body
 
 
+UNAUTHORIZED = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"
+
+
+def begin_a_failure_streak(raw_server: StartRaw) -> None:
+    """Fail one fetch with a 401 (never retried): until a fetch succeeds, each fetch makes
+    exactly one request, as documented for an outage (docs/outage.md)."""
+    primer = raw_server(answer_with(UNAUTHORIZED))
+    with pytest.raises(MetadataHTTPError):
+        get_lambda_metadata(refresh=True, timeout=2)
+    assert primer.connections == 1
+
+
 @pytest.fixture
 def hostile(raw_server: StartRaw, monkeypatch: pytest.MonkeyPatch) -> Callable[..., RawServer]:
-    """Start a raw server with ``behaviour`` and point the variables (with TOKEN) at it."""
+    """Start a raw server with ``behaviour`` and point the variables (with TOKEN) at it.
 
-    def start(behaviour: Callable[[socket.socket], None]) -> RawServer:
+    A failure streak is begun first, so each hostile answer is judged by one request
+    instead of a retry loop that sleeps out its deadline; ``retries=True`` keeps the
+    retry loop, for the tests of what repeated hostile answers cost.
+    """
+
+    def start(behaviour: Callable[[socket.socket], None], *, retries: bool = False) -> RawServer:
+        if not retries:
+            begin_a_failure_streak(raw_server)
         server = raw_server(behaviour)
         monkeypatch.setenv(TOKEN_ENV, TOKEN)
         return server
@@ -357,12 +376,14 @@ def test_the_reason_phrase_is_capped_and_printable(hostile: Callable[..., RawSer
 
 
 def test_an_oversized_head_is_refused(hostile: Callable[..., RawServer]) -> None:
-    hostile(flood(b"HTTP/1.1 500 " + b"A" * 70000))
+    server = hostile(flood(b"HTTP/1.1 500 " + b"A" * 70000), retries=True)
     before = peak_rss_mb()
     error = expect(MetadataConnectionError, timeout=0.5)
     assert "the status line and headers exceed 8192 bytes" in str(error)
     assert len(str(error)) < 400
     assert peak_rss_mb() - before < 32
+    assert server.connections > 1  # retried, flood after flood, inside the one deadline
+    assert f"gave up after {server.connections} attempts" in str(error)
 
 
 def test_a_404_hints_at_the_api_path_or_version(hostile: Callable[..., RawServer]) -> None:
@@ -414,7 +435,7 @@ def _run_cli(environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key not in (API_ENV, TOKEN_ENV)}
     env.update(environ)
     return subprocess.run(
-        [sys.executable, "-m", "lambda_metadata", "get", "--timeout", "1"],
+        [sys.executable, "-m", "lambda_metadata", "get", "--timeout", "0.5"],
         env=env,
         capture_output=True,
         text=True,
@@ -607,10 +628,13 @@ def test_arbitrary_answers_give_a_typed_error_or_valid_metadata(
     def check(
         status_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes, how: str
     ) -> None:
+        current[0] = UNAUTHORIZED  # a failure streak: the answer below gets one request
+        with pytest.raises(MetadataHTTPError):
+            get_lambda_metadata(refresh=True, timeout=2)
         current[0] = _frame(status_line, headers, body, how)
         outcome: LambdaMetadata | LambdaMetadataError
         try:
-            outcome = get_lambda_metadata(refresh=True, timeout=0.1)
+            outcome = get_lambda_metadata(refresh=True, timeout=0.5)
         except LambdaMetadataError as exc:  # only these may come out
             outcome = exc
         if isinstance(outcome, LambdaMetadata):
