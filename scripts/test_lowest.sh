@@ -17,7 +17,7 @@ uv pip compile --quiet --resolution lowest-direct --python "$python" --all-extra
     pyproject.toml -o "$work/lowest.txt"
 uv venv --quiet --python "$python" "$work/venv"
 uv pip install --quiet --python "$work/venv/bin/python" -r "$work/lowest.txt" -e .
-grep -E '^(wrapt|snapshot-restore-py|aws-lambda-powertools|awslambdaric|boto3|pytest)==' \
+grep -E '^(wrapt|snapshot-restore-py|aws-lambda-powertools|awslambdaric|boto3|pytest|pytest-xdist)==' \
     "$work/lowest.txt" | paste -sd ' ' -
 # The venv activated, so the tests' own uv calls (the layer's runtime dir) use it too.
 export VIRTUAL_ENV=$work/venv PATH=$work/venv/bin:$PATH
