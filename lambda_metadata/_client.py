@@ -76,7 +76,7 @@ class Fetched:
 class _Target:
     __slots__ = ("authorization", "family", "host", "netloc", "port")
 
-    def __init__(self, host: str, port: int, authorization: str, family: int = 0) -> None:
+    def __init__(self, host: str, port: int, authorization: str, family: int) -> None:
         self.host = host
         self.port = port
         self.family = family
@@ -161,7 +161,7 @@ def _parse_api(api: str) -> tuple[str, int, int]:
 
     host, _, port_text = api.rpartition(":")
     problem = None
-    family = 0
+    family: int  # set on every path that returns
     if port_text.isascii() and port_text.isdigit() and host:
         port = int(port_text[:12])
         if not 0 < port < 65536:
@@ -415,7 +415,8 @@ class _Response:
             if line_end < 0:
                 if self._size - position > _MAX_CHUNK_LINE:
                     raise self._broken("a chunk-size line is too long")
-                position = self._more(position)
+                self._more(position)
+                position = 0
                 continue
             size_text = bytes(self._view[position:line_end]).split(b";", 1)[0].strip(b" \t")
             if not (0 < len(size_text) <= 8 and _HEX_DIGITS.issuperset(size_text)):
@@ -429,23 +430,22 @@ class _Response:
                 )
             start = line_end + 2
             while self._size < start + size + 2:
-                shift = self._more(position)
-                start -= position - shift
-                position = shift
+                self._more(position)
+                start -= position
+                position = 0
             if self._buffer[start + size : start + size + 2] != b"\r\n":
                 raise self._broken("a chunk does not end with CRLF")
             body += self._view[start : start + size]
             position = start + size + 2
 
-    def _more(self, position: int) -> int:
-        """Keep bytes from ``position`` on at the buffer's start, receive more; new position."""
+    def _more(self, position: int) -> None:
+        """Move the bytes from ``position`` on to the buffer's start, then receive more."""
         if position:
             kept = self._size - position
             self._buffer[:kept] = bytes(self._view[position : self._size])  # may overlap
             self._size = kept
         if not self._fill():
             raise self._broken("the connection closed inside the chunked body")
-        return 0
 
 
 def lifetime(cache_control: str | None) -> float:

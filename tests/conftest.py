@@ -26,11 +26,13 @@ Behaviour = Callable[[socket.socket], None]
 
 
 class RawServer:
-    """A TCP server on 127.0.0.1 that runs ``behaviour`` on every accepted connection."""
+    """A TCP server on 127.0.0.1 (or ``host``, ``::1``) that runs ``behaviour`` on every
+    accepted connection."""
 
-    def __init__(self, behaviour: Behaviour) -> None:
+    def __init__(self, behaviour: Behaviour, *, host: str = "127.0.0.1") -> None:
         self._behaviour = behaviour
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._listener = socket.create_server((host, 0), family=family)
         self._listener.settimeout(0.05)
         self._stop = threading.Event()
         self.connections = 0
@@ -40,7 +42,12 @@ class RawServer:
     @property
     def address(self) -> str:
         host, port = self._listener.getsockname()[:2]
-        return f"{host}:{port}"
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    @property
+    def port(self) -> int:
+        port: int = self._listener.getsockname()[1]
+        return port
 
     def _serve(self) -> None:
         while not self._stop.is_set():

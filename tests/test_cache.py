@@ -36,6 +36,7 @@ from lambda_metadata import (
 from lambda_metadata.errors import (
     InvalidArgumentError,
     MetadataServerError,
+    MetadataTimeoutError,
     MetadataUnauthorizedError,
 )
 from lambda_metadata.testing import FakeClock, MetadataEndpoint
@@ -415,6 +416,19 @@ def test_an_exception_at_the_lazy_import_ends_the_flight(
         with pytest.raises(ImportError):
             get_lambda_metadata(timeout=0.2)
     _fetched_at_once(lambda_metadata_endpoint)
+
+
+def test_a_call_whose_deadline_is_used_up_does_not_block_the_next_one(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    # Its deadline passes before its fetch can start (a follower woken late by an interrupted
+    # leader reaches the same point): that flight must end at once, or every caller until its
+    # deadline plus the abandon time would join it and wait for nothing.
+    with pytest.raises(MetadataTimeoutError):
+        get_lambda_metadata(timeout=1e-12)
+    assert lambda_metadata_endpoint.request_count == 0
+    assert get_lambda_metadata(timeout=0.5).availability_zone_id == "use1-az1"
+    assert lambda_metadata_endpoint.request_count == 1
 
 
 # -- issue 11 item 6: after a clear, and on refresh, never an answer to an older request ---------

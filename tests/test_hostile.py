@@ -6,6 +6,7 @@ seconds; the client is the public ``get_lambda_metadata``.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from conftest import RawServer, read_request
@@ -31,7 +33,7 @@ from lambda_metadata import (
     clear_metadata_cache,
     get_lambda_metadata,
 )
-from lambda_metadata._constants import API_ENV, MAX_BODY_BYTES, TOKEN_ENV
+from lambda_metadata._constants import API_ENV, MAX_BODY_BYTES, METADATA_PATH, TOKEN_ENV
 from lambda_metadata.errors import (
     InvalidEndpointConfigError,
     InvalidFieldError,
@@ -257,6 +259,7 @@ def test_a_token_that_cannot_be_sent_is_refused_before_connecting(
     [
         "a" * 64 + ".example:9001",
         ("a" * 60 + ".") * 5 + "x:9001",  # over 253 characters
+        "f" + ".".join(["b" * 63, "c" * 63, "d" * 63, "e" * 53, "invalid"]) + ":9",  # 254
         "[1.2.3]:9",
         "1.2.3:9",
         "0x7f.1:9",
@@ -657,6 +660,88 @@ def test_a_dns_name_is_resolved(
     assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
 
 
+class FakeResolver:
+    """DNS as ``socket.create_connection`` sees it (``socket.getaddrinfo``): the names in
+    ``records`` resolve to their loopback address, any other lookup fails as an unknown name
+    does, and every name asked is kept. No query leaves the machine."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, str] = {}
+        self.asked: list[str] = []
+
+    def __call__(
+        self, host: str | bytes | None, port: object, *args: object, **kwargs: object
+    ) -> list[tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple[Any, ...]]]:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        self.asked.append(name)
+        if name not in self.records:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        address = self.records[name]
+        assert isinstance(port, int)
+        if ":" in address:
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> FakeResolver:
+    fake = FakeResolver()
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return fake
+
+
+def _has_ipv6_loopback() -> bool:
+    try:
+        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="needs an IPv6 loopback")
+def test_a_name_with_only_an_ipv6_address_is_reached(
+    resolver: FakeResolver, no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A name may resolve to IPv6 addresses only: it must not be looked up as IPv4 alone
+    # (/etc/hosts maps localhost to 127.0.0.1, where nothing listens on this port).
+    server = RawServer(answer_with(json_body(GOOD)), host="::1")
+    try:
+        resolver.records["localhost"] = "::1"
+        monkeypatch.setenv(API_ENV, f"localhost:{server.port}")
+        monkeypatch.setenv(TOKEN_ENV, TOKEN)
+        assert get_lambda_metadata(timeout=1).availability_zone_id == "use1-az1"
+    finally:
+        server.close()
+    assert resolver.asked == ["localhost"]
+
+
+def test_an_ipv4_address_is_used_without_a_lookup(
+    hostile: Callable[..., RawServer], resolver: FakeResolver
+) -> None:
+    hostile(answer_with(json_body(GOOD)))  # at 127.0.0.1, and the resolver knows no name
+    assert get_lambda_metadata(timeout=1).availability_zone_id == "use1-az1"
+    assert resolver.asked == []
+
+
+LONGEST_LABEL = "a" * 63 + ".invalid"
+LONGEST_NAME = ".".join(["b" * 63, "c" * 63, "d" * 63, "e" * 53, "invalid"])
+assert len(LONGEST_NAME) == 253
+
+
+@pytest.mark.parametrize("name", [LONGEST_LABEL, LONGEST_NAME], ids=["63-label", "253-name"])
+def test_a_name_at_the_length_limits_is_looked_up(
+    hostile: Callable[..., RawServer],
+    resolver: FakeResolver,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    server = hostile(answer_with(json_body(GOOD)))
+    resolver.records[name] = "127.0.0.1"
+    monkeypatch.setenv(API_ENV, f"{name}:{server.port}")
+    assert get_lambda_metadata(timeout=1).availability_zone_id == "use1-az1"
+    assert resolver.asked == [name]
+
+
 # -- found by mutation testing (docs/testing.md): the exact edges of the head and the reason ----
 
 
@@ -721,14 +806,21 @@ def test_the_largest_head_and_the_largest_body_fit_together(
     assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 def test_a_refused_connection_is_a_connection_error(
-    no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch
+    no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch, host: str
 ) -> None:
     with socket.create_server(("127.0.0.1", 0)) as closed:
         port = closed.getsockname()[1]
-    monkeypatch.setenv(API_ENV, f"127.0.0.1:{port}")  # nothing listens there now
+    monkeypatch.setenv(API_ENV, f"{host}:{port}")  # nothing listens there now
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    expect(MetadataConnectionError, timeout=0.3, match="could not talk to")
+    refused = os.strerror(errno.ECONNREFUSED)  # the OS's words, without "[Errno 111]"
+    expect(
+        MetadataConnectionError,
+        timeout=0.3,
+        match=f"could not talk to http://{host}:{port}{METADATA_PATH}: ConnectionRefusedError: "
+        f"{refused} (gave up after ",
+    )
 
 
 def test_a_chunked_body_arriving_in_pieces_is_read(hostile: Callable[..., RawServer]) -> None:
@@ -743,6 +835,40 @@ def test_a_chunked_body_arriving_in_pieces_is_read(hostile: Callable[..., RawSer
 
     hostile(behaviour)
     assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
+
+
+def test_a_chunk_cut_inside_its_data_after_another_chunk_is_read(
+    hostile: Callable[..., RawServer],
+) -> None:
+    first, rest = GOOD[:10], GOOD[10:]
+    pieces = [
+        ok_head(b"Transfer-Encoding: chunked")
+        + b"%x\r\n%s\r\n%x\r\n%s" % (len(first), first, len(rest), rest[:5]),
+        rest[5:] + b"\r\n0\r\n\r\n",
+    ]
+
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        for piece in pieces:
+            conn.sendall(piece)
+            time.sleep(0.02)  # the unread part of a chunk waits in the buffer for the rest
+
+    hostile(behaviour)
+    assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
+
+
+def test_a_chunked_answer_over_twice_the_receive_buffer_is_read(
+    hostile: Callable[..., RawServer],
+) -> None:
+    # 200 chunks of 40 bytes, each after a size line padded to 209 bytes with an extension:
+    # 50 KB of framing for an 8000-byte body, so the reader must keep moving the unread
+    # bytes (a cut size line, a cut chunk) to the start of its fixed buffer and read on.
+    document = _document_of(8000)
+    line = b"28;" + b"x" * 204 + b"\r\n"
+    framed = b"".join(line + document[at : at + 40] + b"\r\n" for at in range(0, 8000, 40))
+    assert len(framed) > 2 * (8192 + MAX_BODY_BYTES + 4096)
+    hostile(answer_with(ok_head(b"Transfer-Encoding: chunked"), framed + b"0\r\n\r\n"))
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
 
 
 @pytest.mark.parametrize(
