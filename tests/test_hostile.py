@@ -719,7 +719,7 @@ def test_an_ipv4_address_is_used_without_a_lookup(
     hostile: Callable[..., RawServer], resolver: FakeResolver
 ) -> None:
     hostile(answer_with(json_body(GOOD)))  # at 127.0.0.1, and the resolver knows no name
-    assert get_lambda_metadata(timeout=1).availability_zone_id == "use1-az1"
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
     assert resolver.asked == []
 
 
@@ -738,7 +738,7 @@ def test_a_name_at_the_length_limits_is_looked_up(
     server = hostile(answer_with(json_body(GOOD)))
     resolver.records[name] = "127.0.0.1"
     monkeypatch.setenv(API_ENV, f"{name}:{server.port}")
-    assert get_lambda_metadata(timeout=1).availability_zone_id == "use1-az1"
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
     assert resolver.asked == [name]
 
 
