@@ -2,7 +2,8 @@
 
 Each mutant (a comparison, operator, constant, condition or statement changed) is written into
 a copy of the tree, and the fast subset runs against it with ``-x``: a failure kills it.
-``uv run python scripts/mutate.py`` runs a shuffled sample for ``MUT_BUDGET`` seconds (1500)
+``uv run python scripts/mutate.py`` runs a shuffled sample for ``MUT_BUDGET`` seconds (1500),
+from mutant ``MUT_START`` (0) of the shuffled order, which is the same on every run,
 and writes ``.mutation/results.json``; ``... mutate.py .mutation/results.json`` re-runs the
 survivors against the tests as they are now. Nothing here is imported by the package or tests.
 """
@@ -25,6 +26,7 @@ WORK = os.environ.get("MUT_WORK", os.path.join(OUT, "tree"))
 TESTS = ["tests/test_cache.py", "tests/test_client.py", "tests/test_hostile.py"]
 TARGETS = ["lambda_metadata/_cache.py", "lambda_metadata/_client.py"]
 BUDGET = float(os.environ.get("MUT_BUDGET", 25 * 60))
+START = int(os.environ.get("MUT_START", 0))  # skip this many of the (fixed) shuffled order
 PY = sys.executable
 
 CMP = {
@@ -188,7 +190,8 @@ def main():
     import random
 
     random.Random(15).shuffle(jobs)
-    print("mutants", len(jobs), flush=True)
+    print("mutants", len(jobs), "from", START, flush=True)
+    jobs = jobs[START:]
     start = time.monotonic()
     results = []
     for target, idx, kind, ln in jobs:
