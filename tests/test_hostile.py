@@ -272,6 +272,7 @@ def test_a_token_that_cannot_be_sent_is_refused_before_connecting(
         "h\u00f6st:9001",
         "host:\u0661\u0662",
         "host:99999",
+        "host:65536",
         "host:0",
         "host:9001/path",
         "http://host:9001",
@@ -288,6 +289,17 @@ def test_an_unusable_api_is_refused_before_connecting(
     assert type(caught.value) is InvalidEndpointConfigError
     assert len(str(caught.value)) < 400
     assert_no_token(caught.value)
+
+
+@pytest.mark.parametrize("port", [1, 65535])
+def test_the_ports_at_the_ends_of_the_range_are_tried(
+    monkeypatch: pytest.MonkeyPatch, no_lambda_metadata: None, port: int
+) -> None:
+    monkeypatch.setenv(API_ENV, f"127.0.0.1:{port}")  # nothing listens there (connect refused)
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    expect(
+        MetadataConnectionError, timeout=0.1, match=f"could not talk to http://127.0.0.1:{port}/"
+    )
 
 
 def test_port_out_of_range_gets_a_range_hint(
