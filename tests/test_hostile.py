@@ -849,6 +849,35 @@ def test_a_chunked_body_arriving_in_pieces_is_read(hostile: Callable[..., RawSer
     assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
 
 
+def _chunk_line_in_two_reads(line_bytes: int) -> Callable[[socket.socket], None]:
+    """A chunked answer whose first chunk-size line (a size, then an extension) is
+    ``line_bytes`` long and arrives before its CRLF, which comes in a later read."""
+    size = b"%x;" % len(GOOD)
+    line = size + b"x" * (line_bytes - len(size))
+
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(ok_head(b"Transfer-Encoding: chunked") + line)
+        time.sleep(0.05)  # the client has read the whole line, no CRLF yet
+        conn.sendall(b"\r\n" + GOOD + b"\r\n0\r\n\r\n")
+
+    return behaviour
+
+
+def test_a_chunk_size_line_of_256_bytes_waits_for_its_end(
+    hostile: Callable[..., RawServer],
+) -> None:
+    hostile(_chunk_line_in_two_reads(256))
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
+
+
+def test_a_chunk_size_line_over_256_bytes_is_refused_before_its_end(
+    hostile: Callable[..., RawServer],
+) -> None:
+    hostile(_chunk_line_in_two_reads(257))
+    expect(MetadataConnectionError, match="a chunk-size line is too long")
+
+
 def test_a_chunk_cut_inside_its_data_after_another_chunk_is_read(
     hostile: Callable[..., RawServer],
 ) -> None:
