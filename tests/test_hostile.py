@@ -440,6 +440,9 @@ def test_api_without_token_says_the_token_is_missing(
     with pytest.raises(MetadataUnavailableError) as caught:
         get_lambda_metadata()
     assert "token is missing" in str(caught.value)
+    assert f"{TOKEN_ENV} {'is not set' if token is None else 'is set but empty'}:" in str(
+        caught.value
+    )
     assert "not an AWS Lambda" not in str(caught.value)
 
 
