@@ -266,6 +266,7 @@ def test_a_token_that_cannot_be_sent_is_refused_before_connecting(
         "10.0.0.0x1:9",  # a hex last label: the resolver would read another IPv4 address
         "metadata.0X1:9",
         "127.1:9",
+        "10.0.0.256:9",  # not a dotted quad, and a numeric last label
         "010.0.0.1:9",
         "[::1:9",
         "::1:9",
@@ -879,6 +880,35 @@ def test_a_chunk_size_line_over_256_bytes_is_refused_before_its_end(
 ) -> None:
     hostile(_chunk_line_in_two_reads(257))
     expect(MetadataConnectionError, match="a chunk-size line is too long")
+
+
+@pytest.mark.parametrize(
+    ("digits", "accepted"), [(b"00000022", True), (b"000000022", False)], ids=["8", "9"]
+)
+def test_a_chunk_size_has_at_most_8_hex_digits(
+    hostile: Callable[..., RawServer], digits: bytes, accepted: bool
+) -> None:
+    assert int(digits, 16) == len(GOOD)
+    body = digits + b"\r\n" + GOOD + b"\r\n0\r\n\r\n"
+    hostile(answer_with(ok_head(b"Transfer-Encoding: chunked"), body))
+    if accepted:
+        assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
+    else:
+        expect(MetadataConnectionError, match="chunk")
+
+
+def test_an_answer_of_a_blank_line_alone_has_an_empty_status_line(
+    hostile: Callable[..., RawServer],
+) -> None:
+    hostile(answer_with(b"\r\n\r\n"))
+    expect(MetadataConnectionError, match="not valid HTTP: the status line is ''")
+
+
+def test_a_reason_with_spaces_and_a_tilde_is_shown_as_sent(
+    hostile: Callable[..., RawServer],
+) -> None:
+    hostile(answer_with(b"HTTP/1.1 418 I'm a ~teapot\r\nContent-Length: 0\r\n\r\n"))
+    expect(MetadataHTTPError, match=" 418 I'm a ~teapot:")
 
 
 def test_a_chunk_cut_inside_its_data_after_another_chunk_is_read(
