@@ -27,6 +27,9 @@ TESTS = ["tests/test_cache.py", "tests/test_client.py", "tests/test_hostile.py"]
 TARGETS = ["lambda_metadata/_cache.py", "lambda_metadata/_client.py"]
 BUDGET = float(os.environ.get("MUT_BUDGET", 25 * 60))
 START = int(os.environ.get("MUT_START", 0))  # skip this many of the (fixed) shuffled order
+COUNT = int(os.environ.get("MUT_COUNT", 10**6))  # then run at most this many
+RESULTS = os.environ.get("MUT_RESULTS", os.path.join(OUT, "results.json"))
+PYTEST_ARGS = os.environ.get("MUT_PYTEST_ARGS", "").split()  # e.g. "-n 0" for parallel runs
 PY = sys.executable
 
 CMP = {
@@ -149,7 +152,19 @@ def run_tests(timeout):
     env = dict(os.environ, PYTHONPATH=WORK, PYTHONDONTWRITEBYTECODE="1")
     try:
         r = subprocess.run(
-            [PY, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *TESTS],
+            [
+                PY,
+                "-m",
+                "pytest",
+                "-x",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:randomly",
+                *PYTEST_ARGS,
+                *TESTS,
+            ],
             cwd=WORK,
             env=env,
             capture_output=True,
@@ -191,7 +206,7 @@ def main():
 
     random.Random(15).shuffle(jobs)
     print("mutants", len(jobs), "from", START, flush=True)
-    jobs = jobs[START:]
+    jobs = jobs[START : START + COUNT]
     start = time.monotonic()
     results = []
     for target, idx, kind, ln in jobs:
@@ -227,7 +242,7 @@ def main():
             }
         )
         print(status, target, ln, kind, src_line, flush=True)
-        Path(os.path.join(OUT, "results.json")).write_text(json.dumps(results, indent=1))
+        Path(RESULTS).write_text(json.dumps(results, indent=1))
     k = sum(r["status"] == "killed" for r in results)
     print(f"done: {len(results)} run, {k} killed, {len(results) - k} survived", flush=True)
 
