@@ -911,6 +911,23 @@ def test_a_reason_with_spaces_and_a_tilde_is_shown_as_sent(
     expect(MetadataHTTPError, match=" 418 I'm a ~teapot:")
 
 
+def test_a_chunked_body_of_exactly_the_cap_is_read(hostile: Callable[..., RawServer]) -> None:
+    document = _document_of(MAX_BODY_BYTES)
+    pieces = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (
+        10,
+        document[:10],
+        len(document) - 10,
+        document[10:],
+    )
+    hostile(answer_with(ok_head(b"Transfer-Encoding: chunked"), pieces))
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
+
+
+def test_a_chunk_size_line_that_is_empty_is_refused(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(ok_head(b"Transfer-Encoding: chunked"), b"\r\n22\r\n" + GOOD))
+    expect(MetadataConnectionError, match="a chunk size is ''")
+
+
 def test_a_chunk_cut_inside_its_data_after_another_chunk_is_read(
     hostile: Callable[..., RawServer],
 ) -> None:
