@@ -923,8 +923,21 @@ def test_a_chunked_body_of_exactly_the_cap_is_read(hostile: Callable[..., RawSer
     assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
 
 
-def test_a_chunk_size_line_that_is_empty_is_refused(hostile: Callable[..., RawServer]) -> None:
-    hostile(answer_with(ok_head(b"Transfer-Encoding: chunked"), b"\r\n22\r\n" + GOOD))
+@pytest.mark.parametrize("later", [False, True], ids=["in-one-read", "at-a-later-read"])
+def test_a_chunk_size_line_that_is_empty_is_refused(
+    hostile: Callable[..., RawServer], later: bool
+) -> None:
+    # Later: the empty line starts the buffer, after the first chunk was read and moved out.
+    first = ok_head(b"Transfer-Encoding: chunked") + b"%x\r\n%s\r\n" % (len(GOOD), GOOD)
+    pieces = [first, b"\r\n0\r\n\r\n"] if later else [first + b"\r\n0\r\n\r\n"]
+
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        for piece in pieces:
+            conn.sendall(piece)
+            time.sleep(0.05)
+
+    hostile(behaviour)
     expect(MetadataConnectionError, match="a chunk size is ''")
 
 
