@@ -408,6 +408,39 @@ def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
     _fetched_at_once(lambda_metadata_endpoint)
 
 
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+def test_a_follower_of_an_interrupted_fetch_keeps_its_own_deadline(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    lambda_metadata_endpoint.delay = 2.2  # every answer comes after every deadline here
+    took: list[float] = []
+
+    def follower() -> None:
+        started = time.monotonic()
+        with contextlib.suppress(LambdaMetadataError):
+            get_lambda_metadata(timeout=1.2)
+        took.append(time.monotonic() - started)
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt("soft timeout")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    thread = threading.Thread(target=follower)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.8)
+        threading.Timer(0.1, thread.start).start()  # joins the leader's flight
+        with pytest.raises(KeyboardInterrupt):
+            get_lambda_metadata(timeout=5)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    thread.join(timeout=5)
+    # Woken at 0.8 s, the follower fetches again with what is left of its 1.2 s (not 1.2 s
+    # more, which would end near 1.9 s).
+    assert len(took) == 1
+    assert took[0] < 1.2 + 0.4
+
+
 def test_an_exception_at_the_lazy_import_ends_the_flight(
     lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
