@@ -72,6 +72,19 @@ def answer_with(head: bytes, body: bytes = b"", *, linger: float = 0.0) -> Calla
     return behaviour
 
 
+def answer_in_pieces(*pieces: bytes, pause: float = 0.02) -> Callable[[socket.socket], None]:
+    """Send ``pieces`` with ``pause`` seconds between them: each arrives in a read of its own."""
+
+    def behaviour(conn: socket.socket) -> None:
+        read_request(conn)
+        for number, piece in enumerate(pieces):
+            if number:
+                time.sleep(pause)
+            conn.sendall(piece)
+
+    return behaviour
+
+
 def ok_head(*headers: bytes) -> bytes:
     return b"HTTP/1.1 200 OK\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n"
 
@@ -841,15 +854,8 @@ def test_a_refused_connection_is_a_connection_error(
 
 def test_a_chunked_body_arriving_in_pieces_is_read(hostile: Callable[..., RawServer]) -> None:
     pieces = [b"%x\r\n%s\r\n" % (len(GOOD[:10]), GOOD[:10]), b"%x\r\n" % len(GOOD[10:]), GOOD[10:]]
-
-    def behaviour(conn: socket.socket) -> None:
-        read_request(conn)
-        conn.sendall(ok_head(b"Transfer-Encoding: chunked"))
-        for piece in [*pieces, b"\r\n0\r\n\r\n"]:
-            time.sleep(0.02)  # each piece its own read: the buffer refills mid-chunk
-            conn.sendall(piece)
-
-    hostile(behaviour)
+    # each piece its own read: the buffer refills mid-chunk
+    hostile(answer_in_pieces(ok_head(b"Transfer-Encoding: chunked"), *pieces, b"\r\n0\r\n\r\n"))
     assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
 
 
@@ -858,14 +864,11 @@ def _chunk_line_in_two_reads(line_bytes: int) -> Callable[[socket.socket], None]
     ``line_bytes`` long and arrives before its CRLF, which comes in a later read."""
     size = b"%x;" % len(GOOD)
     line = size + b"x" * (line_bytes - len(size))
-
-    def behaviour(conn: socket.socket) -> None:
-        read_request(conn)
-        conn.sendall(ok_head(b"Transfer-Encoding: chunked") + line)
-        time.sleep(0.05)  # the client has read the whole line, no CRLF yet
-        conn.sendall(b"\r\n" + GOOD + b"\r\n0\r\n\r\n")
-
-    return behaviour
+    return answer_in_pieces(  # by the pause the client has read the whole line, no CRLF yet
+        ok_head(b"Transfer-Encoding: chunked") + line,
+        b"\r\n" + GOOD + b"\r\n0\r\n\r\n",
+        pause=0.05,
+    )
 
 
 def test_a_chunk_size_line_of_256_bytes_waits_for_its_end(
@@ -930,14 +933,7 @@ def test_a_chunk_size_line_that_is_empty_is_refused(
     # Later: the empty line starts the buffer, after the first chunk was read and moved out.
     first = ok_head(b"Transfer-Encoding: chunked") + b"%x\r\n%s\r\n" % (len(GOOD), GOOD)
     pieces = [first, b"\r\n0\r\n\r\n"] if later else [first + b"\r\n0\r\n\r\n"]
-
-    def behaviour(conn: socket.socket) -> None:
-        read_request(conn)
-        for piece in pieces:
-            conn.sendall(piece)
-            time.sleep(0.05)
-
-    hostile(behaviour)
+    hostile(answer_in_pieces(*pieces, pause=0.05))
     expect(MetadataConnectionError, match="a chunk size is ''")
 
 
@@ -950,14 +946,7 @@ def test_a_chunk_cut_inside_its_data_after_another_chunk_is_read(
         + b"%x\r\n%s\r\n%x\r\n%s" % (len(first), first, len(rest), rest[:5]),
         rest[5:] + b"\r\n0\r\n\r\n",
     ]
-
-    def behaviour(conn: socket.socket) -> None:
-        read_request(conn)
-        for piece in pieces:
-            conn.sendall(piece)
-            time.sleep(0.02)  # the unread part of a chunk waits in the buffer for the rest
-
-    hostile(behaviour)
+    hostile(answer_in_pieces(*pieces))  # the unread part of a chunk waits for the rest
     assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
 
 
@@ -997,11 +986,6 @@ def test_a_reset_mid_answer_is_a_connection_error(hostile: Callable[..., RawServ
 
 
 def test_a_body_without_length_arriving_late_is_read(hostile: Callable[..., RawServer]) -> None:
-    def behaviour(conn: socket.socket) -> None:
-        read_request(conn)
-        conn.sendall(ok_head(b"Connection: close"))
-        time.sleep(0.02)  # the body comes in reads of its own, after the head
-        conn.sendall(_document_of(MAX_BODY_BYTES))
-
-    hostile(behaviour)
+    # the body comes in reads of its own, after the head
+    hostile(answer_in_pieces(ok_head(b"Connection: close"), _document_of(MAX_BODY_BYTES)))
     assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
