@@ -371,6 +371,29 @@ class _SoftTimeoutError(Exception):
     """What a signal-based soft timeout raises in the handler's thread."""
 
 
+def _interrupt_the_leader(
+    interrupt: type[BaseException], *, after: float, follower: Callable[[], None]
+) -> None:
+    """Lead a fetch (in this thread) that a SIGALRM handler interrupts with ``interrupt``
+    ``after`` seconds in, while ``follower`` (started 0.1 s in) joins its flight; the
+    interrupt must reach this caller as raised. Returns once the follower has ended."""
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise interrupt("soft timeout")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    thread = threading.Thread(target=follower)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, after)
+        threading.Timer(0.1, thread.start).start()  # joins the leader's flight
+        with pytest.raises(interrupt):
+            get_lambda_metadata(timeout=5)  # the leader
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    thread.join(timeout=5)
+
+
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
 @pytest.mark.parametrize("interrupt", [KeyboardInterrupt, TimeoutError, _SoftTimeoutError])
 def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
@@ -386,22 +409,9 @@ def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
         except BaseException as exc:  # pragma: no cover - reported by the assertion below
             follower_got.append(exc)
 
-    def on_alarm(signum: int, frame: object) -> None:
-        raise interrupt("soft timeout")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    thread = threading.Thread(target=follower)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 0.3)
-        threading.Timer(0.1, thread.start).start()  # joins the leader's flight
-        # The caller's own soft timeout reaches it as raised, even a TimeoutError raised
-        # inside a socket call before the client's deadline.
-        with pytest.raises(interrupt):
-            get_lambda_metadata(timeout=5)  # the leader, in the main thread
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    thread.join(timeout=5)
+    # The caller's own soft timeout reaches it as raised, even a TimeoutError raised inside
+    # a socket call before the client's deadline.
+    _interrupt_the_leader(interrupt, after=0.3, follower=follower)
     assert follower_got == ["use1-az1"], "the follower woke up and fetched again"
     lambda_metadata_endpoint.delay = 0
     # An interrupted flight opened no fail-fast window, so the next plain call fetches.
@@ -421,20 +431,7 @@ def test_a_follower_of_an_interrupted_fetch_keeps_its_own_deadline(
             get_lambda_metadata(timeout=1.2)
         took.append(time.monotonic() - started)
 
-    def on_alarm(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt("soft timeout")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    thread = threading.Thread(target=follower)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 0.8)
-        threading.Timer(0.1, thread.start).start()  # joins the leader's flight
-        with pytest.raises(KeyboardInterrupt):
-            get_lambda_metadata(timeout=5)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    thread.join(timeout=5)
+    _interrupt_the_leader(KeyboardInterrupt, after=0.8, follower=follower)
     # Woken at 0.8 s, the follower fetches again with what is left of its 1.2 s (not 1.2 s
     # more, which would end near 1.9 s).
     assert len(took) == 1
