@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import json
 import socket
@@ -227,7 +228,11 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     new_default_boto3_session()
 
 
-_BOTOCORE_LOADER: list[Any] = []
+@functools.cache
+def _shared_botocore_loader() -> Any:
+    import botocore.loaders
+
+    return botocore.loaders.create_loader()
 
 
 def new_default_boto3_session() -> None:
@@ -235,13 +240,10 @@ def new_default_boto3_session() -> None:
     shares one botocore data loader with the other tests: the service models are parsed
     once per test process instead of once per test (about 0.2 s of CPU each)."""
     import boto3
-    import botocore.loaders
     import botocore.session
 
-    if not _BOTOCORE_LOADER:
-        _BOTOCORE_LOADER.append(botocore.loaders.create_loader())
     session = botocore.session.get_session()
-    session.register_component("data_loader", _BOTOCORE_LOADER[0])
+    session.register_component("data_loader", _shared_botocore_loader())
     boto3.setup_default_session(botocore_session=session)
 
 

@@ -120,7 +120,7 @@ def _as_iam_user(policy: dict[str, Any] | None, body: Callable[[], None]) -> Non
             env.delenv("AWS_SESSION_TOKEN")
             new_default_boto3_session()  # boto3 caches credentials in its default session
             body()
-        boto3.setup_default_session()
+        new_default_boto3_session()
 
     run()
 
