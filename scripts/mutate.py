@@ -5,7 +5,8 @@ a copy of the tree, and the fast subset runs against it with ``-x``: a failure k
 ``uv run python scripts/mutate.py`` runs a shuffled sample for ``MUT_BUDGET`` seconds (1500),
 from mutant ``MUT_START`` (0) of the shuffled order, which is the same on every run,
 and writes ``.mutation/results.json``; ``... mutate.py .mutation/results.json`` re-runs the
-survivors against the tests as they are now. Nothing here is imported by the package or tests.
+survivors against the tests as they are now (``MUT_TESTS`` names other test files,
+``MUT_RECHECK`` where that run's results go). Nothing here is imported by the package or tests.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from pathlib import Path
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(SRC, ".mutation")
 WORK = os.environ.get("MUT_WORK", os.path.join(OUT, "tree"))
-TESTS = ["tests/test_cache.py", "tests/test_client.py", "tests/test_hostile.py"]
+TESTS = os.environ.get(
+    "MUT_TESTS", "tests/test_cache.py tests/test_client.py tests/test_hostile.py"
+).split()
 TARGETS = ["lambda_metadata/_cache.py", "lambda_metadata/_client.py"]
 BUDGET = float(os.environ.get("MUT_BUDGET", 25 * 60))
 START = int(os.environ.get("MUT_START", 0))  # skip this many of the (fixed) shuffled order
@@ -274,7 +277,9 @@ def recheck(path):
         r = dict(r, status="killed" if rc != 0 else "survived", rc=str(rc))
         out.append(r)
         print(r["status"], r["target"], r["line"], r["kind"], r["src"], flush=True)
-    Path(os.path.join(OUT, "recheck.json")).write_text(json.dumps(out, indent=1))
+        Path(os.environ.get("MUT_RECHECK", os.path.join(OUT, "recheck.json"))).write_text(
+            json.dumps(out, indent=1)
+        )
 
 
 if __name__ == "__main__":
