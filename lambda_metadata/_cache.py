@@ -88,7 +88,6 @@ class _Flight:
     __slots__ = (
         "_latch",
         "deadline",
-        "done",
         "error",
         "generation",
         "interrupted",
@@ -102,23 +101,18 @@ class _Flight:
         self.deadline = deadline
         self._latch = threading.Lock()
         self._latch.acquire()
-        self.done = False
         self.interrupted = False
         self.value: LambdaMetadata | None = None
         self.error: LambdaMetadataError | None = None
 
     def finish(self) -> None:
-        """Wake every caller waiting on this fetch; only the first call does anything."""
-        if not self.done:
-            self.done = True
-            self._latch.release()
+        """Wake every caller waiting on this fetch (called once, when it lands)."""
+        self._latch.release()
 
     def wait(self, timeout: float) -> bool:
-        """Wait until the fetch ends; ``False`` if it did not within ``timeout`` seconds."""
-        if self.done:
-            return True
+        """Wait until the fetch ends; ``False`` if it did not within ``timeout`` (> 0) seconds."""
         if not self._latch.acquire(timeout=timeout):
-            return self.done
+            return False
         self._latch.release()  # pass it on to the next waiting caller
         return True
 
@@ -182,8 +176,7 @@ def clear_metadata_cache() -> None:
         _entry = None
         _generation += 1
         _flight = None
-        _backoff.reset()
-        _stale.succeeded()
+        _backoff.reset()  # the stale-value streak ends with the next success, the only way out
 
 
 def set_clock(clock: Callable[[], float] | None = None) -> None:
@@ -210,19 +203,20 @@ def _load(*, refresh: bool, timeout: float) -> LambdaMetadata:
                     return entry[0]
                 blocked = _backoff.blocked()
             if blocked:
-                if entry is not None:
-                    return entry[0]
+                # Nothing is cached: a failure with a value extends its expiry past the window.
                 error = _backoff.error
             else:
                 current = _flight
+                now = _wall()
+                remaining = deadline - now
                 leading = (
                     refresh
                     or current is None
                     or current.generation != _generation
-                    or current.deadline < _wall()
+                    or current.deadline < now
                 )
                 retry = _backoff.failures == 0  # in a failure streak, one request per window
-                if leading or current is None:
+                if leading and remaining > 0:
                     _started += 1
                     current = _Flight(_generation, _started, deadline + _ABANDONED_AFTER)
                     _flight = current
@@ -230,21 +224,14 @@ def _load(*, refresh: bool, timeout: float) -> LambdaMetadata:
         if blocked:
             assert isinstance(error, LambdaMetadataError)
             raise _copy(error)
-        remaining = deadline - _wall()
-        if leading and remaining > 0:
+        if remaining <= 0:  # a second try after an interrupted leader, with no time left
+            return _stale_or_raise(_timed_out(timeout), refresh=refresh)
+        assert flight is not None
+        if leading:
             _lead(flight, timeout if first_try else remaining, retry=retry)
         else:
-            if leading:  # no time left for a second try: this flight never starts
-                flight.interrupted = True
-                flight.error = LambdaMetadataError("the metadata fetch was never started")
-                _land(flight)
-            if remaining <= 0 or not flight.wait(remaining):
-                return _stale_or_raise(
-                    MetadataTimeoutError(
-                        f"a fetch already in flight did not finish within {timeout:g} s"
-                    ),
-                    refresh=refresh,
-                )
+            if not flight.wait(remaining):  # read under the lock, so > 0
+                return _stale_or_raise(_timed_out(timeout), refresh=refresh)
             if flight.interrupted:  # its leader was interrupted: fetch again, inside our deadline
                 first_try = False
                 continue
@@ -334,11 +321,13 @@ def _land(flight: _Flight) -> None:
 
 def _copy(error: LambdaMetadataError) -> LambdaMetadataError:
     """A new instance of ``error``'s class, message and status: raising it again and again
-    never grows one object's traceback, and no caller's frames reach another's."""
-    try:
-        return type(error)(str(error), status_code=error.status_code)
-    except Exception:  # a subclass with another signature
-        return error.with_traceback(None)
+    never grows one object's traceback, and no caller's frames reach another's. (Every
+    class of the hierarchy takes ``(message, *, status_code)``, as pickling does too.)"""
+    return type(error)(str(error), status_code=error.status_code)
+
+
+def _timed_out(timeout: float) -> MetadataTimeoutError:
+    return MetadataTimeoutError(f"a fetch already in flight did not finish within {timeout:g} s")
 
 
 def _stale_or_raise(error: LambdaMetadataError, *, refresh: bool) -> LambdaMetadata:

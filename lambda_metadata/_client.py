@@ -317,12 +317,9 @@ class _Response:
         return MetadataConnectionError(f"{self._where} sent a reply that is not valid HTTP: {what}")
 
     def read(self) -> Fetched:
-        try:
-            head_end = self._read_head()
-            headers = self._check_head(head_end)
-            body = self._read_body(head_end, headers)
-        finally:
-            self._view.release()
+        head_end = self._read_head()
+        headers = self._check_head(head_end)
+        body = self._read_body(head_end, headers)
         return Fetched(parse_body(body), lifetime(headers.get("cache-control")))
 
     def _read_head(self) -> int:

@@ -115,6 +115,21 @@ def test_the_default_clock_ignores_wall_clock_jumps(
     assert lambda_metadata_endpoint.request_count == 1
 
 
+def test_installing_or_removing_a_fake_clock_clears_the_cache(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    """Expiries read from one clock mean nothing on another, so none outlives a swap."""
+    get_lambda_metadata()
+    with FakeClock(start=0.0):  # behind the real clock: the real expiry has not come
+        get_lambda_metadata()
+        assert lambda_metadata_endpoint.request_count == 2
+    with FakeClock(start=10.0**9):  # far ahead: its expiry is far ahead of the real clock's
+        get_lambda_metadata()
+        assert lambda_metadata_endpoint.request_count == 3
+    get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 4
+
+
 @pytest.mark.parametrize(
     "header", ["no-store", "no-cache", "private, no-cache", "max-age=0", "private, max-age=0"]
 )
@@ -125,6 +140,22 @@ def test_no_caching_directives_fetch_every_time(
     for _ in range(3):
         get_lambda_metadata()
     assert lambda_metadata_endpoint.request_count == 3
+
+
+@pytest.mark.parametrize("header", ['private, max-age="60"', "max-age=60 , private"])
+def test_a_quoted_or_spaced_max_age_is_honoured(
+    header: str, lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
+) -> None:
+    """RFC 9111 asks recipients to accept the quoted form that senders must not use."""
+    lambda_metadata_endpoint.max_age = None
+    lambda_metadata_endpoint.cache_control = header
+    get_lambda_metadata()
+    fake_clock.advance(59)
+    get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 1
+    fake_clock.advance(1)
+    get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 2
 
 
 @pytest.mark.parametrize("header", [None, "private, immutable", "max-age=banana"])
@@ -182,7 +213,7 @@ def test_explicit_refresh_failure_raises_but_keeps_the_value(
     assert get_lambda_metadata() is good
 
 
-def _call_from_threads(count: int) -> list[object]:
+def _call_from_threads(count: int, *, timeout: float = 5) -> list[object]:
     barrier = threading.Barrier(count)
     results: list[object] = []
     lock = threading.Lock()
@@ -190,7 +221,7 @@ def _call_from_threads(count: int) -> list[object]:
     def worker() -> None:
         barrier.wait()
         try:
-            outcome: object = get_lambda_metadata(timeout=5)
+            outcome: object = get_lambda_metadata(timeout=timeout)
         except Exception as exc:
             outcome = exc
         with lock:
@@ -211,6 +242,15 @@ def test_fifty_concurrent_first_calls_make_one_request(
     results = _call_from_threads(50)
     assert len(results) == 50
     assert {id(r) for r in results} == {id(results[0])}
+    assert lambda_metadata_endpoint.request_count == 1
+
+
+def test_followers_with_short_deadlines_get_the_answer_that_comes_in_time(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    lambda_metadata_endpoint.delay = 0.2
+    results = _call_from_threads(10, timeout=0.6)
+    assert [type(r) for r in results] == [LambdaMetadata] * 10
     assert lambda_metadata_endpoint.request_count == 1
 
 

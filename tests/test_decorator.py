@@ -517,6 +517,23 @@ def test_one_warning_per_failure_streak(
     assert all(lambda_metadata_endpoint.token not in w.getMessage() for w in warnings)
 
 
+def test_a_decorated_handler_sees_a_new_value_at_exactly_the_max_age(
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
+) -> None:
+    """The warm path expires a value when ``get_lambda_metadata()`` does, not a tick later."""
+    lambda_metadata_endpoint.max_age = 2
+    fetched_at = fake_clock.now
+    first = plain({}, lambda_context())
+    fake_clock.advance(1.5)
+    assert plain({}, lambda_context()) is first
+    lambda_metadata_endpoint.availability_zone_id = "use1-az2"
+    fake_clock.now = fetched_at + 2  # the expiry's own sum, so exactly equal
+    seen = plain({}, lambda_context())
+    assert seen is not None
+    assert seen.availability_zone_id == "use1-az2"
+    assert lambda_metadata_endpoint.request_count == 2
+
+
 def test_timeout_option_bounds_the_fetch(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     # Slower than the option, faster than the default (1 s): ignoring the option gives metadata.
     lambda_metadata_endpoint.delay = 0.5

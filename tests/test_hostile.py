@@ -217,6 +217,21 @@ def test_hostile_content_lengths_are_refused(
     expect(error)
 
 
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (b"9" * 18, "declared a 999999999999999999-byte body"),  # read as a number
+        (b"1" + b"0" * 18, "declared a 19-digit body length"),  # refused unread
+    ],
+    ids=["18-digits", "19-digits"],
+)
+def test_a_content_length_over_18_digits_is_refused_before_it_is_read(
+    hostile: Callable[..., RawServer], value: bytes, reason: str
+) -> None:
+    hostile(answer_with(ok_head(b"Content-Length: " + value), GOOD))
+    expect(ResponseTooLargeError, match=reason)
+
+
 def test_a_body_shorter_than_its_content_length_is_refused(
     hostile: Callable[..., RawServer],
 ) -> None:
@@ -271,8 +286,11 @@ def test_a_token_that_cannot_be_sent_is_refused_before_connecting(
     "api",
     [
         "a" * 64 + ".example:9001",
+        "metadata..internal:9001",  # empty labels: no host, and no label to look into
+        ".internal:9001",
+        "metadata.:9001",
         ("a" * 60 + ".") * 5 + "x:9001",  # over 253 characters
-        "f" + ".".join(["b" * 63, "c" * 63, "d" * 63, "e" * 53, "invalid"]) + ":9",  # 254
+        ".".join(["b" * 63, "c" * 63, "d" * 63, "e" * 54, "invalid"]) + ":9",  # 254, labels fit
         "[1.2.3]:9",
         "1.2.3:9",
         "0x7f.1:9",
@@ -432,7 +450,7 @@ def test_a_timeout_gives_the_deadline_and_attempt_count(
     server = hostile(silent)
     error = expect(MetadataTimeoutError, timeout=0.3)
     assert "0.3 s deadline" in str(error)
-    assert "1 attempt" in str(error)
+    assert "(gave up after 1 attempt within the 0.3 s deadline)" in str(error)
 
 
 def test_empty_api_is_reported_as_set_but_empty(
