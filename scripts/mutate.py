@@ -6,7 +6,8 @@ a copy of the tree, and the fast subset runs against it with ``-x``: a failure k
 from mutant ``MUT_START`` (0) of the shuffled order, which is the same on every run,
 and writes ``.mutation/results.json``; ``... mutate.py .mutation/results.json`` re-runs the
 survivors against the tests as they are now (``MUT_TESTS`` names other test files,
-``MUT_RECHECK`` where that run's results go). Nothing here is imported by the package or tests.
+``MUT_RECHECK`` where that run's results go; ``MUT_LINES`` limits a run to some lines).
+Nothing here is imported by the package or tests.
 """
 
 from __future__ import annotations
@@ -181,6 +182,21 @@ def run_tests(timeout):
         return "timeout"
 
 
+def _selected(target, line):
+    """``MUT_LINES="lambda_metadata/_cache.py:99-130,200-260"``: only mutants on those lines."""
+    spec = os.environ.get("MUT_LINES")
+    if not spec:
+        return True
+    name, _, ranges = spec.partition(":")
+    if name != target:
+        return False
+    for part in ranges.split(","):
+        low, _, high = part.partition("-")
+        if int(low) <= line <= int(high or low):
+            return True
+    return False
+
+
 def main():
     if os.path.exists(WORK):
         shutil.rmtree(WORK)
@@ -209,7 +225,7 @@ def main():
 
     random.Random(15).shuffle(jobs)
     print("mutants", len(jobs), "from", START, flush=True)
-    jobs = jobs[START : START + COUNT]
+    jobs = [job for job in jobs[START : START + COUNT] if _selected(job[0], job[3])]
     start = time.monotonic()
     results = []
     for target, idx, kind, ln in jobs:
