@@ -50,7 +50,7 @@ def mypy_lines(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str
 def test_user_code_with_lambda_context_passes_mypy_strict(
     mypy_lines: tuple[Path, list[str]],
 ) -> None:
-    user, lines = mypy_lines
+    _, lines = mypy_lines
     ours = [line for line in lines if line.startswith(tuple(CHECKED))]
     assert ours == []
     assert lines[-1].startswith("Found 1 error in 1 file (checked 9 source files)"), lines
