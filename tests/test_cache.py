@@ -779,3 +779,75 @@ def test_the_caching_page_says_the_runtime_forks_before_importing_the_handler() 
     section = page.partition("## Forked processes")[2].partition("\n## ")[0]
     assert "before it imports your function" in section
     assert "Managed Instances fork one worker per concurrent request slot" not in section
+
+
+# -- found by mutation testing: waiting behind a held answer ------------------------------------
+
+HELD_BODY = b'{"AvailabilityZoneID": "use1-az1"}'
+HELD_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(HELD_BODY), HELD_BODY)
+
+
+def _held_answers(gates: list[threading.Event]) -> Callable[[socket.socket], None]:
+    """Answer connection N only once ``gates[N]`` is set (5 s at most)."""
+    count = itertools.count()
+
+    def behaviour(conn: socket.socket) -> None:
+        gate = gates[min(next(count), len(gates) - 1)]
+        read_request(conn)
+        gate.wait(5)
+        conn.sendall(HELD_ANSWER)
+
+    return behaviour
+
+
+def _wait_for(condition: Callable[[], bool]) -> None:
+    limit = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < limit, "not within 5 s"
+        time.sleep(0.01)
+
+
+def test_a_follower_behind_a_held_answer_times_out_on_its_own_deadline(
+    raw_server: Callable[..., RawServer],
+) -> None:
+    gate = threading.Event()
+    server = raw_server(_held_answers([gate]))
+    leader = threading.Thread(target=get_lambda_metadata, kwargs={"timeout": 5})
+    leader.start()
+    try:
+        _wait_for(lambda: server.connections == 1)
+        started = time.monotonic()
+        with pytest.raises(MetadataTimeoutError, match=r"did not finish within 0\.3 s"):
+            get_lambda_metadata(timeout=0.3)
+        assert 0.25 < time.monotonic() - started < 2
+    finally:
+        gate.set()
+        leader.join(5)
+    assert server.connections == 1
+    assert get_lambda_metadata().availability_zone_id == "use1-az1"  # the leader's, stored
+
+
+def test_an_older_fetch_landing_after_a_clear_leaves_the_newer_one_to_join(
+    raw_server: Callable[..., RawServer],
+) -> None:
+    gates = [threading.Event(), threading.Event(), threading.Event()]
+    server = raw_server(_held_answers(gates))
+    before = threading.Thread(target=get_lambda_metadata)
+    before.start()
+    _wait_for(lambda: server.connections == 1)
+    clear_metadata_cache()  # a snapshot while the first fetch is on the wire
+    after = threading.Thread(target=get_lambda_metadata)
+    after.start()
+    _wait_for(lambda: server.connections == 2)
+    gates[0].set()  # the older fetch lands (and is not stored)
+    before.join(5)
+    joined: list[LambdaMetadata] = []
+    late = threading.Thread(target=lambda: joined.append(get_lambda_metadata()))
+    late.start()
+    time.sleep(0.2)
+    gates[1].set()
+    gates[2].set()
+    for thread in (after, late):
+        thread.join(5)
+    assert server.connections == 2  # the late caller joined the newer fetch
+    assert [m.availability_zone_id for m in joined] == ["use1-az1"]
