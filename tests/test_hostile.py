@@ -877,6 +877,14 @@ def test_a_chunked_body_arriving_in_pieces_is_read(hostile: Callable[..., RawSer
     assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
 
 
+def test_a_second_chunk_arriving_in_three_reads_is_read(hostile: Callable[..., RawServer]) -> None:
+    """After the first chunk, the second one's data needs refill after refill."""
+    rest = GOOD[10:]
+    pieces = [b"%x\r\n%s\r\n%x\r\n" % (10, GOOD[:10], len(rest)), rest[:8], rest[8:16], rest[16:]]
+    hostile(answer_in_pieces(ok_head(b"Transfer-Encoding: chunked"), *pieces, b"\r\n0\r\n\r\n"))
+    assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
+
+
 def _chunk_line_in_two_reads(line_bytes: int) -> Callable[[socket.socket], None]:
     """A chunked answer whose first chunk-size line (a size, then an extension) is
     ``line_bytes`` long and arrives before its CRLF, which comes in a later read."""

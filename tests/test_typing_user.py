@@ -43,7 +43,6 @@ def mypy_lines(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str
         timeout=600,
     )
     assert result.returncode in (0, 1), result.stdout + result.stderr  # 2: mypy itself failed
-    assert result.stderr == ""
     return user, result.stdout.splitlines()
 
 
