@@ -1,8 +1,11 @@
-"""The ``lambda-metadata`` command as a user runs it: a real process, a real endpoint."""
+"""The ``lambda-metadata`` command as a user runs it: a real endpoint, real processes for the
+entry points and ``serve``, and ``get`` through ``main()`` in this process."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import io
 import json
 import os
 import selectors
@@ -14,10 +17,12 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 import lambda_metadata
+from lambda_metadata import clear_metadata_cache
 from lambda_metadata._constants import API_ENV, METADATA_PATH, TOKEN_ENV
 from lambda_metadata.cli import EXIT_CODES, main
 from lambda_metadata.testing import MetadataEndpoint
@@ -35,17 +40,45 @@ def _environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def run(
-    *args: str, env: dict[str, str] | None = None, command: Sequence[str] = PYTHON_M
+    *args: str, env: dict[str, str] | None = None, command: Sequence[str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the command in a fresh process with only the endpoint variables given in ``env``."""
+    """Run the command with only the endpoint variables given in ``env``.
+
+    ``get`` runs in this process through ``main()`` (its environment, streams and cache as a
+    fresh process would have them: a process start costs more than the rest of the test);
+    everything else, and any ``command`` given, runs in a fresh process.
+    """
+    if command is None and args[:1] == ("get",):
+        return _run_in_process(args, env)
     return subprocess.run(
-        [*command, *args],
+        [*(command or PYTHON_M), *args],
         capture_output=True,
         text=True,
         env=_environment(env),
         timeout=WAIT,
         check=False,
     )
+
+
+def _run_in_process(
+    args: tuple[str, ...], env: dict[str, str] | None
+) -> subprocess.CompletedProcess[str]:
+    out, err = io.StringIO(), io.StringIO()
+    clear_metadata_cache()
+    try:
+        with (
+            mock.patch.dict(os.environ, _environment(env), clear=True),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            try:
+                code: object = main(list(args))
+            except SystemExit as exit_:  # argparse: --help, bad arguments
+                code = exit_.code
+    finally:
+        clear_metadata_cache()
+    assert isinstance(code, int), code
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *secrets: str) -> str:
