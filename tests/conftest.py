@@ -144,6 +144,16 @@ def read_request(conn: socket.socket) -> bytes:
     return data
 
 
+def ok_head(*headers: bytes) -> bytes:
+    """A ``200 OK`` status line and ``headers``, up to the blank line."""
+    return b"HTTP/1.1 200 OK\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n"
+
+
+def json_body(body: bytes) -> bytes:
+    """A whole ``200 OK`` answer carrying ``body`` with its Content-Length."""
+    return ok_head(b"Content-Length: %d" % len(body)) + body
+
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 """The docs' examples: real files that tests run (the one copy of this path)."""
 

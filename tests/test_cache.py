@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import RawServer, read_request
+from conftest import RawServer, json_body, read_request
 
 import lambda_metadata
 import lambda_metadata.az_names
@@ -783,8 +783,7 @@ def test_the_caching_page_says_the_runtime_forks_before_importing_the_handler() 
 
 # -- found by mutation testing: waiting behind a held answer ------------------------------------
 
-HELD_BODY = b'{"AvailabilityZoneID": "use1-az1"}'
-HELD_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(HELD_BODY), HELD_BODY)
+HELD_ANSWER = json_body(b'{"AvailabilityZoneID": "use1-az1"}')
 
 
 def _held_answers(gates: list[threading.Event]) -> Callable[[socket.socket], None]:

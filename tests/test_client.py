@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from conftest import RawServer, read_request
+from conftest import RawServer, json_body, read_request
 
 from lambda_metadata import get_lambda_metadata
 from lambda_metadata._constants import MAX_BODY_BYTES, METADATA_PATH
@@ -122,8 +122,7 @@ def test_a_reset_connection_is_retried(raw_server: StartRaw) -> None:
         read_request(conn)
         if len(calls) == 1:
             return  # close without answering
-        body = b'{"AvailabilityZoneID": "use1-az1"}'
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        conn.sendall(json_body(b'{"AvailabilityZoneID": "use1-az1"}'))
 
     raw_server(reset_then_answer)
     assert get_lambda_metadata().availability_zone_id == "use1-az1"

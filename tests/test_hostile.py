@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import RawServer, read_request
+from conftest import RawServer, json_body, ok_head, read_request
 from conftest import assert_no_token as check_no_token
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -83,14 +83,6 @@ def answer_in_pieces(*pieces: bytes, pause: float = 0.02) -> Callable[[socket.so
             conn.sendall(piece)
 
     return behaviour
-
-
-def ok_head(*headers: bytes) -> bytes:
-    return b"HTTP/1.1 200 OK\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n"
-
-
-def json_body(body: bytes) -> bytes:
-    return ok_head(b"Content-Length: %d" % len(body)) + body
 
 
 UNAUTHORIZED = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"
