@@ -279,6 +279,14 @@ def test_clear_during_a_fetch_does_not_store_the_old_answer(
     assert get_lambda_metadata().availability_zone_id == "use1-az2"
 
 
+def _wait_for(condition: Callable[[], bool], *, limit: float = 5.0) -> None:
+    """Poll ``condition`` every 10 ms; fail if it does not hold within ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {limit:g} s"
+        time.sleep(0.01)
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_child_forked_mid_fetch_gets_a_working_cache(
     lambda_metadata_endpoint: MetadataEndpoint,
@@ -286,9 +294,7 @@ def test_child_forked_mid_fetch_gets_a_working_cache(
     lambda_metadata_endpoint.delay = 0.3
     in_flight = threading.Thread(target=get_lambda_metadata, kwargs={"timeout": 5})
     in_flight.start()
-    deadline = time.monotonic() + 2
-    while not lambda_metadata_endpoint.requests_started and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _wait_for(lambda: lambda_metadata_endpoint.requests_started > 0, limit=2)
     assert lambda_metadata_endpoint.requests_started == 1, "fork while the fetch is in flight"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork() with threads, 3.12+
@@ -797,13 +803,6 @@ def _held_answers(gates: list[threading.Event]) -> Callable[[socket.socket], Non
         conn.sendall(HELD_ANSWER)
 
     return behaviour
-
-
-def _wait_for(condition: Callable[[], bool]) -> None:
-    limit = time.monotonic() + 5
-    while not condition():
-        assert time.monotonic() < limit, "not within 5 s"
-        time.sleep(0.01)
 
 
 def test_a_follower_behind_a_held_answer_times_out_on_its_own_deadline(
