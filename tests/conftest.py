@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from fake_ec2 import FakeEC2
 
 from lambda_metadata._constants import API_ENV, TOKEN_ENV
 from lambda_metadata.testing import FakeClock, MetadataEndpoint
@@ -195,32 +196,6 @@ def load_example(name: str) -> ModuleType:
 # -- AWS and X-Ray stand-ins for the optional integrations -----------------------------------
 
 
-def fake_ec2(zone_id: str, zone_name: str) -> str:
-    """Code for a child process: its default boto3 session answers DescribeAvailabilityZones
-    for ``zone_id`` itself (a botocore ``before-send`` hook, HTTP-level; moto takes seconds)."""
-    return (
-        "import boto3\n"
-        "from botocore.awsrequest import AWSResponse\n"
-        "class _Raw:\n"
-        "    def __init__(self, body): self.body = body\n"
-        "    def stream(self, **kwargs): yield self.body\n"
-        "def _answer(request, **kwargs):\n"
-        "    sent = str(request.body)\n"
-        "    assert 'Action=DescribeAvailabilityZones' in sent, sent\n"
-        f"    assert 'Filter.1.Name=zone-id&Filter.1.Value.1={zone_id}' in sent, sent\n"
-        "    body = (\n"
-        "        b'<DescribeAvailabilityZonesResponse"
-        ' xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">\'\n'
-        f"        b'<availabilityZoneInfo><item><zoneName>{zone_name}</zoneName>'\n"
-        f"        b'<zoneId>{zone_id}</zoneId></item></availabilityZoneInfo>'\n"
-        "        b'</DescribeAvailabilityZonesResponse>')\n"
-        "    return AWSResponse(request.url, 200, {}, _Raw(body))\n"
-        "boto3.setup_default_session()\n"
-        "boto3.DEFAULT_SESSION.events.register(\n"
-        "    'before-send.ec2.DescribeAvailabilityZones', _answer)\n"
-    )
-
-
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """Fake credentials and region, no config files: enough for a client a ``Stubber`` answers."""
@@ -255,6 +230,15 @@ def new_default_boto3_session() -> None:
     session = botocore.session.get_session()
     session.register_component("data_loader", _shared_botocore_loader())
     boto3.setup_default_session(botocore_session=session)
+
+
+@pytest.fixture
+def ec2(aws_credentials: None) -> FakeEC2:
+    """``aws_credentials``, and EC2's zone lookups answered in this process (tests/fake_ec2.py):
+    a ``FakeEC2`` whose ``calls`` lists the zone IDs asked for."""
+    import fake_ec2
+
+    return fake_ec2.install()
 
 
 @pytest.fixture

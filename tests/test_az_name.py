@@ -13,13 +13,10 @@ import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 from conftest import new_default_boto3_session
-from moto.core import set_initial_no_auth_action_count
 
 from lambda_metadata import LambdaMetadataError, MetadataUnavailableError, clear_metadata_cache
 from lambda_metadata.az_names import (
@@ -38,6 +35,29 @@ from lambda_metadata.testing import FakeClock, MetadataEndpoint
 # moto's fixed mapping in us-east-1 (AZ names differ per real account; IDs do not)
 ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"
 OTHER_ZONE_ID, OTHER_ZONE_NAME = "use1-az4", "us-east-1d"
+
+if TYPE_CHECKING:
+    from boto3.session import Session
+    from botocore.stub import Stubber
+
+
+# boto3 is imported by the tests that use it, not by every worker's collection
+def new_client(service: str, **options: Any) -> Any:
+    import boto3
+
+    return boto3.client(service, **options)
+
+
+def default_session() -> Session:
+    import boto3
+
+    return boto3._get_default_session()
+
+
+def stubbed(client: Any) -> Stubber:
+    from botocore.stub import Stubber
+
+    return Stubber(client)
 
 
 def count_describe_calls(client: Any) -> list[str]:
@@ -64,7 +84,7 @@ def test_resolves_the_name_of_the_current_zone_id(
 @pytest.mark.usefixtures("aws")
 def test_asks_ec2_once_per_cached_metadata(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     lambda_metadata_endpoint.availability_zone_id = ZONE_ID
-    client = boto3.client("ec2")
+    client = new_client("ec2")
     calls = count_describe_calls(client)
 
     names = {get_availability_zone_name(client=client) for _ in range(5)}
@@ -79,7 +99,7 @@ def test_clearing_the_metadata_cache_drops_the_name(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
     """What a SnapStart restore does: clear, and maybe wake up in another AZ."""
-    client = boto3.client("ec2")
+    client = new_client("ec2")
     calls = count_describe_calls(client)
     lambda_metadata_endpoint.availability_zone_id = ZONE_ID
     assert get_availability_zone_name(client=client) == ZONE_NAME
@@ -103,11 +123,13 @@ def test_never_calls_ec2_unless_asked(lambda_metadata_endpoint: MetadataEndpoint
 
 def _as_iam_user(policy: dict[str, Any] | None, body: Callable[[], None]) -> None:
     """Run ``body`` signed as a fresh IAM user (through the environment), moto enforcing IAM."""
+    from moto.core import set_initial_no_auth_action_count  # moto is slow to import: on use
+
     setup_calls = 2 if policy is None else 3
 
     @set_initial_no_auth_action_count(setup_calls)
     def run() -> None:
-        iam = boto3.client("iam")
+        iam = new_client("iam")
         iam.create_user(UserName="function-role")
         if policy is not None:
             iam.put_user_policy(
@@ -167,8 +189,8 @@ def test_unauthorized_operation_is_a_permission_error(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
     """EC2's own code for a denied action, answered through botocore's Stubber."""
-    client = boto3.client("ec2")
-    with Stubber(client) as stubber:
+    client = new_client("ec2")
+    with stubbed(client) as stubber:
         stubber.add_client_error(
             "describe_availability_zones",
             service_error_code="UnauthorizedOperation",
@@ -181,8 +203,8 @@ def test_unauthorized_operation_is_a_permission_error(
 
 @pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
 def test_other_ec2_errors_are_typed(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    client = boto3.client("ec2")
-    with Stubber(client) as stubber:
+    client = new_client("ec2")
+    with stubbed(client) as stubber:
         stubber.add_client_error(
             "describe_availability_zones",
             service_error_code="RequestLimitExceeded",
@@ -202,7 +224,7 @@ def test_a_client_for_another_region_finds_no_zone(
     lambda_metadata_endpoint.availability_zone_id = ZONE_ID
 
     with pytest.raises(UnknownAvailabilityZoneError, match=r"'eu-west-1'.*'use1-az1'"):
-        get_availability_zone_name(client=boto3.client("ec2", region_name="eu-west-1"))
+        get_availability_zone_name(client=new_client("ec2", region_name="eu-west-1"))
 
 
 def test_no_region_is_a_typed_error(
@@ -297,7 +319,7 @@ def test_example_handler_when_denied(
 def test_concurrent_first_calls_make_one_ec2_call(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    client = boto3.client("ec2")
+    client = new_client("ec2")
     calls = count_describe_calls(client)
     start = threading.Barrier(8)
 
@@ -340,9 +362,9 @@ def answer(stubber: Stubber, zone_id: str = ZONE_ID, name: str = ZONE_NAME) -> N
 def test_a_failure_fails_fast_for_a_growing_window(
     lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
 ) -> None:
-    client = boto3.client("ec2")
+    client = new_client("ec2")
     calls = count_describe_calls(client)
-    with Stubber(client) as stubber:
+    with stubbed(client) as stubber:
         throttled(stubber)
         with pytest.raises(AvailabilityZoneNameError, match="RequestLimitExceeded") as first:
             get_availability_zone_name(client=client)
@@ -377,9 +399,9 @@ def test_a_success_ends_the_failure_streak(
     lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
 ) -> None:
     """After a success, the next failure opens a first (short) window again."""
-    client = boto3.client("ec2")
+    client = new_client("ec2")
     calls = count_describe_calls(client)
-    with Stubber(client) as stubber:
+    with stubbed(client) as stubber:
         for _ in range(3):  # three failures in a row: windows of 0.5, 1 and 2 s
             throttled(stubber)
             with pytest.raises(AvailabilityZoneNameError):
@@ -402,8 +424,8 @@ def test_a_success_ends_the_failure_streak(
 def test_a_cache_clear_or_another_client_ends_the_window(
     lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
 ) -> None:
-    client = boto3.client("ec2")
-    with Stubber(client) as stubber:
+    client = new_client("ec2")
+    with stubbed(client) as stubber:
         throttled(stubber)
         with pytest.raises(AvailabilityZoneNameError):
             get_availability_zone_name(client=client)
@@ -416,7 +438,7 @@ def test_a_cache_clear_or_another_client_ends_the_window(
         throttled(stubber)
         with pytest.raises(AvailabilityZoneNameError):
             get_availability_zone_name(client=client)
-    other = boto3.client("ec2")  # e.g. after an UnknownAvailabilityZoneError, the right region
+    other = new_client("ec2")  # e.g. after an UnknownAvailabilityZoneError, the right region
     assert get_availability_zone_name(client=other) == ZONE_NAME
 
 
@@ -443,7 +465,7 @@ def test_a_missing_region_fails_fast_too(
 def count_client_creations() -> list[str]:
     """Record each EC2 client boto3's default session makes."""
     made: list[str] = []
-    session = boto3._get_default_session()
+    session = default_session()
     session.events.register("creating-client-class.ec2", lambda **_: made.append("ec2"))
     return made
 
@@ -455,7 +477,7 @@ def count_session_calls() -> list[str]:
     def record(**kwargs: Any) -> None:
         calls.append(kwargs["params"]["Filters"][0]["Values"][0])
 
-    session = boto3._get_default_session()
+    session = default_session()
     session.events.register("provide-client-params.ec2.DescribeAvailabilityZones", record)
     return calls
 
@@ -513,7 +535,7 @@ def test_no_caller_waits_unboundedly_behind_a_slow_call(
             get_availability_zone_name(client=slow, timeout=0.2)
         assert 0.15 < time.monotonic() - started < 5
         assert cached_availability_zone_name() is None  # no I/O, no lock wait
-        assert get_availability_zone_name(client=boto3.client("ec2")) == ZONE_NAME  # not blocked
+        assert get_availability_zone_name(client=new_client("ec2")) == ZONE_NAME  # not blocked
 
         slow.release.set()
         assert leader.result(10) == ZONE_NAME
@@ -552,7 +574,7 @@ def test_an_interrupted_call_does_not_wedge_the_resolver(
 
     with pytest.raises(KeyboardInterrupt):
         get_availability_zone_name(client=Interrupting())
-    assert get_availability_zone_name(client=boto3.client("ec2")) == ZONE_NAME
+    assert get_availability_zone_name(client=new_client("ec2")) == ZONE_NAME
 
 
 @pytest.mark.parametrize(

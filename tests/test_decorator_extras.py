@@ -9,12 +9,7 @@ import sys
 from typing import Any
 
 import pytest
-from aws_lambda_powertools import Tracer
-from aws_xray_sdk.core import xray_recorder
 from conftest import XRayDaemon
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan, use_span
 
 from lambda_metadata import LambdaMetadataError, inject_az
@@ -28,14 +23,14 @@ from lambda_metadata.tracing import (
     XRAY_AVAILABILITY_ZONE_NAME,
 )
 
-ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"  # moto's mapping in us-east-1
+ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"  # as tests/fake_ec2.py names it
 
 
 class Context:
     aws_request_id = "req-1"
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_resolve_name_makes_the_name_available_to_the_handler(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
@@ -50,11 +45,11 @@ def test_resolve_name_makes_the_name_available_to_the_handler(
     assert lambda_metadata_endpoint.request_count == 1
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_a_name_that_cannot_be_had_warns_once_by_default(
     lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
 ) -> None:
-    lambda_metadata_endpoint.availability_zone_id = "use1-az99"  # not in moto's us-east-1
+    lambda_metadata_endpoint.availability_zone_id = "use1-az99"  # a zone EC2 does not know
 
     @inject_az(resolve_name=True)
     def handler(event: dict[str, Any], context: Any) -> str:
@@ -67,7 +62,7 @@ def test_a_name_that_cannot_be_had_warns_once_by_default(
     assert len(warnings) == 1
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_strict_raises_when_the_name_cannot_be_had(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
@@ -81,10 +76,13 @@ def test_strict_raises_when_the_name_cannot_be_had(
         handler({}, Context())
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_tracer_option_annotates_the_handler_subsegment(
     xray: XRayDaemon, lambda_metadata_endpoint: MetadataEndpoint
 ) -> None:
+    from aws_lambda_powertools import Tracer  # with the X-Ray SDK, slow to import: on use
+    from aws_xray_sdk.core import xray_recorder
+
     lambda_metadata_endpoint.availability_zone_id = ZONE_ID
     tracer = Tracer(service="orders", disabled=False, auto_patch=False)
 
@@ -103,6 +101,10 @@ def test_tracer_option_annotates_the_handler_subsegment(
 
 
 def test_otel_option_sets_the_span_attribute(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    from opentelemetry.sdk.trace import TracerProvider  # the SDK is slow to import: on use
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
@@ -157,15 +159,16 @@ def test_a_missing_extra_fails_at_decoration(hidden: str, option: str, extra: st
 
 
 def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    """Lambda's variables set (so Powertools traces) and EC2 answered in the child by a
-    botocore ``before-send`` hook (an HTTP-level fake: moto takes seconds to start)."""
-    from conftest import EXAMPLES, fake_ec2
+    """Lambda's variables set (so Powertools traces) and EC2 answered in the child by
+    tests/fake_ec2.py."""
+    from conftest import EXAMPLES
+    from fake_ec2 import install_in_child
 
     daemon = XRayDaemon()
     lambda_metadata_endpoint.availability_zone_id = ZONE_ID
     program = (
         "import json, runpy, sys, types\n"
-        + fake_ec2(ZONE_ID, ZONE_NAME)
+        + install_in_child({ZONE_ID: ZONE_NAME})
         + "handler = runpy.run_path(sys.argv[1])['handler']\n"
         "print(json.dumps(handler({}, types.SimpleNamespace(aws_request_id='r'))))\n"
     )
@@ -317,7 +320,7 @@ def test_an_interrupt_in_the_tracer_still_ends_the_invocation(
         handler({}, Context())
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_resolve_name_during_an_ec2_failure_costs_one_call_per_window(
     lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_ec2 import FakeEC2
 
 from lambda_metadata.testing import MetadataEndpoint
 
@@ -118,9 +119,9 @@ def test_outside_lambda_the_handler_still_answers() -> None:
 
 
 def test_with_az_names_on_the_line_carries_this_accounts_az_name(
-    aws: None, lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+    ec2: FakeEC2, lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``ResolveAzNames=true``: one EC2 call (moto here) names the AZ on the log line."""
+    """``ResolveAzNames=true``: one EC2 call names the AZ on the log line."""
     import importlib.util
     import io
 
@@ -141,5 +142,6 @@ def test_with_az_names_on_the_line_carries_this_accounts_az_name(
 
     [line] = [json.loads(text) for text in out.getvalue().splitlines()]
     assert result == {"availability_zone_id": "use1-az1", "availability_zone_name": "us-east-1b"}
-    assert line["availability_zone_name"] == "us-east-1b"  # moto's name for use1-az1
+    assert line["availability_zone_name"] == "us-east-1b"  # fake_ec2's name for use1-az1
     assert line["availability_zone_id"] == "use1-az1"
+    assert ec2.calls == ["use1-az1"]

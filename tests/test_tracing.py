@@ -7,15 +7,11 @@ import logging
 import os
 import subprocess
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from aws_lambda_powertools import Tracer
-from aws_xray_sdk.core import xray_recorder
-from conftest import EXAMPLES, XRayDaemon, fake_ec2, run_python
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from conftest import EXAMPLES, XRayDaemon, run_python
+from fake_ec2 import install_in_child
 from opentelemetry.trace import INVALID_SPAN, use_span
 
 from lambda_metadata import LambdaMetadata, LambdaMetadataError, MetadataUnavailableError
@@ -29,6 +25,33 @@ from lambda_metadata.tracing import (
     set_span_availability_zone,
 )
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
+    from aws_xray_sdk.core.recorder import AWSXRayRecorder
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+
+# The X-Ray SDK (under Powertools' Tracer) and the OTel SDK take most of a second to import:
+# the tests that use them import them, not every worker's collection.
+def new_tracer(**options: Any) -> Tracer:
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(**options)
+
+
+def xray_recorder() -> AWSXRayRecorder:
+    from aws_xray_sdk.core import xray_recorder
+
+    return xray_recorder
+
+
+def new_tracer_provider() -> TracerProvider:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    return TracerProvider()
+
+
 # -- X-Ray through Powertools ------------------------------------------------
 
 
@@ -41,16 +64,16 @@ def test_powertools_handler_subsegment_carries_the_az_id(
     xray: XRayDaemon, lambda_metadata_endpoint: MetadataEndpoint
 ) -> None:
     lambda_metadata_endpoint.availability_zone_id = "use1-az4"
-    tracer = Tracer(service="orders", disabled=False, auto_patch=False)
+    tracer = new_tracer(service="orders", disabled=False, auto_patch=False)
 
     @tracer.capture_lambda_handler
     def handler(event: dict[str, Any], context: Any) -> str:
         annotate_tracer(tracer)
         return "ok"
 
-    xray_recorder.begin_segment("function")
+    xray_recorder().begin_segment("function")
     handler({}, None)
-    xray_recorder.end_segment()
+    xray_recorder().end_segment()
 
     annotations = handler_subsegment(xray)["annotations"]
     assert annotations[XRAY_AVAILABILITY_ZONE_ID] == "use1-az4"
@@ -58,7 +81,7 @@ def test_powertools_handler_subsegment_carries_the_az_id(
 
 
 def test_zone_name_and_given_metadata(xray: XRayDaemon, no_lambda_metadata: None) -> None:
-    tracer = Tracer(service="orders", disabled=False, auto_patch=False)
+    tracer = new_tracer(service="orders", disabled=False, auto_patch=False)
     metadata = LambdaMetadata(availability_zone_id="use1-az1")
 
     @tracer.capture_lambda_handler
@@ -66,9 +89,9 @@ def test_zone_name_and_given_metadata(xray: XRayDaemon, no_lambda_metadata: None
         annotate_tracer(tracer, metadata=metadata, zone_name="us-east-1b")
         return "ok"
 
-    xray_recorder.begin_segment("function")
+    xray_recorder().begin_segment("function")
     handler({}, None)
-    xray_recorder.end_segment()
+    xray_recorder().end_segment()
 
     annotations = handler_subsegment(xray)["annotations"]
     assert annotations[XRAY_AVAILABILITY_ZONE_ID] == "use1-az1"
@@ -76,7 +99,7 @@ def test_zone_name_and_given_metadata(xray: XRayDaemon, no_lambda_metadata: None
 
 
 def test_a_disabled_tracer_reads_nothing(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    annotate_tracer(Tracer(disabled=True))
+    annotate_tracer(new_tracer(disabled=True))
 
     assert lambda_metadata_endpoint.request_count == 0
 
@@ -86,8 +109,11 @@ def test_a_disabled_tracer_reads_nothing(lambda_metadata_endpoint: MetadataEndpo
 
 @pytest.fixture
 def otel() -> tuple[TracerProvider, InMemorySpanExporter]:
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
     exporter = InMemorySpanExporter()
-    provider = TracerProvider()
+    provider = new_tracer_provider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     return provider, exporter
 
@@ -176,7 +202,7 @@ def test_otel_example(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     lambda_metadata_endpoint.availability_zone_id = "use1-az1"
     program = (
         "import json, runpy, sys\n"
-        + fake_ec2("use1-az1", "us-east-1b")
+        + install_in_child({"use1-az1": "us-east-1b"})
         + "from opentelemetry import trace\n"
         "from opentelemetry.sdk.trace import TracerProvider\n"
         "from opentelemetry.sdk.trace.export import SimpleSpanProcessor\n"
@@ -278,7 +304,7 @@ def test_a_failing_tracer_is_logged_once_per_streak(
 def test_a_failing_span_is_logged_once_per_streak(
     caplog: pytest.LogCaptureFixture, lambda_metadata_endpoint: MetadataEndpoint
 ) -> None:
-    set_span_availability_zone(TracerProvider().get_tracer("t").start_span("ok"))  # a success
+    set_span_availability_zone(new_tracer_provider().get_tracer("t").start_span("ok"))  # a success
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
         for _ in range(3):
             set_span_availability_zone(BrokenSpan())  # type: ignore[arg-type]
