@@ -110,10 +110,13 @@ def compile_bytecode(target: Path, *, python: str) -> bool:
             f"build_layer: no Python {python} here: the layer ships sources only", file=sys.stderr
         )
         return False
+    # beside the sources, where Lambda looks: a PYTHONPYCACHEPREFIX would send them elsewhere
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPYCACHEPREFIX"}
     subprocess.run(
         [found, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
          str(target)],
         check=True,
+        env=env,
     )  # fmt: skip
     return True
 

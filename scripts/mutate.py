@@ -25,6 +25,7 @@ from pathlib import Path
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(SRC, ".mutation")
 WORK = os.environ.get("MUT_WORK", os.path.join(OUT, "tree"))
+NO_BYTECODE = os.path.join(OUT, "no-bytecode")  # never written: PYTHONDONTWRITEBYTECODE
 TESTS = os.environ.get(
     "MUT_TESTS", "tests/test_cache.py tests/test_client.py tests/test_hostile.py"
 ).split()
@@ -153,7 +154,11 @@ def _replace(tree, old, new):
 
 
 def run_tests(timeout):
-    env = dict(os.environ, PYTHONPATH=WORK, PYTHONDONTWRITEBYTECODE="1")
+    # no bytecode at all: a mutant written in the same second as the last, with the same size,
+    # would pass a cached .pyc's check (a PYTHONPYCACHEPREFIX set keeps conftest's cache off)
+    env = dict(
+        os.environ, PYTHONPATH=WORK, PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=NO_BYTECODE
+    )
     try:
         r = subprocess.run(
             [
