@@ -30,10 +30,11 @@ def _share_bytecode() -> None:
     """Let every process of the run (xdist workers, child interpreters) read and write bytecode
     in one cache outside the tree and the venv, kept between runs.
 
-    Where ``PYTHONDONTWRITEBYTECODE`` is set (as on this project's machines) each of those processes would
-    otherwise compile pytest, botocore, Powertools and the tests from source again, which was a
-    third of the suite's CPU. Runs on the controller before the workers start, so they inherit
-    it. A ``PYTHONPYCACHEPREFIX`` already set is left as it is, and so is the rest.
+    Where ``PYTHONDONTWRITEBYTECODE`` is set (as on this project's machines) each of those
+    processes would otherwise compile pytest, botocore, Powertools and the tests from source
+    again, which was a third of the suite's CPU. Runs on the controller before the workers
+    start, so they inherit it. A ``PYTHONPYCACHEPREFIX`` already set is left as it is, and so
+    is the rest.
     """
     if os.environ.get("PYTHONPYCACHEPREFIX"):
         return
