@@ -4,7 +4,7 @@ seconds of CPU to start in each process that uses it).
 A botocore ``before-send`` hook on boto3's default session answers with EC2's own XML, so real
 clients still build, sign, send and parse the call. Tests take the ``ec2`` fixture (conftest);
 a child process runs the code of ``install_in_child``. Moto stays where its real IAM checks
-matter (test_az_name.py).
+matter (test_az_name.py's denied and allowed calls).
 """
 
 from __future__ import annotations
@@ -12,18 +12,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 # two zones with the names moto gives them in us-east-1 (names differ per account; IDs do not)
 US_EAST_1 = {"use1-az1": "us-east-1b", "use1-az4": "us-east-1d"}
 
 
 class FakeEC2:
-    """Answers DescribeAvailabilityZones filtered by one zone ID from ``zones`` (ID to name):
-    an ID it does not know gets an empty list, as EC2 gives. ``calls`` lists the IDs asked."""
+    """Answers DescribeAvailabilityZones filtered by one zone ID from ``zones`` (ID to name),
+    the zones of ``region``: an ID it does not know, or a call to another region's endpoint,
+    gets an empty list, as EC2 gives. ``calls`` lists the IDs asked."""
 
-    def __init__(self, zones: Mapping[str, str] = US_EAST_1) -> None:
+    def __init__(self, zones: Mapping[str, str] = US_EAST_1, *, region: str = "us-east-1") -> None:
         self.zones = dict(zones)
+        self.region = region
         self.calls: list[str] = []
 
     def __call__(self, request: Any, **_: object) -> Any:
@@ -35,9 +37,10 @@ class FakeEC2:
         assert form["Filter.1.Name"] == ["zone-id"], form
         (zone_id,) = form["Filter.1.Value.1"]
         self.calls.append(zone_id)
+        here = urlsplit(request.url).hostname == f"ec2.{self.region}.amazonaws.com"
         items = (
             f"<item><zoneName>{self.zones[zone_id]}</zoneName><zoneId>{zone_id}</zoneId></item>"
-            if zone_id in self.zones
+            if here and zone_id in self.zones
             else ""
         )
         xml = (

@@ -1,4 +1,5 @@
-"""AZ names through EC2 DescribeAvailabilityZones, against moto (no network)."""
+"""AZ names through EC2 DescribeAvailabilityZones (no network): botocore's Stubber, the
+in-process fake of tests/fake_ec2.py (the ``ec2`` fixture), and moto where IAM is checked."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from lambda_metadata.errors import (
 )
 from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
-# moto's fixed mapping in us-east-1 (AZ names differ per real account; IDs do not)
+# us-east-1 as moto and tests/fake_ec2.py map it (AZ names differ per real account; IDs do not)
 ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"
 OTHER_ZONE_ID, OTHER_ZONE_NAME = "use1-az4", "us-east-1d"
 
@@ -71,7 +72,7 @@ def count_describe_calls(client: Any) -> list[str]:
     return calls
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_resolves_the_name_of_the_current_zone_id(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
@@ -81,7 +82,7 @@ def test_resolves_the_name_of_the_current_zone_id(
     assert cached_availability_zone_name() == ZONE_NAME
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_asks_ec2_once_per_cached_metadata(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     lambda_metadata_endpoint.availability_zone_id = ZONE_ID
     client = new_client("ec2")
@@ -94,7 +95,7 @@ def test_asks_ec2_once_per_cached_metadata(lambda_metadata_endpoint: MetadataEnd
     assert lambda_metadata_endpoint.request_count == 1
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_clearing_the_metadata_cache_drops_the_name(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
@@ -112,13 +113,155 @@ def test_clearing_the_metadata_cache_drops_the_name(
     assert calls == [ZONE_ID, OTHER_ZONE_ID]
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_never_calls_ec2_unless_asked(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     from lambda_metadata import get_lambda_metadata
 
     get_lambda_metadata()
 
     assert cached_availability_zone_name() is None
+
+
+@pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
+def test_unauthorized_operation_is_a_permission_error(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    """EC2's own code for a denied action, answered through botocore's Stubber."""
+    client = new_client("ec2")
+    with stubbed(client) as stubber:
+        stubber.add_client_error(
+            "describe_availability_zones",
+            service_error_code="UnauthorizedOperation",
+            service_message="You are not authorized to perform this operation.",
+            http_status_code=403,
+        )
+        with pytest.raises(AvailabilityZoneNamePermissionError, match=EC2_PERMISSION):
+            get_availability_zone_name(client=client)
+
+
+@pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
+def test_other_ec2_errors_are_typed(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    client = new_client("ec2")
+    with stubbed(client) as stubber:
+        stubber.add_client_error(
+            "describe_availability_zones",
+            service_error_code="RequestLimitExceeded",
+            service_message="Request limit exceeded.",
+            http_status_code=503,
+        )
+        with pytest.raises(AvailabilityZoneNameError, match="RequestLimitExceeded") as info:
+            get_availability_zone_name(client=client)
+    assert not isinstance(info.value, AvailabilityZoneNamePermissionError)
+    assert info.value.status_code == 503
+
+
+@pytest.mark.usefixtures("ec2")
+def test_a_client_for_another_region_finds_no_zone(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    lambda_metadata_endpoint.availability_zone_id = ZONE_ID
+
+    with pytest.raises(UnknownAvailabilityZoneError, match=r"'eu-west-1'.*'use1-az1'"):
+        get_availability_zone_name(client=new_client("ec2", region_name="eu-west-1"))
+
+
+def test_no_region_is_a_typed_error(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+    with pytest.raises(AvailabilityZoneNameError, match="AWS_REGION"):
+        get_availability_zone_name()
+
+
+def test_outside_lambda_the_metadata_error_comes_first(no_lambda_metadata: None) -> None:
+    with pytest.raises(MetadataUnavailableError):
+        get_availability_zone_name()
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("inf"), float("nan"), "1"])
+def test_bad_timeout(timeout: Any) -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        get_availability_zone_name(timeout=timeout)
+
+
+def test_missing_boto3_says_which_extra_to_install(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    program = (
+        "import sys\n"
+        "sys.modules['boto3'] = None\n"
+        "from lambda_metadata.az_names import get_availability_zone_name\n"
+        "from lambda_metadata.errors import MissingOptionalDependencyError\n"
+        "try:\n"
+        "    get_availability_zone_name()\n"
+        "except MissingOptionalDependencyError as exc:\n"
+        "    assert isinstance(exc, ImportError)\n"
+        "    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        env={**lambda_metadata_endpoint.environ, "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert 'pip install "lambda-metadata[ec2]"' in result.stdout
+
+
+@pytest.mark.usefixtures("ec2")
+def test_lambdas_aws_region_is_enough(
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    lambda_metadata_endpoint.availability_zone_id = ZONE_ID
+
+    assert get_availability_zone_name() == ZONE_NAME
+
+
+# -- the docs' example ---------------------------------------------------------
+
+EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "az_name.py"
+
+
+@pytest.mark.usefixtures("ec2")
+def test_example_handler(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+    lambda_metadata_endpoint.availability_zone_id = OTHER_ZONE_ID
+    handler = runpy.run_path(str(EXAMPLE))["handler"]
+
+    assert handler({}, None) == {
+        "availability_zone_id": OTHER_ZONE_ID,
+        "availability_zone_name": OTHER_ZONE_NAME,
+    }
+
+
+@pytest.mark.usefixtures("ec2")
+def test_concurrent_first_calls_make_one_ec2_call(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    client = new_client("ec2")
+    calls = count_describe_calls(client)
+    start = threading.Barrier(8)
+
+    def ask() -> str:
+        start.wait()
+        return get_availability_zone_name(client=client)
+
+    with ThreadPoolExecutor(8) as pool:
+        names = set(pool.map(lambda _: ask(), range(8)))
+
+    assert names == {ZONE_NAME}
+    assert calls == [ZONE_ID]
+
+
+# -- IAM: moto checks a real policy ------------------------------------------------------
+# moto takes seconds of CPU to start in each worker that runs it: these three tests stay
+# together, so few workers do. The other EC2 calls of this file go to tests/fake_ec2.py.
 
 
 def _as_iam_user(policy: dict[str, Any] | None, body: Callable[[], None]) -> None:
@@ -184,124 +327,6 @@ def test_the_documented_permission_is_enough(lambda_metadata_endpoint: MetadataE
     assert names == [ZONE_NAME]
 
 
-@pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
-def test_unauthorized_operation_is_a_permission_error(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    """EC2's own code for a denied action, answered through botocore's Stubber."""
-    client = new_client("ec2")
-    with stubbed(client) as stubber:
-        stubber.add_client_error(
-            "describe_availability_zones",
-            service_error_code="UnauthorizedOperation",
-            service_message="You are not authorized to perform this operation.",
-            http_status_code=403,
-        )
-        with pytest.raises(AvailabilityZoneNamePermissionError, match=EC2_PERMISSION):
-            get_availability_zone_name(client=client)
-
-
-@pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
-def test_other_ec2_errors_are_typed(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    client = new_client("ec2")
-    with stubbed(client) as stubber:
-        stubber.add_client_error(
-            "describe_availability_zones",
-            service_error_code="RequestLimitExceeded",
-            service_message="Request limit exceeded.",
-            http_status_code=503,
-        )
-        with pytest.raises(AvailabilityZoneNameError, match="RequestLimitExceeded") as info:
-            get_availability_zone_name(client=client)
-    assert not isinstance(info.value, AvailabilityZoneNamePermissionError)
-    assert info.value.status_code == 503
-
-
-@pytest.mark.usefixtures("aws")
-def test_a_client_for_another_region_finds_no_zone(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    lambda_metadata_endpoint.availability_zone_id = ZONE_ID
-
-    with pytest.raises(UnknownAvailabilityZoneError, match=r"'eu-west-1'.*'use1-az1'"):
-        get_availability_zone_name(client=new_client("ec2", region_name="eu-west-1"))
-
-
-def test_no_region_is_a_typed_error(
-    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
-) -> None:
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-    with pytest.raises(AvailabilityZoneNameError, match="AWS_REGION"):
-        get_availability_zone_name()
-
-
-def test_outside_lambda_the_metadata_error_comes_first(no_lambda_metadata: None) -> None:
-    with pytest.raises(MetadataUnavailableError):
-        get_availability_zone_name()
-
-
-@pytest.mark.parametrize("timeout", [0, -1, float("inf"), float("nan"), "1"])
-def test_bad_timeout(timeout: Any) -> None:
-    with pytest.raises(ValueError, match="timeout"):
-        get_availability_zone_name(timeout=timeout)
-
-
-def test_missing_boto3_says_which_extra_to_install(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    program = (
-        "import sys\n"
-        "sys.modules['boto3'] = None\n"
-        "from lambda_metadata.az_names import get_availability_zone_name\n"
-        "from lambda_metadata.errors import MissingOptionalDependencyError\n"
-        "try:\n"
-        "    get_availability_zone_name()\n"
-        "except MissingOptionalDependencyError as exc:\n"
-        "    assert isinstance(exc, ImportError)\n"
-        "    print(exc)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", program],
-        env={**lambda_metadata_endpoint.environ, "PATH": ""},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert 'pip install "lambda-metadata[ec2]"' in result.stdout
-
-
-@pytest.mark.usefixtures("aws")
-def test_lambdas_aws_region_is_enough(
-    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("AWS_DEFAULT_REGION")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    lambda_metadata_endpoint.availability_zone_id = ZONE_ID
-
-    assert get_availability_zone_name() == ZONE_NAME
-
-
-# -- the docs' example ---------------------------------------------------------
-
-EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "az_name.py"
-
-
-@pytest.mark.usefixtures("aws")
-def test_example_handler(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    lambda_metadata_endpoint.availability_zone_id = OTHER_ZONE_ID
-    handler = runpy.run_path(str(EXAMPLE))["handler"]
-
-    assert handler({}, None) == {
-        "availability_zone_id": OTHER_ZONE_ID,
-        "availability_zone_name": OTHER_ZONE_NAME,
-    }
-
-
 @pytest.mark.usefixtures("aws")
 def test_example_handler_when_denied(
     lambda_metadata_endpoint: MetadataEndpoint, capsys: pytest.CaptureFixture[str]
@@ -313,25 +338,6 @@ def test_example_handler_when_denied(
 
     assert answers == [{"availability_zone_id": "use1-az1", "availability_zone_name": None}]
     assert EC2_PERMISSION in capsys.readouterr().out
-
-
-@pytest.mark.usefixtures("aws")
-def test_concurrent_first_calls_make_one_ec2_call(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    client = new_client("ec2")
-    calls = count_describe_calls(client)
-    start = threading.Barrier(8)
-
-    def ask() -> str:
-        start.wait()
-        return get_availability_zone_name(client=client)
-
-    with ThreadPoolExecutor(8) as pool:
-        names = set(pool.map(lambda _: ask(), range(8)))
-
-    assert names == {ZONE_NAME}
-    assert calls == [ZONE_ID]
 
 
 # -- during an EC2 failure: one client, no unbounded wait, a fail-fast window ------------
@@ -420,7 +426,7 @@ def test_a_success_ends_the_failure_streak(
     assert len(calls) == 6
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_a_cache_clear_or_another_client_ends_the_window(
     lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
 ) -> None:
@@ -482,7 +488,7 @@ def count_session_calls() -> list[str]:
     return calls
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_one_client_per_process_and_region(
     lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -521,7 +527,7 @@ class SlowClient:
         return {"AvailabilityZones": [{"ZoneId": ZONE_ID, "ZoneName": ZONE_NAME}]}
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_no_caller_waits_unboundedly_behind_a_slow_call(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
@@ -564,7 +570,7 @@ def test_followers_share_the_leaders_failure(
     assert failing.calls == 1
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 def test_an_interrupted_call_does_not_wedge_the_resolver(
     lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
 ) -> None:
@@ -595,7 +601,7 @@ def test_new_errors_pickle_with_their_status(error_type: type[LambdaMetadataErro
     assert (str(copy), copy.status_code) == ("denied", 403)
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("ec2")
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_makes_its_own_client(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     """A boto3 client's pooled connections must not be shared across a fork."""
