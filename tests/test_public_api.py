@@ -10,13 +10,15 @@ import warnings
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import griffe
 import pytest
 
 import lambda_metadata
 from lambda_metadata import errors
+
+if TYPE_CHECKING:
+    import griffe
 
 PUBLIC_MODULES = (
     "lambda_metadata",
@@ -44,6 +46,8 @@ PUBLIC_NAMES = [
 @cache
 def documented() -> griffe.Object | griffe.Alias:
     """The package as the API page sees it: read from the source, as mkdocstrings does."""
+    import griffe  # slow to import: by the tests that read it, not at every worker's collection
+
     return griffe.load("lambda_metadata", resolve_aliases=True)
 
 
