@@ -26,24 +26,25 @@ from lambda_metadata.testing import FakeClock, MetadataEndpoint
 pytest_plugins = ["pytester"]
 
 
-def _share_bytecode() -> None:
-    """Let every process of the run (xdist workers, child interpreters) read and write bytecode
-    in one cache outside the tree and the venv, kept between runs.
+def _write_bytecode() -> None:
+    """Let every process of the run (this one, xdist workers, child interpreters) write the
+    bytecode it compiles, beside the sources as Python does by default.
 
     Where ``PYTHONDONTWRITEBYTECODE`` is set (as on this project's machines) each of those
     processes would otherwise compile pytest, botocore, Powertools and the tests from source
-    again, which was a third of the suite's CPU. Runs on the controller before the workers
-    start, so they inherit it. A ``PYTHONPYCACHEPREFIX`` already set is left as it is, and so
-    is the rest.
+    again. The bytecode goes to the venv and the tree's ``__pycache__`` (git ignores it); the
+    standard library's, compiled when Python was installed, is used as it is, which a
+    ``PYTHONPYCACHEPREFIX`` would not do. Runs on the controller before the workers start, so
+    they inherit it. A ``PYTHONPYCACHEPREFIX`` already set means the caller manages bytecode
+    (scripts/mutate.py writes none): then nothing changes.
     """
     if os.environ.get("PYTHONPYCACHEPREFIX"):
         return
-    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    os.environ["PYTHONPYCACHEPREFIX"] = os.path.join(cache_home, "lambda-metadata-tests", "pyc")
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.dont_write_bytecode = False
 
 
-_share_bytecode()
+_write_bytecode()
 
 Behaviour = Callable[[socket.socket], None]
 
@@ -360,6 +361,8 @@ OPT_IN = (
     "bench",  # uv run pytest -m bench tests/test_benchmarks.py
     "wheel",  # uv run pytest -m wheel
     "browser",  # uv run --with playwright pytest -m browser
+    "docs_site",  # uv run pytest -m docs_site (CI runs it with the browser group: one site build)
+    "mypy",  # uv run pytest -m mypy (CI runs it beside its own mypy step)
     "wrapt_matrix",  # selected when CI's wrapt matrix sets LAMBDA_METADATA_EXPECT_WRAPT
     "installed",  # selected when CI's wheel and sdist runs set LAMBDA_METADATA_EXPECT_INSTALLED
 )
