@@ -1,4 +1,6 @@
-"""The built docs site: what a reader gets, and (``-m browser``) how it renders in Chromium.
+"""The built docs site: what a reader gets (``-m docs_site``), and how it renders in Chromium
+(``-m browser``). Both groups are opt-in, as building the site takes seconds of CPU; CI runs them
+together, so one build serves both: ``-m "docs_site or browser"``.
 
 The browser checks need Debian's chromium at /usr/bin/chromium and the ``playwright`` package
 (never ``playwright install``): ``uv run --with playwright pytest -m browser``. They skip when
@@ -56,12 +58,14 @@ def _pages(site: Path) -> list[str]:
     return [loc[len(root) :] for loc in re.findall(r"<loc>(.*?)</loc>", sitemap)]
 
 
+@pytest.mark.docs_site
 def test_no_example_sources_or_caches_in_the_site(site: Path) -> None:
     built = [path.relative_to(site).as_posix() for path in site.rglob("*")]
     assert not [name for name in built if name.endswith(".py") or "__pycache__" in name]
     assert not (site / "examples").exists()
 
 
+@pytest.mark.docs_site
 def test_the_sitemap_lists_every_page(site: Path) -> None:
     pages = _pages(site)
     assert "" in pages
@@ -69,6 +73,7 @@ def test_the_sitemap_lists_every_page(site: Path) -> None:
     assert len(pages) >= 15
 
 
+@pytest.mark.docs_site
 def test_home_page_installs_links_migration_and_has_key_features(site: Path) -> None:
     home = (site / "index.html").read_text()
     assert "pip install lambda-metadata" in home
@@ -83,6 +88,7 @@ def test_home_page_installs_links_migration_and_has_key_features(site: Path) -> 
     )
 
 
+@pytest.mark.docs_site
 def test_the_navigation_reads_like_powertools(site: Path) -> None:
     home = (site / "index.html").read_text()
     for section in ("Getting started", "Features", "Testing your code", "Coming from Powertools"):

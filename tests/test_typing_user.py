@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.mypy  # opt-in: seconds of mypy; CI runs it once, beside its mypy step
+
 ROOT = Path(__file__).resolve().parent.parent
 CHECKED = [
     "tests/typing_user/powertools_user.py",
