@@ -99,3 +99,39 @@ def test_stale_warning_never_shows_the_token(
         get_lambda_metadata()
     assert "refreshing the metadata failed" in caplog.text
     assert TOKEN not in caplog.text
+
+
+# -- the checker itself: each place it looks, shown to find a token put there ------------------
+
+
+def _raised(function: Callable[[], None]) -> LambdaMetadataError:
+    with pytest.raises(LambdaMetadataError) as caught:
+        function()
+    return caught.value
+
+
+def _in_a_local() -> None:
+    header = f"Bearer {TOKEN}"  # noqa: F841  (what the checker must find)
+    raise LambdaMetadataError("refused")
+
+
+def _in_a_chained_error() -> None:
+    try:
+        raise OSError(f"sent {TOKEN}")
+    except OSError:
+        raise LambdaMetadataError("refused") from None  # suppressed, but still __context__
+
+
+@pytest.mark.parametrize(
+    ("function", "where"),
+    [
+        (_in_a_local, "header in _in_a_local"),
+        (_in_a_chained_error, None),
+    ],
+)
+def test_the_token_checker_finds_a_token_wherever_it_looks(
+    function: Callable[[], None], where: str | None
+) -> None:
+    with pytest.raises(AssertionError, match=where):
+        assert_no_token(_raised(function), TOKEN)
+    assert_no_token(_raised(function), "another-token")
