@@ -15,13 +15,17 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from fake_ec2 import FakeEC2
+from fake_ec2 import FakeEC2, install
 
 from lambda_metadata._constants import API_ENV, TOKEN_ENV
 from lambda_metadata.testing import FakeClock, MetadataEndpoint
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 pytest_plugins = ["pytester"]
 
@@ -254,9 +258,7 @@ def new_default_boto3_session() -> None:
 def ec2(aws_credentials: None) -> FakeEC2:
     """``aws_credentials``, and EC2's zone lookups answered in this process (tests/fake_ec2.py):
     a ``FakeEC2`` whose ``calls`` lists the zone IDs asked for."""
-    import fake_ec2
-
-    return fake_ec2.install()
+    return install()
 
 
 @pytest.fixture
@@ -318,6 +320,19 @@ def xray() -> Iterator[XRayDaemon]:
         xray_recorder.configure(daemon_address="127.0.0.1:2000", sampling=True)
         Tracer._reset_config()  # type: ignore[no-untyped-call]
         daemon.socket.close()
+
+
+@pytest.fixture
+def otel() -> tuple[TracerProvider, InMemorySpanExporter]:
+    """An OTel SDK tracer provider whose finished spans its in-memory exporter keeps."""
+    from opentelemetry.sdk.trace import TracerProvider  # the SDK is slow to import: on use
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider, exporter
 
 
 # -- the end-to-end runtime tests ------------------------------------------------------------

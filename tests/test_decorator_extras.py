@@ -6,7 +6,7 @@ import json
 import logging
 import subprocess
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import XRayDaemon
@@ -22,6 +22,10 @@ from lambda_metadata.tracing import (
     XRAY_AVAILABILITY_ZONE_ID,
     XRAY_AVAILABILITY_ZONE_NAME,
 )
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"  # as tests/fake_ec2.py names it
 
@@ -100,15 +104,11 @@ def test_tracer_option_annotates_the_handler_subsegment(
     assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == ZONE_NAME
 
 
-def test_otel_option_sets_the_span_attribute(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    from opentelemetry.sdk.trace import TracerProvider  # the SDK is slow to import: on use
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
+def test_otel_option_sets_the_span_attribute(
+    otel: tuple[TracerProvider, InMemorySpanExporter], lambda_metadata_endpoint: MetadataEndpoint
+) -> None:
+    provider, exporter = otel
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
 
     @inject_az(otel=True)
     async def handler(event: dict[str, Any], context: Any) -> str:

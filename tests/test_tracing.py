@@ -107,17 +107,6 @@ def test_a_disabled_tracer_reads_nothing(lambda_metadata_endpoint: MetadataEndpo
 # -- OpenTelemetry -----------------------------------------------------------
 
 
-@pytest.fixture
-def otel() -> tuple[TracerProvider, InMemorySpanExporter]:
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-    exporter = InMemorySpanExporter()
-    provider = new_tracer_provider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    return provider, exporter
-
-
 def test_current_span_gets_the_id_not_the_semantic_convention(
     otel: tuple[TracerProvider, InMemorySpanExporter],
     lambda_metadata_endpoint: MetadataEndpoint,
