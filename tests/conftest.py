@@ -147,11 +147,12 @@ def assert_no_token(error: BaseException, token: str, *, skip_frames_of: str | N
         assert token not in repr(exc.args)
         assert token not in repr(getattr(exc, "object", ""))
         assert token not in "".join(traceback.format_exception(exc))
-        tb = exc.__traceback__  # each frame's locals, as a traceback with locals would show them
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename != skip_frames_of:
-                for name, value in tb.tb_frame.f_locals.items():
-                    assert token not in repr(value), f"{name} in {tb.tb_frame.f_code.co_name}"
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename == skip_frames_of:
+            tb = tb.tb_next
+        while tb is not None:  # every later frame's locals, as a traceback with locals shows them
+            for name, value in tb.tb_frame.f_locals.items():
+                assert token not in repr(value), f"{name} in {tb.tb_frame.f_code.co_name}"
             tb = tb.tb_next
 
 
