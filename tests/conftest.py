@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import importlib.util
 import json
 import os
@@ -49,6 +50,31 @@ def _write_bytecode() -> None:
 
 
 _write_bytecode()
+
+
+def _freeze_after_full_collection(phase: str, info: dict[str, int]) -> None:
+    """Move what survives a full collection out of the collector's reach (``gc.freeze``).
+
+    A worker's heap grows to hundreds of thousands of long-lived objects (pytest, botocore's
+    models, moto, hypothesis, the collected items), and every later full collection walked all
+    of them again: about 0.3 s each, 1-3 s of CPU per worker. Right after a full collection the
+    younger generations are empty, so only survivors are frozen: no garbage is kept. Objects
+    frozen still go when their last reference does; only a cycle among them would outlive its
+    use, which a test process can afford (about 30 MB more at peak).
+    """
+    if phase == "stop" and info["generation"] == 2:
+        gc.freeze()
+
+
+gc.callbacks.append(_freeze_after_full_collection)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Freeze the heap before the interpreter exits: its final collections would walk it all
+    (1-1.5 s in a worker that ran moto, which the run's end waits for)."""
+    gc.freeze()
+
 
 Behaviour = Callable[[socket.socket], None]
 
