@@ -19,13 +19,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import RawServer, json_body, ok_head, read_request
 from conftest import assert_no_token as check_no_token
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from lambda_metadata import (
     LambdaMetadata,
@@ -46,6 +44,9 @@ from lambda_metadata.errors import (
     ResponseTooLargeError,
 )
 from lambda_metadata.testing import MetadataEndpoint
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
 
 StartRaw = Callable[[Callable[[socket.socket], None]], RawServer]
 TOKEN = "hostile-SECRET-token-4b1d"
@@ -621,13 +622,6 @@ def test_a_healthy_endpoint_is_fetched_after_hostile_answers(
 
 # -- property: arbitrary answers give a typed error or valid metadata ----------------
 
-_NAMES = st.sampled_from(
-    [b"Content-Length", b"Transfer-Encoding", b"Cache-Control", b"Content-Type", b"Connection"]
-) | st.binary(min_size=1, max_size=20)
-_HEADERS = st.lists(st.tuples(_NAMES, st.binary(max_size=60)), max_size=4)
-_STATUS_LINES = st.sampled_from(
-    [b"HTTP/1.1 200 OK", b"HTTP/1.0 200", b"HTTP/1.1 500 Oops", b"HTTP/1.1 404 Nope"]
-) | st.binary(max_size=40)
 # Text from every code point (surrogates and unassigned ones too), with the ones that break
 # parsers more often than chance draws them: line breaks str.splitlines knows, digits that \d
 # matches, a BOM, NUL, combining and astral characters. Not st.text(): for any alphabet of
@@ -636,28 +630,40 @@ _STATUS_LINES = st.sampled_from(
 _TRICKY = (
     '\x00\t\n\r\x0b\x0c\x1c\x85\x7f\u2028\u200b\ufeff\ud800\u0301\u0660\uff11\u0130\U0001d11e"\\'
 )
-_CHARACTERS = (
-    st.sampled_from(string.ascii_letters + string.digits + "-_. ")
-    | st.sampled_from(_TRICKY)
-    | st.integers(0, sys.maxunicode).map(chr)
-)
 
 
-def _text(max_size: int) -> st.SearchStrategy[str]:
-    return st.lists(_CHARACTERS, max_size=max_size).map("".join)
+def _answers() -> tuple[SearchStrategy[Any], ...]:
+    """Status lines, headers, bodies and framings to make answers of. Built on use: hypothesis
+    is imported by the test that needs it, not at every worker's collection (under pytest its
+    whole package is assertion-rewritten, about 1.3 s of CPU per worker of a fresh checkout)."""
+    from hypothesis import strategies as st
 
+    characters = (
+        st.sampled_from(string.ascii_letters + string.digits + "-_. ")
+        | st.sampled_from(_TRICKY)
+        | st.integers(0, sys.maxunicode).map(chr)
+    )
 
-_DOCUMENTS = st.builds(
-    lambda zone_id, extra: json.dumps({**extra, "AvailabilityZoneID": zone_id}).encode(),
-    _text(80) | st.sampled_from(["use1-az1", "usw2-lax1-az1"]),
-    st.dictionaries(
-        _text(10),
-        st.integers() | _text(20),
-        max_size=3,
-    ),
-)
-_BODIES = st.binary(max_size=9000) | _DOCUMENTS
-_FRAMINGS = st.sampled_from(["length", "none", "chunked", "as-is"])
+    def text(max_size: int) -> SearchStrategy[str]:
+        return st.lists(characters, max_size=max_size).map("".join)
+
+    names = st.sampled_from(
+        [b"Content-Length", b"Transfer-Encoding", b"Cache-Control", b"Content-Type", b"Connection"]
+    ) | st.binary(min_size=1, max_size=20)
+    documents = st.builds(
+        lambda zone_id, extra: json.dumps({**extra, "AvailabilityZoneID": zone_id}).encode(),
+        text(80) | st.sampled_from(["use1-az1", "usw2-lax1-az1"]),
+        st.dictionaries(text(10), st.integers() | text(20), max_size=3),
+    )
+    return (
+        st.sampled_from(
+            [b"HTTP/1.1 200 OK", b"HTTP/1.0 200", b"HTTP/1.1 500 Oops", b"HTTP/1.1 404 Nope"]
+        )
+        | st.binary(max_size=40),
+        st.lists(st.tuples(names, st.binary(max_size=60)), max_size=4),
+        st.binary(max_size=9000) | documents,
+        st.sampled_from(["length", "none", "chunked", "as-is"]),
+    )
 
 
 def _frame(status_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes, how: str) -> bytes:
@@ -688,9 +694,10 @@ def test_arbitrary_answers_give_a_typed_error_or_valid_metadata(
         conn.sendall(current[0])
 
     hostile(behaviour)
+    from hypothesis import HealthCheck, given, settings
 
     @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(_STATUS_LINES, _HEADERS, _BODIES, _FRAMINGS)
+    @given(*_answers())
     def check(
         status_line: bytes, headers: list[tuple[bytes, bytes]], body: bytes, how: str
     ) -> None:

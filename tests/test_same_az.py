@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from lambda_metadata import MetadataUnavailableError
 from lambda_metadata.same_az import order_by_availability_zone
 from lambda_metadata.testing import MetadataEndpoint
 
-ZONES = st.sampled_from(["use1-az1", "use1-az2", "use1-az4", "us-east-1a"]) | st.none()
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
 
 
 @dataclass(frozen=True)
@@ -25,58 +24,109 @@ class Node:
     availability_zone_id: str | None
 
 
-@st.composite
-def nodes(draw: st.DrawFn) -> list[Node]:
-    zones = draw(st.lists(ZONES, max_size=30))
-    return [Node(index, zone) for index, zone in enumerate(zones)]
+# hypothesis is imported by the property tests themselves, not at collection: under pytest its
+# whole package is assertion-rewritten (it ships a pytest plugin), about 1.3 s of CPU in each
+# worker of a fresh checkout, and only the workers that run these tests need it.
 
 
-@given(candidates=nodes(), zone=st.sampled_from(["use1-az1", "use1-az2", "use1-az9"]))
-def test_same_zone_first_then_the_rest(candidates: list[Node], zone: str) -> None:
-    ordered = order_by_availability_zone(candidates, zone=zone)
+def _zones() -> SearchStrategy[str | None]:
+    from hypothesis import strategies as st
 
-    in_zone = [node.availability_zone_id == zone for node in ordered]
-    assert in_zone == sorted(in_zone, reverse=True)  # every match before every non-match
-    assert sum(in_zone) == sum(node.availability_zone_id == zone for node in candidates)
+    return st.sampled_from(["use1-az1", "use1-az2", "use1-az4", "us-east-1a"]) | st.none()
 
 
-@given(candidates=nodes(), zone=st.sampled_from(["use1-az1", "use1-az2"]))
-def test_stable_within_each_group(candidates: list[Node], zone: str) -> None:
-    ordered = order_by_availability_zone(candidates, zone=zone)
+def _nodes() -> SearchStrategy[list[Node]]:
+    from hypothesis import strategies as st
 
-    same = [node.index for node in ordered if node.availability_zone_id == zone]
-    other = [node.index for node in ordered if node.availability_zone_id != zone]
-    assert same == sorted(same)
-    assert other == sorted(other)
+    return st.lists(_zones(), max_size=30).map(
+        lambda zones: [Node(index, zone) for index, zone in enumerate(zones)]
+    )
 
 
-@given(candidates=nodes(), zone=st.sampled_from(["use1-az1", "use1-az2"]))
-def test_a_permutation_nothing_lost_or_repeated(candidates: list[Node], zone: str) -> None:
-    ordered = order_by_availability_zone(iter(candidates), zone=zone)
+def _zone(*zones: str) -> SearchStrategy[str]:
+    from hypothesis import strategies as st
 
-    assert Counter(ordered) == Counter(candidates)
-    assert len(ordered) == len(candidates)
+    return st.sampled_from(zones)
 
 
-@given(candidates=nodes())
-def test_no_match_keeps_the_original_order(candidates: list[Node]) -> None:
-    assert order_by_availability_zone(candidates, zone="use1-az9") == candidates
+def test_same_zone_first_then_the_rest() -> None:
+    from hypothesis import given
+
+    @given(candidates=_nodes(), zone=_zone("use1-az1", "use1-az2", "use1-az9"))
+    def check(candidates: list[Node], zone: str) -> None:
+        ordered = order_by_availability_zone(candidates, zone=zone)
+
+        in_zone = [node.availability_zone_id == zone for node in ordered]
+        assert in_zone == sorted(in_zone, reverse=True)  # every match before every non-match
+        assert sum(in_zone) == sum(node.availability_zone_id == zone for node in candidates)
+
+    check()
 
 
-@given(candidates=nodes(), zone=st.sampled_from(["use1-az1", "use1-az2"]))
-def test_deterministic_and_idempotent(candidates: list[Node], zone: str) -> None:
-    once = order_by_availability_zone(candidates, zone=zone)
+def test_stable_within_each_group() -> None:
+    from hypothesis import given
 
-    assert order_by_availability_zone(candidates, zone=zone) == once
-    assert order_by_availability_zone(once, zone=zone) == once
+    @given(candidates=_nodes(), zone=_zone("use1-az1", "use1-az2"))
+    def check(candidates: list[Node], zone: str) -> None:
+        ordered = order_by_availability_zone(candidates, zone=zone)
+
+        same = [node.index for node in ordered if node.availability_zone_id == zone]
+        other = [node.index for node in ordered if node.availability_zone_id != zone]
+        assert same == sorted(same)
+        assert other == sorted(other)
+
+    check()
 
 
-@given(pairs=st.lists(st.tuples(st.integers(), ZONES), max_size=20))
-def test_custom_key_on_tuples(pairs: list[tuple[int, str | None]]) -> None:
-    ordered = order_by_availability_zone(pairs, zone="use1-az2", key=lambda pair: pair[1])
+def test_a_permutation_nothing_lost_or_repeated() -> None:
+    from hypothesis import given
 
-    expected = [p for p in pairs if p[1] == "use1-az2"] + [p for p in pairs if p[1] != "use1-az2"]
-    assert ordered == expected
+    @given(candidates=_nodes(), zone=_zone("use1-az1", "use1-az2"))
+    def check(candidates: list[Node], zone: str) -> None:
+        ordered = order_by_availability_zone(iter(candidates), zone=zone)
+
+        assert Counter(ordered) == Counter(candidates)
+        assert len(ordered) == len(candidates)
+
+    check()
+
+
+def test_no_match_keeps_the_original_order() -> None:
+    from hypothesis import given
+
+    @given(candidates=_nodes())
+    def check(candidates: list[Node]) -> None:
+        assert order_by_availability_zone(candidates, zone="use1-az9") == candidates
+
+    check()
+
+
+def test_deterministic_and_idempotent() -> None:
+    from hypothesis import given
+
+    @given(candidates=_nodes(), zone=_zone("use1-az1", "use1-az2"))
+    def check(candidates: list[Node], zone: str) -> None:
+        once = order_by_availability_zone(candidates, zone=zone)
+
+        assert order_by_availability_zone(candidates, zone=zone) == once
+        assert order_by_availability_zone(once, zone=zone) == once
+
+    check()
+
+
+def test_custom_key_on_tuples() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(pairs=st.lists(st.tuples(st.integers(), _zones()), max_size=20))
+    def check(pairs: list[tuple[int, str | None]]) -> None:
+        ordered = order_by_availability_zone(pairs, zone="use1-az2", key=lambda pair: pair[1])
+
+        expected = [p for p in pairs if p[1] == "use1-az2"]
+        expected += [p for p in pairs if p[1] != "use1-az2"]
+        assert ordered == expected
+
+    check()
 
 
 def test_mappings_use_their_availability_zone_id_item() -> None:
