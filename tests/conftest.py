@@ -436,3 +436,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def fake_clock(lambda_metadata_clock: FakeClock) -> FakeClock:
     """The cache reads this ``FakeClock`` for the test's duration."""
     return lambda_metadata_clock
+
+
+# -- pytester: the runs of a user's suite (in process, or in a child interpreter) ---------------
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytest's ``pytester``, its runs without hypothesis's plugin, which no user's suite here
+    uses. The plugin imports all of hypothesis in each run's summary (0.4 s of CPU, more on a
+    fresh checkout), and an in-process run drops what it imported again when it ends."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
+    return pytester
