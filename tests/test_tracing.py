@@ -46,12 +46,6 @@ def xray_recorder() -> AWSXRayRecorder:
     return xray_recorder
 
 
-def new_tracer_provider() -> TracerProvider:
-    from opentelemetry.sdk.trace import TracerProvider
-
-    return TracerProvider()
-
-
 # -- X-Ray through Powertools ------------------------------------------------
 
 
@@ -291,9 +285,12 @@ def test_a_failing_tracer_is_logged_once_per_streak(
 
 
 def test_a_failing_span_is_logged_once_per_streak(
-    caplog: pytest.LogCaptureFixture, lambda_metadata_endpoint: MetadataEndpoint
+    otel: tuple[TracerProvider, InMemorySpanExporter],
+    caplog: pytest.LogCaptureFixture,
+    lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    set_span_availability_zone(new_tracer_provider().get_tracer("t").start_span("ok"))  # a success
+    provider, _ = otel
+    set_span_availability_zone(provider.get_tracer("t").start_span("ok"))  # a success
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
         for _ in range(3):
             set_span_availability_zone(BrokenSpan())  # type: ignore[arg-type]
