@@ -173,18 +173,20 @@ def _lead_ec2_call(flight: _Flight, timeout: float) -> None:
     finally:
         if flight.name is None and flight.error is None:  # interrupted by a foreign exception
             flight.error = AvailabilityZoneNameError("the EC2 call in flight was interrupted")
-        with _lock:
-            if flight.name is not None:
-                _resolved = (flight.metadata, flight.name)
-                _backoff.reset()
-                _failed_for = None
-            else:
-                assert flight.error is not None
-                _backoff.failed(flight.error)
-                _failed_for = (flight.metadata, flight.client)
-            if _flight is flight:
-                _flight = None
-            flight.finish()
+        try:
+            with _lock:
+                if flight.name is not None:
+                    _resolved = (flight.metadata, flight.name)
+                    _backoff.reset()
+                    _failed_for = None
+                else:
+                    assert flight.error is not None
+                    _backoff.failed(flight.error)
+                    _failed_for = (flight.metadata, flight.client)
+                if _flight is flight:
+                    _flight = None
+        finally:
+            flight.finish()  # whatever happened above, no follower waits out its timeout
 
 
 def _again(error: BaseException) -> LambdaMetadataError:

@@ -37,11 +37,12 @@ class Backoff:
     Not locked: its owner calls it under its own lock.
     """
 
-    __slots__ = ("_clock", "_failures", "_until", "error")
+    __slots__ = ("_clock", "_failures", "_until", "_window", "error")
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._failures = 0
+        self._window = 0.0
         self._until = 0.0
         self.error: BaseException | None = None
         """The failure that opened the current window, re-raised to callers inside it."""
@@ -52,15 +53,18 @@ class Backoff:
 
     def failed(self, error: BaseException) -> float:
         """Record a failure; open (or lengthen) the window and return its length in seconds."""
-        window: float = min(FIRST_WINDOW * 2.0**self._failures, MAX_WINDOW)
+        # The window doubles from the last one, never from the failure count: a count of
+        # 1,025 would overflow a float power, and an outage may last for days.
+        self._window = min(self._window * 2.0, MAX_WINDOW) if self._failures else FIRST_WINDOW
         self._failures += 1
-        self._until = self._clock() + window
+        self._until = self._clock() + self._window
         self.error = error
-        return window
+        return self._window
 
     def reset(self) -> None:
         """Close the window: after a success, a cache clear or a SnapStart restore."""
         self._failures = 0
+        self._window = 0.0
         self._until = 0.0
         self.error = None
 

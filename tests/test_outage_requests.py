@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+from typing import Any
+
 import pytest
 
-from lambda_metadata import get_lambda_metadata
-from lambda_metadata.errors import MetadataServerError
-from lambda_metadata.testing import FakeClock, MetadataEndpoint
+from lambda_metadata import LambdaMetadata, get_lambda_metadata, inject_az, metadata_of
+from lambda_metadata._backoff import MAX_WINDOW
+from lambda_metadata._constants import API_ENV, TOKEN_ENV
+from lambda_metadata.az_names import get_availability_zone_name
+from lambda_metadata.errors import (
+    AvailabilityZoneNameError,
+    MetadataConnectionError,
+    MetadataServerError,
+    MetadataUnauthorizedError,
+)
+from lambda_metadata.testing import FakeClock, MetadataEndpoint, lambda_context
 
 
 def test_a_start_during_the_brief_503_still_gets_the_zone(
@@ -20,27 +32,106 @@ def test_a_start_during_the_brief_503_still_gets_the_zone(
 def test_later_attempts_of_a_streak_make_one_request_each(
     lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
+    # The first attempt retries three 500s, then stops at a 401 (never retried): every request
+    # is answered, and so counted, before the error is raised, however loaded the machine.
+    lambda_metadata_endpoint.fail_next(500, times=3)
+    lambda_metadata_endpoint.fail_next(401)
+    with pytest.raises(MetadataUnauthorizedError):
+        get_lambda_metadata(timeout=10)
+    assert lambda_metadata_endpoint.request_count == 4
     lambda_metadata_endpoint.status = 500
-    with pytest.raises(MetadataServerError):
-        get_lambda_metadata(timeout=0.2)
-    first = lambda_metadata_endpoint.request_count
-    assert first > 1  # the first attempt retried
     for window in (0.5, 1.0, 2.0):
         fake_clock.advance(window + 0.01)
         with pytest.raises(MetadataServerError, match="gave up after 1 attempt within"):
-            get_lambda_metadata(timeout=0.2)
-    assert lambda_metadata_endpoint.request_count == first + 3
+            get_lambda_metadata(timeout=10)
+    assert lambda_metadata_endpoint.request_count == 4 + 3
 
 
 def test_a_new_streak_retries_again(
     lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
     lambda_metadata_endpoint.cache_control = "no-store"  # every call asks the endpoint
-    lambda_metadata_endpoint.status = 500
-    with pytest.raises(MetadataServerError):
-        get_lambda_metadata(timeout=0.2)
+    lambda_metadata_endpoint.fail_next(401)
+    with pytest.raises(MetadataUnauthorizedError):
+        get_lambda_metadata(timeout=10)
     fake_clock.advance(0.51)
-    lambda_metadata_endpoint.status = 200
-    assert get_lambda_metadata(timeout=0.2).availability_zone_id == "use1-az1"  # streak over
+    assert get_lambda_metadata(timeout=10).availability_zone_id == "use1-az1"  # streak over
     lambda_metadata_endpoint.fail_next(503)  # the next streak's first attempt retries past it
-    assert get_lambda_metadata(timeout=0.2).availability_zone_id == "use1-az1"
+    assert get_lambda_metadata(timeout=10).availability_zone_id == "use1-az1"
+
+
+# -- a long outage: 100,000 failures in a row (about 70 days of one-minute windows) -----------
+
+FAILURES = 100_000
+
+
+def test_a_long_outage_costs_one_request_a_window_and_never_stops_the_handler(
+    no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch, fake_clock: FakeClock
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    monkeypatch.setenv(API_ENV, f"127.0.0.1:{port}")  # nothing listens: every request refused
+    monkeypatch.setenv(TOKEN_ENV, "outage-token")
+    contexts: list[object] = []
+
+    @inject_az
+    def handler(event: object, context: object) -> None:
+        contexts.append(metadata_of(context))
+
+    context = lambda_context()
+    for _ in range(FAILURES):
+        fake_clock.advance(MAX_WINDOW)  # the window is over: this invocation asks again
+        handler({}, context)
+        with contextlib.suppress(MetadataConnectionError):  # anything else fails the test
+            get_lambda_metadata()  # inside the new window: the same failure, no request
+            pytest.fail("a value during the outage")
+    assert contexts == [None] * FAILURES  # the handler ran every time
+    with MetadataEndpoint(port=port) as endpoint, endpoint.environment():
+        fake_clock.advance(MAX_WINDOW - 0.1)
+        with pytest.raises(MetadataConnectionError):
+            get_lambda_metadata()  # still inside the window: no request
+        assert endpoint.request_count == 0
+        fake_clock.advance(0.1)  # the window never outgrows a minute
+        handler({}, context)
+        assert isinstance(contexts[-1], LambdaMetadata)  # the first answer ends the outage
+        assert contexts[-1].availability_zone_id == "use1-az1"
+        assert endpoint.request_count == 1
+
+
+def test_a_long_outage_of_ec2_keeps_the_name_lookup_bounded(
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
+) -> None:
+    lambda_metadata_endpoint.max_age = None  # the AZ ID stays cached through the whole outage
+    ec2 = FailingEC2()
+    for _ in range(FAILURES):
+        fake_clock.advance(MAX_WINDOW)
+        with pytest.raises(AvailabilityZoneNameError, match="RequestLimitExceeded"):
+            get_availability_zone_name(client=ec2)
+        with pytest.raises(AvailabilityZoneNameError, match="RequestLimitExceeded"):
+            get_availability_zone_name(client=ec2, timeout=0.2)  # inside the window: no call
+    assert ec2.calls == FAILURES
+    fake_clock.advance(MAX_WINDOW - 0.1)
+    with pytest.raises(AvailabilityZoneNameError):
+        get_availability_zone_name(client=ec2)
+    assert ec2.calls == FAILURES
+    ec2.failing = False
+    fake_clock.advance(0.1)
+    assert get_availability_zone_name(client=ec2) == "us-east-1b"
+    assert ec2.calls == FAILURES + 1
+
+
+class FailingEC2:
+    """An EC2 client that is throttled while ``failing``, and counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.failing = True
+
+    def describe_availability_zones(self, **kwargs: Any) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        self.calls += 1
+        if self.failing:
+            error = {"Error": {"Code": "RequestLimitExceeded", "Message": "slow down"}}
+            raise ClientError(error, "DescribeAvailabilityZones")
+        return {"AvailabilityZones": [{"ZoneId": "use1-az1", "ZoneName": "us-east-1b"}]}
