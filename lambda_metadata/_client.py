@@ -34,7 +34,7 @@ from ._errors import (
     MetadataUnavailableError,
     ResponseTooLargeError,
 )
-from ._model import parse_body, preview
+from ._model import REDACTED, parse_body, preview
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -53,7 +53,6 @@ _BUFFER_BYTES = _MAX_HEAD_BYTES + MAX_BODY_BYTES + 4096
 """The one receive buffer: a head, a body at the cap, and room for chunk framing."""
 _MAX_REASON_CHARS = 80
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
-_HOST_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 _TESTING_HINT = (
     "Outside Lambda, run a local endpoint: the `lambda_metadata_endpoint` pytest fixture, "
     "or `lambda-metadata serve` (see lambda_metadata.testing)."
@@ -80,12 +79,16 @@ class _Target:
         self.host = host
         self.port = port
         self.family = family
-        """``AF_INET`` or ``AF_INET6`` when ``host`` is an address, 0 for a name to resolve."""
+        """``AF_INET`` or ``AF_INET6``: the host is always an address, never a name to look up."""
         self.netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         self.authorization = authorization
 
     def __repr__(self) -> str:  # the token must never be shown
         return f"_Target(host={self.host!r}, port={self.port!r}, authorization='<redacted>')"
+
+    def redact(self, text: str) -> str:
+        """``text`` with the token replaced: a server or proxy may echo the request back."""
+        return text.replace(self.authorization[7:], REDACTED)
 
 
 def fetch(*, timeout: float, retry: bool = True) -> Fetched:
@@ -155,8 +158,11 @@ def _read_environment() -> _Target:
 
 
 def _parse_api(api: str) -> tuple[str, int, int]:
-    """``host:port`` to a host, a port and an address family (0 for a name), or
-    ``InvalidEndpointConfigError``."""
+    """``host:port`` to an address, a port and its family, or ``InvalidEndpointConfigError``.
+
+    Only IP addresses: Lambda sets one, and a DNS lookup is a blocking call that no
+    deadline of ours can bound (a silent resolver holds it for 10 s and more).
+    """
     import socket
 
     host, _, port_text = api.rpartition(":")
@@ -171,13 +177,14 @@ def _parse_api(api: str) -> tuple[str, int, int]:
             family = socket.AF_INET6
             if not _is_ipv6(host):
                 problem = f"{preview(host, 60)} in brackets is not an IPv6 address"
-        elif not (kind := _host_kind(host)):
+        elif not _is_ipv4(host):
             problem = (
-                "the host must be an IPv4 address (169.254.100.1), a DNS name or an IPv6 "
-                "address in brackets ([fd00::1])"
+                "the host must be an IPv4 address (169.254.100.1) or an IPv6 address in "
+                "brackets ([fd00::1]); names are not looked up, as no lookup can be bounded "
+                "by the deadline (Lambda sets an address)"
             )
         else:
-            family = socket.AF_INET if kind == "address" else 0
+            family = socket.AF_INET
         if problem is None:
             return host, port, family
     raise InvalidEndpointConfigError(
@@ -196,27 +203,18 @@ def _is_ipv6(host: str) -> bool:
     return True
 
 
-def _host_kind(host: str) -> str:
-    """``"address"`` for a dotted-quad IPv4 address, ``"name"`` for a DNS name, else ``""``."""
+def _is_ipv4(host: str) -> bool:
+    """A plain dotted quad (``169.254.100.1``): not ``1.2.3``, ``0x7f.1`` or ``010.0.0.1``,
+    which C's resolver reads as other hosts."""
     labels = host.split(".")
-    if len(host) > 253 or not all(
-        0 < len(label) <= 63
-        and _HOST_CHARACTERS.issuperset(label)
-        and label[0] != "-"
-        and label[-1] != "-"
+    return len(labels) == 4 and all(
+        label.isascii()
+        and label.isdigit()
+        and len(label) <= 3
+        and int(label) < 256
+        and (label == "0" or label[0] != "0")
         for label in labels
-    ):
-        return ""
-    last = labels[-1]
-    if last.isdigit() or last[:2].lower() == "0x":
-        # A numeric last label makes the resolver read an IPv4 address, in forms such
-        # as 1.2.3 or 0x7f.1 that name another host: only a plain dotted quad is taken.
-        quad = len(labels) == 4 and all(
-            label.isdigit() and int(label) < 256 and (label == "0" or label[0] != "0")
-            for label in labels
-        )
-        return "address" if quad else ""
-    return "name"
+    )
 
 
 _CLOCK_SLACK = 0.005
@@ -244,27 +242,25 @@ def _get(target: _Target, deadline: float) -> Fetched:
     sock: socket.socket | None = None
     failure: LambdaMetadataError
     try:
-        if target.family:  # an address: no resolver, whose str path loads the idna codec
-            sock = socket.socket(target.family, socket.SOCK_STREAM)
-            sock.settimeout(_remaining(deadline))
-            sock.connect((target.host, target.port))
-        else:
-            # A name as bytes: the resolver's str path would load the idna codec.
-            address: tuple[str, int] = (target.host.encode("ascii"), target.port)  # type: ignore[assignment]
-            sock = socket.create_connection(address, timeout=_remaining(deadline))
+        sock = socket.socket(target.family, socket.SOCK_STREAM)
+        sock.settimeout(_remaining(deadline))
+        sock.connect((target.host, target.port))
         sock.sendall(_request(target))  # a fresh socket takes these few bytes at once
-        fetched = _Response(sock, deadline, where).read()
+        fetched = _Response(sock, deadline, where, target).read()
     except LambdaMetadataError as exc:
         failure = exc
-    except TimeoutError:
-        if time.monotonic() < deadline - _CLOCK_SLACK:
-            raise  # not our deadline: a soft timeout of the caller's, raised by a signal handler
-        failure = MetadataTimeoutError(f"no complete answer from {where} within the deadline")
     except OSError as exc:
-        detail = preview(exc.strerror or str(exc), 120, quote=False)
-        failure = MetadataConnectionError(
-            f"could not talk to {where}: {exc.__class__.__name__}: {detail}"
-        )
+        if isinstance(exc, TimeoutError) and exc.errno is None:
+            # A socket timeout (ours, set to the deadline) has no errno; the kernel's own
+            # ETIMEDOUT (a connect whose SYNs went unanswered) has one, and is a failure to connect.
+            if time.monotonic() < deadline - _CLOCK_SLACK:
+                raise  # the caller's own soft timeout, raised by a signal handler
+            failure = MetadataTimeoutError(f"no complete answer from {where} within the deadline")
+        else:
+            detail = preview(exc.strerror or str(exc), 120, quote=False)
+            failure = MetadataConnectionError(
+                f"could not talk to {where}: {exc.__class__.__name__}: {detail}"
+            )
     except _PARSING_FAILURES as exc:  # whatever breaks in reading the answer, a typed error
         failure = MetadataConnectionError(
             f"could not talk to {where}: {exc.__class__.__name__} while reading the answer"
@@ -290,21 +286,27 @@ def _request(target: _Target) -> bytes:
 class _Response:
     """Reads one answer into a fixed buffer, each receive bounded by the deadline."""
 
-    __slots__ = ("_buffer", "_deadline", "_eof", "_size", "_sock", "_view", "_where")
+    __slots__ = ("_buffer", "_deadline", "_eof", "_size", "_sock", "_target", "_view", "_where")
 
-    def __init__(self, sock: socket.socket, deadline: float, where: str) -> None:
+    def __init__(self, sock: socket.socket, deadline: float, where: str, target: _Target) -> None:
         self._sock = sock
         self._deadline = deadline
         self._where = where
+        self._target = target
+        """Redacts the token from what the server sends, wherever a message quotes it."""
         self._buffer = bytearray(_BUFFER_BYTES)
         self._view = memoryview(self._buffer)
         self._size = 0
         self._eof = False
 
     def _fill(self) -> bool:
-        """Receive more bytes; ``False`` at end of stream or when the buffer is full."""
-        if self._eof or self._size == _BUFFER_BYTES:
+        """Receive more bytes; ``False`` at end of stream."""
+        if self._eof:
             return False
+        if self._size == _BUFFER_BYTES:
+            raise ResponseTooLargeError(
+                f"{self._where} sent more than the {_BUFFER_BYTES}-byte response buffer holds"
+            )
         self._sock.settimeout(_remaining(self._deadline))
         received = self._sock.recv_into(self._view[self._size :])
         if not received:
@@ -317,21 +319,34 @@ class _Response:
         return MetadataConnectionError(f"{self._where} sent a reply that is not valid HTTP: {what}")
 
     def read(self) -> Fetched:
-        head_end = self._read_head()
-        headers = self._check_head(head_end)
+        head_budget = _MAX_HEAD_BYTES  # for the final head and any interim (1xx) ones before it
+        while True:
+            head_end = self._read_head(head_budget)
+            status, reason, headers = self._check_head(head_end)
+            if status == 200:
+                break
+            if not (100 <= status < 200 and status != 101):
+                raise _status_error(status, _printable_reason(reason), self._where)
+            # An interim answer (100 Continue, 103 Early Hints): RFC 9110 15.2, skip it.
+            head_budget -= head_end
+            kept = self._size - head_end
+            self._buffer[:kept] = bytes(self._view[head_end : self._size])
+            self._size = kept
         body = self._read_body(head_end, headers)
-        return Fetched(parse_body(body), lifetime(headers.get("cache-control")))
+        return Fetched(
+            parse_body(body, self._target.redact), lifetime(headers.get("cache-control"))
+        )
 
-    def _read_head(self) -> int:
+    def _read_head(self, budget: int) -> int:
         searched = 0
         while True:
             found = self._buffer.find(b"\r\n\r\n", max(0, searched - 3), self._size)
             if found >= 0:
-                if found + 4 > _MAX_HEAD_BYTES:
+                if found + 4 > budget:
                     break
                 return found + 4
             searched = self._size
-            if searched >= _MAX_HEAD_BYTES:
+            if searched >= budget:
                 break
             if not self._fill():
                 if self._size == 0:
@@ -339,8 +354,10 @@ class _Response:
                 raise self._broken("the connection closed inside the status line or headers")
         raise self._broken(f"the status line and headers exceed {_MAX_HEAD_BYTES} bytes")
 
-    def _check_head(self, head_end: int) -> dict[str, str]:
-        status_line, *lines = self._buffer[: head_end - 4].decode("latin-1").split("\r\n")
+    def _check_head(self, head_end: int) -> tuple[int, str, dict[str, str]]:
+        """The status, its reason and the headers (names lower-cased), the token redacted."""
+        head = self._target.redact(self._buffer[: head_end - 4].decode("latin-1"))
+        status_line, *lines = head.split("\r\n")
         version, _, rest = status_line.partition(" ")
         code, _, reason = rest.partition(" ")
         if not (version in ("HTTP/1.1", "HTTP/1.0") and len(code) == 3 and code.isdigit()):
@@ -353,10 +370,7 @@ class _Response:
             name = name.lower()
             value = value.strip(" \t")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        status = int(code)
-        if status != 200:
-            raise _status_error(status, _printable_reason(reason), self._where)
-        return headers
+        return int(code), reason, headers
 
     def _read_body(self, head_end: int, headers: dict[str, str]) -> bytes:
         coding = headers.get("transfer-encoding")
@@ -409,15 +423,16 @@ class _Response:
         body = bytearray()
         while True:
             line_end = self._buffer.find(b"\r\n", position, self._size)
+            if (line_end if line_end >= 0 else self._size) - position > _MAX_CHUNK_LINE:
+                raise self._broken(f"a chunk-size line is too long (over {_MAX_CHUNK_LINE} bytes)")
             if line_end < 0:
-                if self._size - position > _MAX_CHUNK_LINE:
-                    raise self._broken("a chunk-size line is too long")
                 self._more(position)
                 position = 0
                 continue
             size_text = bytes(self._view[position:line_end]).split(b";", 1)[0].strip(b" \t")
             if not (0 < len(size_text) <= 8 and _HEX_DIGITS.issuperset(size_text)):
-                raise self._broken(f"a chunk size is {preview(size_text.decode('latin-1'), 20)}")
+                shown = preview(self._target.redact(size_text.decode("latin-1")), 20)
+                raise self._broken(f"a chunk size is {shown}")
             size = int(size_text, 16)
             if size == 0:
                 return bytes(body)

@@ -9,9 +9,11 @@ from ._errors import InvalidFieldError, MalformedResponseError, MissingFieldErro
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import Any
 
+REDACTED = "<redacted>"
+"""What stands in for the token wherever text the server sent is quoted or kept."""
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _MAX_DEPTH = 32
 """Deepest nesting kept in ``raw``; the real response is flat."""
@@ -99,19 +101,41 @@ class LambdaMetadata:
             ) from None
 
 
-def parse_body(body: bytes) -> LambdaMetadata:
-    """Decode a 200 response body (UTF-8 JSON) into ``LambdaMetadata``."""
+def parse_body(body: bytes, redact: Callable[[str], str]) -> LambdaMetadata:
+    """Decode a 200 response body (UTF-8 JSON, RFC 8259) into ``LambdaMetadata``.
+
+    ``redact`` removes the token from every string the body holds, before any of it
+    can reach a message, a ``repr`` or ``raw``: a server may echo the request back.
+    """
     import json
 
     try:
-        document = json.loads(body.decode("utf-8"))
+        document = json.loads(body.decode("utf-8"), parse_constant=_not_json)
     except (ValueError, RecursionError, MemoryError) as exc:  # UnicodeDecodeError is a ValueError
-        start = preview(body[:80].decode("utf-8", "replace"), 80)
+        start = preview(redact(body.decode("utf-8", "replace"))[:80], 80)
         raise MalformedResponseError(
             f"the metadata response is not valid UTF-8 JSON ({exc.__class__.__name__}: "
             f"{preview(str(exc), 120, quote=False)}); body starts with {start}"
         ) from None
-    return LambdaMetadata.from_response(document)
+    return LambdaMetadata.from_response(_redacted(document, redact, 0))
+
+
+def _not_json(constant: str) -> object:
+    """``NaN``, ``Infinity`` and ``-Infinity``: Python's json reads them, RFC 8259 has none."""
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _redacted(value: Any, redact: Callable[[str], str], depth: int) -> Any:
+    """``value`` with ``redact`` applied to every string and key (``_freeze`` bounds the depth)."""
+    if isinstance(value, str):
+        return redact(value)
+    if depth > _MAX_DEPTH:
+        return value
+    if isinstance(value, dict):
+        return {redact(key): _redacted(item, redact, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, redact, depth + 1) for item in value]
+    return value
 
 
 def _az_problem(value: object) -> str:

@@ -1,4 +1,4 @@
-"""Hostile answers and odd settings (issue 11): typed errors, bounded memory and time, no token.
+"""Hostile answers and odd settings: typed errors, bounded memory and time, no token.
 
 Every server here is a raw socket on 127.0.0.1 whose behaviour ends by itself within a few
 seconds; the client is the public ``get_lambda_metadata``.
@@ -31,6 +31,8 @@ from lambda_metadata import (
     MetadataUnavailableError,
     clear_metadata_cache,
     get_lambda_metadata,
+    inject_az,
+    metadata_of,
 )
 from lambda_metadata._constants import API_ENV, MAX_BODY_BYTES, METADATA_PATH, TOKEN_ENV
 from lambda_metadata.errors import (
@@ -43,7 +45,7 @@ from lambda_metadata.errors import (
     MetadataTimeoutError,
     ResponseTooLargeError,
 )
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.testing import MetadataEndpoint, lambda_context
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -92,7 +94,7 @@ UNAUTHORIZED = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"
 
 def begin_a_failure_streak(raw_server: StartRaw) -> None:
     """Fail one fetch with a 401 (never retried): until a fetch succeeds, each fetch makes
-    exactly one request, as documented for an outage (docs/outage.md)."""
+    exactly one request, as documented for an outage (docs/caching.md)."""
     primer = raw_server(answer_with(UNAUTHORIZED))
     with pytest.raises(MetadataHTTPError):
         get_lambda_metadata(refresh=True, timeout=2)
@@ -722,94 +724,50 @@ def test_arbitrary_answers_give_a_typed_error_or_valid_metadata(
     check()
 
 
-def test_a_dns_name_is_resolved(
-    hostile: Callable[..., RawServer], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server = hostile(answer_with(json_body(GOOD)))
-    monkeypatch.setenv(API_ENV, server.address.replace("127.0.0.1", "localhost"))
-    assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
-
-
-class FakeResolver:
-    """DNS as ``socket.create_connection`` sees it (``socket.getaddrinfo``): the names in
-    ``records`` resolve to their loopback address, any other lookup fails as an unknown name
-    does, and every name asked is kept. No query leaves the machine."""
+class Lookups:
+    """``socket.getaddrinfo`` as the client would see it: every name asked is kept, and none
+    resolves. No query leaves the machine."""
 
     def __init__(self) -> None:
-        self.records: dict[str, str] = {}
         self.asked: list[str] = []
 
-    def __call__(
-        self, host: str | bytes | None, port: object, *args: object, **kwargs: object
-    ) -> list[tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple[Any, ...]]]:
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        self.asked.append(name)
-        if name not in self.records:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        address = self.records[name]
-        assert isinstance(port, int)
-        if ":" in address:
-            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))]
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+    def __call__(self, host: str | bytes | None, *args: object, **kwargs: object) -> Any:
+        self.asked.append(host.decode() if isinstance(host, bytes) else str(host))
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
 
 @pytest.fixture
-def resolver(monkeypatch: pytest.MonkeyPatch) -> FakeResolver:
-    fake = FakeResolver()
+def resolver(monkeypatch: pytest.MonkeyPatch) -> Lookups:
+    fake = Lookups()
     monkeypatch.setattr(socket, "getaddrinfo", fake)
     return fake
 
 
-def _has_ipv6_loopback() -> bool:
-    try:
-        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
-    except OSError:
-        return False
-    return True
+LONGEST_NAME = ".".join(["b" * 63, "c" * 63, "d" * 63, "e" * 53, "invalid"])
 
 
-@pytest.mark.skipif(not _has_ipv6_loopback(), reason="needs an IPv6 loopback")
-def test_a_name_with_only_an_ipv6_address_is_reached(
-    resolver: FakeResolver, no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("name", ["localhost", "metadata.internal", LONGEST_NAME])
+def test_a_host_name_is_refused_before_any_lookup(
+    no_lambda_metadata: None,
+    resolver: Lookups,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
 ) -> None:
-    # A name may resolve to IPv6 addresses only: it must not be looked up as IPv4 alone
-    # (/etc/hosts maps localhost to 127.0.0.1, where nothing listens on this port).
-    server = RawServer(answer_with(json_body(GOOD)), host="::1")
-    try:
-        resolver.records["localhost"] = "::1"
-        monkeypatch.setenv(API_ENV, f"localhost:{server.port}")
-        monkeypatch.setenv(TOKEN_ENV, TOKEN)
-        assert get_lambda_metadata(timeout=1).availability_zone_id == "use1-az1"
-    finally:
-        server.close()
-    assert resolver.asked == ["localhost"]
+    """A lookup blocks for as long as the resolver likes (10 s and more, whatever the deadline),
+    so only an address is taken: Lambda sets one."""
+    monkeypatch.setenv(API_ENV, f"{name}:9001")
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    error = expect(InvalidEndpointConfigError, timeout=0.2, match="names are not looked up")
+    assert resolver.asked == []
+    assert TOKEN not in str(error)
 
 
 def test_an_ipv4_address_is_used_without_a_lookup(
-    hostile: Callable[..., RawServer], resolver: FakeResolver
+    hostile: Callable[..., RawServer], resolver: Lookups
 ) -> None:
     hostile(answer_with(json_body(GOOD)))  # at 127.0.0.1, and the resolver knows no name
     assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
     assert resolver.asked == []
-
-
-LONGEST_LABEL = "a" * 63 + ".invalid"
-LONGEST_NAME = ".".join(["b" * 63, "c" * 63, "d" * 63, "e" * 53, "invalid"])
-assert len(LONGEST_NAME) == 253
-
-
-@pytest.mark.parametrize("name", [LONGEST_LABEL, LONGEST_NAME], ids=["63-label", "253-name"])
-def test_a_name_at_the_length_limits_is_looked_up(
-    hostile: Callable[..., RawServer],
-    resolver: FakeResolver,
-    monkeypatch: pytest.MonkeyPatch,
-    name: str,
-) -> None:
-    server = hostile(answer_with(json_body(GOOD)))
-    resolver.records[name] = "127.0.0.1"
-    monkeypatch.setenv(API_ENV, f"{name}:{server.port}")
-    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
-    assert resolver.asked == [name]
 
 
 # -- found by mutation testing (docs/testing.md): the exact edges of the head and the reason ----
@@ -876,10 +834,10 @@ def test_the_largest_head_and_the_largest_body_fit_together(
     assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 def test_a_refused_connection_is_a_connection_error(
-    no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch, host: str
+    no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    host = "127.0.0.1"
     with socket.create_server(("127.0.0.1", 0)) as closed:
         port = closed.getsockname()[1]
     monkeypatch.setenv(API_ENV, f"{host}:{port}")  # nothing listens there now
@@ -1038,3 +996,85 @@ def test_a_body_without_length_arriving_late_is_read(hostile: Callable[..., RawS
     # the body comes in reads of its own, after the head
     hostile(answer_in_pieces(ok_head(b"Connection: close"), _document_of(MAX_BODY_BYTES)))
     assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
+
+
+# -- the kernel's own connect timeout, a long chunk extension, interim (1xx) answers ----------
+
+
+class KernelTimesOut(socket.socket):
+    """A socket whose connect fails as the kernel's does once its SYNs go unanswered (after
+    about 130 s): ``TimeoutError`` with ``errno.ETIMEDOUT``, which is no deadline of ours."""
+
+    def connect(self, address: Any) -> None:
+        raise TimeoutError(errno.ETIMEDOUT, os.strerror(errno.ETIMEDOUT))
+
+
+def test_the_kernels_connect_timeout_is_a_connection_error(
+    hostile: Callable[..., RawServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hostile(answer_with(json_body(GOOD)))
+    monkeypatch.setattr(socket, "socket", KernelTimesOut)
+    timed_out = os.strerror(errno.ETIMEDOUT)
+    expect(MetadataConnectionError, timeout=300, match=f"TimeoutError: {timed_out}")
+    clear_metadata_cache()  # a new streak: the decorator's fetch retries until its deadline
+    ran: list[LambdaMetadata | None] = []
+
+    @inject_az(timeout=0.2)
+    def handler(event: object, context: object) -> None:
+        ran.append(metadata_of(context))
+
+    handler({}, lambda_context())
+    assert ran == [None]
+
+
+def test_a_chunk_extension_past_the_line_cap_says_so_while_the_connection_stays_open(
+    hostile: Callable[..., RawServer],
+) -> None:
+    server: RawServer
+    line = b"%x;" % 8192 + b"e" * 12400 + b"\r\n"
+
+    def answer(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(ok_head(b"Transfer-Encoding: chunked") + line + b" " * 8192 + b"\r\n")
+        server.wait_closed(conn)  # the connection stays open
+
+    server = hostile(answer)
+    expect(MetadataConnectionError, match="a chunk-size line is too long (over 256 bytes)")
+
+
+def test_a_chunk_size_line_whose_end_is_already_read_is_capped_too(
+    hostile: Callable[..., RawServer],
+) -> None:
+    line = b"%x;" % len(GOOD) + b"e" * 300 + b"\r\n"
+    hostile(answer_with(ok_head(b"Transfer-Encoding: chunked") + line + GOOD + b"\r\n0\r\n\r\n"))
+    expect(MetadataConnectionError, match="a chunk-size line is too long")
+
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+EARLY_HINTS = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "interim", [CONTINUE, EARLY_HINTS, CONTINUE + EARLY_HINTS + CONTINUE], ids=["100", "103", "3"]
+)
+def test_interim_answers_before_the_final_one_are_skipped(
+    hostile: Callable[..., RawServer], interim: bytes
+) -> None:
+    hostile(answer_in_pieces(interim, json_body(GOOD)))
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
+    hostile(answer_with(interim + json_body(GOOD)))  # in the same read as the final answer
+    assert get_lambda_metadata(refresh=True, timeout=1).availability_zone_id == "use1-az1"
+
+
+def test_switching_protocols_unasked_is_an_http_error(hostile: Callable[..., RawServer]) -> None:
+    hostile(answer_with(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n"))
+    assert expect(MetadataHTTPError).status_code == 101
+
+
+def test_an_endless_stream_of_interim_answers_ends_within_the_caps_and_the_deadline(
+    hostile: Callable[..., RawServer],
+) -> None:
+    hostile(flood(b"", CONTINUE * 100))  # as fast as the client reads
+    expect(MetadataConnectionError, match="the status line and headers exceed 8192 bytes")
+    hostile(answer_in_pieces(*[CONTINUE] * 40, pause=0.05))  # slowly: the deadline ends it
+    expect(MetadataTimeoutError, timeout=0.5)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 from collections.abc import Callable
 
 import pytest
-from conftest import RawServer, assert_no_token, read_request
+from conftest import RawServer, assert_no_token, json_body, ok_head, read_request
 
 from lambda_metadata import LambdaMetadataError, get_lambda_metadata
 from lambda_metadata.testing import FakeClock, MetadataEndpoint
@@ -99,6 +100,87 @@ def test_stale_warning_never_shows_the_token(
         get_lambda_metadata()
     assert "refreshing the metadata failed" in caplog.text
     assert TOKEN not in caplog.text
+
+
+# -- a server, proxy or error page that echoes the request back ------------------------------
+
+ECHOED = "tok'en\\SECRET-5e8a/+="  # a quote and a backslash: repr() and JSON escape them
+PLACES = {
+    # where the echoed Authorization header goes: (status and reason, extra header, body)
+    "reason 401": ("401 {}", "", ""),
+    "reason 500": ("500 {}", "", ""),
+    "body preview": ("200 OK", "", "<html>{}"),
+    "AZ value": ("200 OK", "", '{{"AvailabilityZoneID": {json}}}'),
+    "AZ value, \\u-escaped": ("200 OK", "", '{{"AvailabilityZoneID": "{escaped}"}}'),
+    "field name": ("200 OK", "", '{{{json}: 1, "Other": 2}}'),
+    "Transfer-Encoding": ("200 OK", "Transfer-Encoding: {}\r\n", ""),
+}
+
+
+def _echo(place: str, authorization: str) -> bytes:
+    """An answer quoting the request's ``authorization`` header value in ``place``."""
+    forms = {
+        "json": json.dumps(authorization),
+        "escaped": "".join(f"\\u{ord(c):04x}" for c in authorization),
+    }
+    status, header, body = (part.format(authorization, **forms) for part in PLACES[place])
+    return (f"HTTP/1.1 {status}\r\n{header}Content-Length: {len(body)}\r\n\r\n{body}").encode()
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_a_token_echoed_back_is_redacted_in_errors_and_the_stale_warning(
+    place: str,
+    raw_server: Callable[[Callable[[socket.socket], None]], RawServer],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    lambda_metadata_clock: FakeClock,
+) -> None:
+    echoing = [False]
+
+    def answer(conn: socket.socket) -> None:
+        head = read_request(conn).decode()
+        authorization = head.split("Authorization: ", 1)[1].split("\r\n", 1)[0]
+        if echoing[0]:
+            conn.sendall(_echo(place, authorization))
+        else:
+            good = b'{"AvailabilityZoneID": "use1-az1"}'
+            conn.sendall(ok_head(b"Cache-Control: max-age=60", b"Content-Length: 34") + good)
+
+    raw_server(answer)
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", ECHOED)
+    get_lambda_metadata()  # cached for 60 s
+    echoing[0] = True
+    lambda_metadata_clock.advance(61)
+    with caplog.at_level(logging.DEBUG):
+        stale = get_lambda_metadata(timeout=0.3)  # the stale value, and one WARNING line
+    assert stale.availability_zone_id == "use1-az1"
+    assert "refreshing the metadata failed" in caplog.text
+    assert "<redacted>" in caplog.text
+    assert ECHOED not in caplog.text
+    with pytest.raises(LambdaMetadataError) as caught:
+        get_lambda_metadata(refresh=True, timeout=0.3)
+    assert "<redacted>" in str(caught.value)
+    assert_no_token(caught.value, ECHOED)
+
+
+def test_an_echoed_token_never_reaches_raw(
+    raw_server: Callable[[Callable[[socket.socket], None]], RawServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def answer(conn: socket.socket) -> None:
+        head = read_request(conn).decode()
+        authorization = head.split("Authorization: ", 1)[1].split("\r\n", 1)[0]
+        body = {"AvailabilityZoneID": "use1-az1", "Echo": authorization, authorization: 1}
+        conn.sendall(json_body(json.dumps(body).encode()))
+
+    raw_server(answer)
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", ECHOED)
+    metadata = get_lambda_metadata()
+    assert dict(metadata.raw) == {
+        "AvailabilityZoneID": "use1-az1",
+        "Echo": "Bearer <redacted>",
+        "Bearer <redacted>": 1,
+    }
 
 
 # -- the checker itself: each place it looks, shown to find a token put there ------------------
