@@ -59,7 +59,20 @@ class _JsonLines(logging.Formatter):
 
 
 def run_demo(*, logger_kind: str = "auto", out: TextIO | None = None) -> int:
-    """Run the demo, printing to ``out`` (stdout); returns the exit code."""
+    """Run the demo, printing to ``out`` (stdout); returns the exit code.
+
+    A log line written to a closed pipe is dropped without the traceback ``logging``
+    prints by default; the next line printed raises ``BrokenPipeError`` for the caller.
+    """
+    raise_exceptions = logging.raiseExceptions
+    logging.raiseExceptions = False
+    try:
+        return _run_demo(logger_kind, out)
+    finally:
+        logging.raiseExceptions = raise_exceptions
+
+
+def _run_demo(logger_kind: str, out: TextIO | None) -> int:
     from ._environ import patched_environ
     from .testing import MetadataEndpoint
 

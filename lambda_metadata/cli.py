@@ -45,6 +45,9 @@ EXIT_USAGE = 2
 """Bad arguments (argparse's own code)."""
 EXIT_INTERRUPTED = 130
 """``get`` stopped by Ctrl-C (128 + SIGINT, as shells report it)."""
+EXIT_CLOSED_PIPE = 141
+"""Whatever reads the output closed it early (``| head -1``): 128 + SIGPIPE, as for any tool
+that the signal stops, and no traceback."""
 
 EXIT_CODES: Mapping[type[LambdaMetadataError], int] = {
     MetadataUnavailableError: 3,
@@ -69,6 +72,7 @@ _EXIT_MEANINGS = {
     8: "connection: the endpoint could not be reached",
     9: "invalid response: the body is not the expected JSON",
     130: "interrupted by Ctrl-C",
+    141: "the output was closed early, by a reader such as head",
 }
 
 _DEFAULT_AZ = "use1-az1"
@@ -81,7 +85,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     arguments = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = arguments.run
-    return run(arguments)
+    try:
+        code = run(arguments)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe prints a traceback
+    except BrokenPipeError:
+        _drop_stdout()
+        return EXIT_CLOSED_PIPE
+    return code
+
+
+def _drop_stdout() -> None:
+    """Send what is still buffered for stdout nowhere: the reader has gone."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout has no descriptor (replaced in-process)
+        pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,7 +166,15 @@ def _run_get(arguments: argparse.Namespace) -> int:
     if arguments.json:
         import json
 
-        print(json.dumps(_thaw(metadata.raw)))
+        try:
+            text = json.dumps(_thaw(metadata.raw), allow_nan=False)
+        except ValueError:  # a number too large for a float (1e999) was read as infinity
+            _error(
+                "the endpoint's response holds a number out of a float's range, which "
+                "cannot be printed back as JSON"
+            )
+            return EXIT_CODES[InvalidMetadataError]
+        print(text)
     else:
         print(metadata.availability_zone_id)
     return EXIT_OK

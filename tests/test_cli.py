@@ -526,3 +526,60 @@ def test_documented_exit_codes_match_the_command() -> None:
     for error, code in EXIT_CODES.items():
         assert documented[code][1] == error.__name__
         assert getattr(lambda_metadata.errors, error.__name__) is error
+
+
+# -- output to a closed pipe, and JSON that must stay JSON ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args", [("get",), ("get", "--json"), ("demo",)], ids=["get", "get --json", "demo"]
+)
+def test_a_closed_output_pipe_ends_quietly_with_141(
+    endpoint: MetadataEndpoint, args: tuple[str, ...]
+) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as `| true` and `| head` do, before or while the command writes
+    try:
+        done = subprocess.run(
+            [*PYTHON_M, *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_environment(endpoint.environ),
+            timeout=WAIT,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
+@pytest.mark.parametrize(
+    ("body", "code"), [(b"NaN", 9), (b"Infinity", 9), (b"1e999", 9), (b"1e308", 0)]
+)
+def test_get_json_prints_strict_json_or_one_line(
+    endpoint: MetadataEndpoint, body: bytes, code: int
+) -> None:
+    endpoint.body = b'{"AvailabilityZoneID": "use1-az1", "x": %s}' % body
+    result = run("get", "--json", env=endpoint.environ)
+    assert result.returncode == code
+    if code:
+        assert_one_line_error(result, endpoint.token)
+    else:
+        assert json.loads(result.stdout, parse_constant=pytest.fail) == {
+            "AvailabilityZoneID": "use1-az1",
+            "x": 1e308,
+        }
+
+
+def test_get_when_the_kernel_gives_up_connecting(
+    endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class KernelTimesOut(socket.socket):
+        def connect(self, address: object) -> None:
+            raise TimeoutError(110, os.strerror(110))  # ETIMEDOUT, after about 130 s of SYNs
+
+    monkeypatch.setattr(socket, "socket", KernelTimesOut)
+    result = run("get", "--timeout", "0.2", env=endpoint.environ)
+    assert result.returncode == 8
+    assert "TimeoutError" in assert_one_line_error(result, endpoint.token)
