@@ -51,6 +51,7 @@ def install_log_record_factory() -> None:
         def availability_zone_record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = previous(*args, **kwargs)
             metadata = cached_metadata()
+            record.__dict__ = _Attributes(record.__dict__)
             record.availability_zone_id = (
                 PLACEHOLDER if metadata is None else metadata.availability_zone_id
             )
@@ -58,6 +59,20 @@ def install_log_record_factory() -> None:
 
         logging.setLogRecordFactory(availability_zone_record_factory)
         _ours = availability_zone_record_factory
+
+
+class _Attributes(dict):  # type: ignore[type-arg]
+    """A record's ``__dict__`` that does not claim ``availability_zone_id`` as taken.
+
+    ``Logger.makeRecord`` refuses an ``extra=`` key the record already has (``KeyError:
+    Attempt to overwrite``), which would break a handler's own ``extra=`` that worked
+    before it was decorated: this way the caller's value replaces ours for that record.
+    """
+
+    __slots__ = ()
+
+    def __contains__(self, key: object) -> bool:
+        return key != RECORD_ATTRIBUTE and dict.__contains__(self, key)
 
 
 def _adds_the_attribute(factory: Any) -> bool:

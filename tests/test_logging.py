@@ -179,6 +179,23 @@ def test_log_records_false_leaves_logging_alone(
 # -- Powertools ------------------------------------------------------------
 
 
+def test_a_callers_own_extra_value_wins_for_its_record(
+    lambda_metadata_endpoint: MetadataEndpoint,
+    context: LambdaContext,
+    formatted: Callable[[str], list[str]],
+) -> None:
+    """``extra=`` with the same key works as it does without this library: no ``KeyError``."""
+    formatted("app")
+
+    @inject_az
+    def own_zone(event: Any, context: Any) -> None:
+        logging.getLogger("app").info("mine", extra={"availability_zone_id": "use1-az9"})
+        logging.getLogger("app").info("ours")
+
+    own_zone({}, context)
+    assert formatted("app") == ["app use1-az9 mine", "app use1-az1 ours"]
+
+
 def powertools_logger() -> tuple[Logger, io.StringIO]:
     """A real Powertools Logger writing JSON lines to a buffer (a fresh service each time)."""
     buffer = io.StringIO()
@@ -345,3 +362,27 @@ def test_never_wraps_twice_behind_a_factory_that_chains_to_ours(
     lines, _ = zone_lines("chained", lambda: logging.getLogger("chained").info("w"))
     assert lines == ["use1-az1 w"]
     assert made == ["record"]
+
+
+def test_powertools_extra_wins_for_its_line_and_the_zone_wins_over_appended_keys(
+    lambda_metadata_endpoint: MetadataEndpoint, context: LambdaContext
+) -> None:
+    """The documented rule (docs/logging.md): ``extra=`` and keyword keys of one call win for
+    that line; otherwise the record's zone wins, over ``append_keys`` too, as Powertools gives
+    every record attribute precedence over appended keys."""
+    logger, buffer = powertools_logger()
+
+    @logger.inject_lambda_context
+    @inject_az
+    def body(event: Any, context: Any) -> None:
+        logger.info("extra", extra={"availability_zone_id": "use1-az9"})
+        logger.info("keyword", availability_zone_id="use1-az8")
+        logger.append_keys(availability_zone_id="appended")
+        logger.info("appended")
+
+    body({}, context)
+    assert [(line["message"], line["availability_zone_id"]) for line in json_lines(buffer)] == [
+        ("extra", "use1-az9"),
+        ("keyword", "use1-az8"),
+        ("appended", "use1-az1"),
+    ]
