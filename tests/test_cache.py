@@ -695,9 +695,8 @@ def test_refresh_clear_and_the_snapstart_hooks_end_the_window(
     lambda_metadata_endpoint: MetadataEndpoint,
     fake_clock: FakeClock,
 ) -> None:
-    lambda_metadata_endpoint.status = 500
-    _raised(lambda: get_lambda_metadata(timeout=0.2))
-    lambda_metadata_endpoint.status = 200
+    lambda_metadata_endpoint.fail_next(401)  # one request, answered before the error is raised
+    _raised(get_lambda_metadata)
     _raised(get_lambda_metadata)  # still inside the window
     before = lambda_metadata_endpoint.request_count
     assert bypass().availability_zone_id == "use1-az1"

@@ -38,11 +38,15 @@ def test_error_status(lambda_metadata_endpoint: MetadataEndpoint) -> None:
 
 
 @pytest.mark.parametrize("status", [500, 503])
-@pytest.mark.parametrize("timeout", [0.05, 0.2, 0.35])
+@pytest.mark.parametrize("timeout", [0.3, 0.8])
 def test_server_error_status_is_always_a_server_error(
     lambda_metadata_endpoint: MetadataEndpoint, status: int, timeout: float
 ) -> None:
-    """Retried until the deadline; even when the deadline ends during a retry, the 5xx is said."""
+    """Retried until the deadline; even when the deadline ends during a retry, the 5xx is said.
+
+    The deadlines leave the first answer time to arrive on a loaded machine (a first request
+    that does not come back in time is rightly a timeout).
+    """
     with (
         inject_fault(lambda_metadata_endpoint, Fault(status=status)),
         pytest.raises(MetadataServerError) as info,
@@ -50,7 +54,9 @@ def test_server_error_status_is_always_a_server_error(
         get_lambda_metadata(timeout=timeout)
     assert not isinstance(info.value, MetadataTimeoutError)
     assert info.value.status_code == status
-    assert {request.status for request in lambda_metadata_endpoint.requests} == {status}
+    # this test's requests: a fetch an earlier test left running carries an older token
+    requests = lambda_metadata_endpoint.requests
+    assert {request.status for request in requests if request.authorized} == {status}
 
 
 def test_a_delay_past_the_timeout_is_a_timeout(lambda_metadata_endpoint: MetadataEndpoint) -> None:

@@ -13,6 +13,8 @@ from lambda_metadata.same_az import order_by_availability_zone
 from lambda_metadata.testing import MetadataEndpoint
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hypothesis.strategies import SearchStrategy
 
 
@@ -49,10 +51,21 @@ def _zone(*zones: str) -> SearchStrategy[str]:
     return st.sampled_from(zones)
 
 
-def test_same_zone_first_then_the_rest() -> None:
-    from hypothesis import given
+def _given(**strategies: Any) -> Callable[[Callable[..., None]], Callable[[], None]]:
+    """``hypothesis.given`` without deadlines or health checks: a loaded machine makes data
+    generation slow, which is no failure of the code under test."""
+    from hypothesis import HealthCheck, given, settings
 
-    @given(candidates=_nodes(), zone=_zone("use1-az1", "use1-az2", "use1-az9"))
+    def apply(check: Callable[..., None]) -> Callable[[], None]:
+        relaxed = settings(deadline=None, suppress_health_check=list(HealthCheck))
+        wrapped: Callable[[], None] = relaxed(given(**strategies)(check))
+        return wrapped
+
+    return apply
+
+
+def test_same_zone_first_then_the_rest() -> None:
+    @_given(candidates=_nodes(), zone=_zone("use1-az1", "use1-az2", "use1-az9"))
     def check(candidates: list[Node], zone: str) -> None:
         ordered = order_by_availability_zone(candidates, zone=zone)
 
@@ -64,9 +77,7 @@ def test_same_zone_first_then_the_rest() -> None:
 
 
 def test_stable_within_each_group() -> None:
-    from hypothesis import given
-
-    @given(candidates=_nodes(), zone=_zone("use1-az1", "use1-az2"))
+    @_given(candidates=_nodes(), zone=_zone("use1-az1", "use1-az2"))
     def check(candidates: list[Node], zone: str) -> None:
         ordered = order_by_availability_zone(candidates, zone=zone)
 
@@ -79,9 +90,7 @@ def test_stable_within_each_group() -> None:
 
 
 def test_a_permutation_nothing_lost_or_repeated() -> None:
-    from hypothesis import given
-
-    @given(candidates=_nodes(), zone=_zone("use1-az1", "use1-az2"))
+    @_given(candidates=_nodes(), zone=_zone("use1-az1", "use1-az2"))
     def check(candidates: list[Node], zone: str) -> None:
         ordered = order_by_availability_zone(iter(candidates), zone=zone)
 
@@ -92,9 +101,7 @@ def test_a_permutation_nothing_lost_or_repeated() -> None:
 
 
 def test_no_match_keeps_the_original_order() -> None:
-    from hypothesis import given
-
-    @given(candidates=_nodes())
+    @_given(candidates=_nodes())
     def check(candidates: list[Node]) -> None:
         assert order_by_availability_zone(candidates, zone="use1-az9") == candidates
 
@@ -102,9 +109,7 @@ def test_no_match_keeps_the_original_order() -> None:
 
 
 def test_deterministic_and_idempotent() -> None:
-    from hypothesis import given
-
-    @given(candidates=_nodes(), zone=_zone("use1-az1", "use1-az2"))
+    @_given(candidates=_nodes(), zone=_zone("use1-az1", "use1-az2"))
     def check(candidates: list[Node], zone: str) -> None:
         once = order_by_availability_zone(candidates, zone=zone)
 
@@ -115,10 +120,9 @@ def test_deterministic_and_idempotent() -> None:
 
 
 def test_custom_key_on_tuples() -> None:
-    from hypothesis import given
     from hypothesis import strategies as st
 
-    @given(pairs=st.lists(st.tuples(st.integers(), _zones()), max_size=20))
+    @_given(pairs=st.lists(st.tuples(st.integers(), _zones()), max_size=20))
     def check(pairs: list[tuple[int, str | None]]) -> None:
         ordered = order_by_availability_zone(pairs, zone="use1-az2", key=lambda pair: pair[1])
 
