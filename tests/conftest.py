@@ -401,6 +401,7 @@ OPT_IN = (
     "browser",  # uv run --with playwright pytest -m browser
     "docs_site",  # uv run pytest -m docs_site (CI runs it with the browser group: one site build)
     "mypy",  # uv run pytest -m mypy (CI runs it beside its own mypy step)
+    "soak",  # uv run pytest -m soak: the long-outage tests at 100,000 failures
     "wrapt_matrix",  # selected when CI's wrapt matrix sets LAMBDA_METADATA_EXPECT_WRAPT
     "installed",  # selected when CI's wheel and sdist runs set LAMBDA_METADATA_EXPECT_INSTALLED
 )
