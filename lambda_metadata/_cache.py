@@ -20,14 +20,14 @@ import time
 
 from ._backoff import Backoff, FailureStreak, log
 from ._constants import DEFAULT_TIMEOUT
-from ._errors import (
+from ._model import LambdaMetadata
+from ._timeout import check_timeout
+from .errors import (
     InvalidEndpointConfigError,
     LambdaMetadataError,
     MetadataTimeoutError,
     MetadataUnavailableError,
 )
-from ._model import LambdaMetadata
-from ._timeout import check_timeout
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

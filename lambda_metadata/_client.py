@@ -22,19 +22,16 @@ from ._constants import (
     TOKEN_ENV,
     is_valid_token,
 )
-from ._errors import (
+from ._model import REDACTED, parse_body, preview
+from .errors import (
     InvalidEndpointConfigError,
+    InvalidMetadataError,
     LambdaMetadataError,
     MetadataConnectionError,
     MetadataHTTPError,
-    MetadataMethodNotAllowedError,
-    MetadataServerError,
     MetadataTimeoutError,
-    MetadataUnauthorizedError,
     MetadataUnavailableError,
-    ResponseTooLargeError,
 )
-from ._model import REDACTED, parse_body, preview
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -101,7 +98,7 @@ def fetch(*, timeout: float, retry: bool = True) -> Fetched:
     target = _read_environment()
     backoff = _FIRST_BACKOFF
     attempts = 0
-    last: MetadataServerError | MetadataConnectionError | None = None
+    last: MetadataHTTPError | MetadataConnectionError | None = None
     timed_out: MetadataTimeoutError | None = None
     while True:
         attempts += 1
@@ -110,7 +107,7 @@ def fetch(*, timeout: float, retry: bool = True) -> Fetched:
         except MetadataTimeoutError as exc:
             timed_out = exc  # a retry ran out of time: the failure before it says more
             break
-        except (MetadataServerError, MetadataConnectionError) as exc:
+        except (MetadataHTTPError, MetadataConnectionError) as exc:
             if exc.status_code is not None and exc.status_code not in _RETRIED_STATUSES:
                 raise
             last = exc
@@ -304,7 +301,7 @@ class _Response:
         if self._eof:
             return False
         if self._size == _BUFFER_BYTES:
-            raise ResponseTooLargeError(
+            raise InvalidMetadataError(
                 f"{self._where} sent more than the {_BUFFER_BYTES}-byte response buffer holds"
             )
         self._sock.settimeout(_remaining(self._deadline))
@@ -383,11 +380,11 @@ class _Response:
             return self._read_declared(head_end, self._content_length(declared))
         while self._fill():
             if self._size - head_end > MAX_BODY_BYTES:
-                raise ResponseTooLargeError(
+                raise InvalidMetadataError(
                     f"{self._where} sent a body over the {MAX_BODY_BYTES}-byte limit"
                 )
         if self._size - head_end > MAX_BODY_BYTES:
-            raise ResponseTooLargeError(
+            raise InvalidMetadataError(
                 f"{self._where} sent a body over the {MAX_BODY_BYTES}-byte limit"
             )
         return bytes(self._view[head_end : self._size])
@@ -399,7 +396,7 @@ class _Response:
             raise self._broken(f"Content-Length is {preview(declared, 40)}")
         digits = text.lstrip("0") or "0"
         if len(digits) > 18:
-            raise ResponseTooLargeError(
+            raise InvalidMetadataError(
                 f"{self._where} declared a {len(digits)}-digit body length; "
                 f"the limit is {MAX_BODY_BYTES} bytes"
             )
@@ -407,7 +404,7 @@ class _Response:
 
     def _read_declared(self, head_end: int, length: int) -> bytes:
         if length > MAX_BODY_BYTES:
-            raise ResponseTooLargeError(
+            raise InvalidMetadataError(
                 f"{self._where} declared a {length}-byte body; the limit is {MAX_BODY_BYTES} bytes"
             )
         end = head_end + length
@@ -437,7 +434,7 @@ class _Response:
             if size == 0:
                 return bytes(body)
             if len(body) + size > MAX_BODY_BYTES:
-                raise ResponseTooLargeError(
+                raise InvalidMetadataError(
                     f"{self._where} sent a body over the {MAX_BODY_BYTES}-byte limit"
                 )
             start = line_end + 2
@@ -481,32 +478,23 @@ def _printable_reason(reason: str) -> str:
     return shown if len(shown) <= _MAX_REASON_CHARS else shown[: _MAX_REASON_CHARS - 3] + "..."
 
 
+_ADVICE = {
+    401: f"the token was refused: check that {TOKEN_ENV} is the one Lambda set for this "
+    "execution environment",
+    404: f"not found: a wrong API path or version? This library asks for API version "
+    f"{API_VERSION}; check that {API_ENV} names the metadata endpoint",
+    405: "the endpoint only accepts GET",
+}
+
+
 def _status_error(status: int, reason: str, where: str) -> MetadataHTTPError:
-    error: type[MetadataHTTPError]
-    if status == 401:
-        error, advice = (
-            MetadataUnauthorizedError,
-            (
-                f"the token was refused: check that {TOKEN_ENV} is the one Lambda set for this "
-                "execution environment"
-            ),
-        )
-    elif status == 404:
-        error, advice = (
-            MetadataHTTPError,
-            (
-                f"not found: a wrong API path or version? This library asks for API version "
-                f"{API_VERSION}; check that {API_ENV} names the metadata endpoint"
-            ),
-        )
-    elif status == 405:
-        error, advice = MetadataMethodNotAllowedError, "the endpoint only accepts GET"
-    elif status >= 500:
-        error, advice = MetadataServerError, "the endpoint failed or is not ready yet"
-    else:
-        error, advice = MetadataHTTPError, "unexpected status for the metadata endpoint"
+    advice = _ADVICE.get(status) or (
+        "the endpoint failed or is not ready yet"
+        if status >= 500
+        else "unexpected status for the metadata endpoint"
+    )
     answered = f"{where} answered {status} {reason}".rstrip()
-    return error(f"{answered}: {advice}", status_code=status)
+    return MetadataHTTPError(f"{answered}: {advice}", status_code=status)
 
 
 def _remaining(deadline: float) -> float:

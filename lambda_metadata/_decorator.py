@@ -19,8 +19,8 @@ import wrapt
 from . import _cache
 from ._backoff import FailureStreak
 from ._constants import CONTEXT_ATTRIBUTE, DEFAULT_TIMEOUT
-from ._errors import LambdaMetadataError
 from ._timeout import check_timeout
+from .errors import LambdaMetadataError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from ._enrich import InvocationExtras
     from ._model import LambdaMetadata
-    from ._tracing import Annotatable
+    from .tracing import Annotatable
 
     _Handler = TypeVar(
         "_Handler", bound="Callable[..., Any] | staticmethod[Any, Any] | classmethod[Any, Any, Any]"

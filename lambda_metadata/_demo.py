@@ -87,7 +87,7 @@ def _run_demo(logger_kind: str, out: TextIO | None) -> int:
         MetadataEndpoint(availability_zone_id=INIT_AZ) as endpoint,
         patched_environ({**endpoint.environ, INITIALIZATION_TYPE_ENV: SNAP_START}),
     ):
-        from ._snapstart import register_hooks
+        from .snapstart import register_hooks
         from .testing import run_after_restore_hooks, run_before_snapshot_hooks
 
         register_hooks()  # what `import lambda_metadata` does under snap-start

@@ -13,12 +13,12 @@ from __future__ import annotations
 import importlib.util
 
 from ._backoff import FailureStreak
-from ._errors import MissingOptionalDependencyError
 from ._model import LambdaMetadata
+from .errors import MissingOptionalDependencyError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._tracing import Annotatable
+    from .tracing import Annotatable
 
 __all__ = ["InvocationExtras"]
 
@@ -66,8 +66,8 @@ class InvocationExtras:
         """Resolve the name and annotate traces for this invocation's ``metadata``."""
         if metadata is None:  # the decorator's own policy already handled the failure
             return
-        from ._az_name import get_availability_zone_name
-        from ._tracing import annotate_tracer, set_span_availability_zone
+        from .az_names import get_availability_zone_name
+        from .tracing import annotate_tracer, set_span_availability_zone
 
         try:
             name = get_availability_zone_name(timeout=self.timeout) if self.resolve_name else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from ._constants import AVAILABILITY_ZONE_ID_FIELD, MAX_AZ_ID_CHARS, is_valid_az_id
-from ._errors import InvalidFieldError, MalformedResponseError, MissingFieldError
+from .errors import InvalidMetadataError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class LambdaMetadata:
 
     def __init__(self, availability_zone_id: str, raw: Mapping[str, Any] | None = None) -> None:
         if not is_valid_az_id(availability_zone_id):
-            raise InvalidFieldError(_az_problem(availability_zone_id))
+            raise InvalidMetadataError(_az_problem(availability_zone_id))
         frozen = _EMPTY if raw is None else _freeze(raw, 0)
         if not isinstance(frozen, MappingProxyType):
             raise TypeError(f"raw must be a mapping, got {type(raw).__name__}")
@@ -83,20 +83,20 @@ class LambdaMetadata:
     def from_response(cls, document: object) -> LambdaMetadata:
         """Build metadata from a decoded JSON document, validating what we rely on."""
         if not isinstance(document, dict):
-            raise MalformedResponseError(
+            raise InvalidMetadataError(
                 f"the metadata response is JSON but not an object (got {type(document).__name__})"
             )
         if AVAILABILITY_ZONE_ID_FIELD not in document:
             names = ", ".join(preview(name, 40) for name in list(document)[:10])
             more = ", ..." if len(document) > 10 else ""
-            raise MissingFieldError(
+            raise InvalidMetadataError(
                 f"the metadata response has no {AVAILABILITY_ZONE_ID_FIELD!r} field "
                 f"(fields present: [{names}{more}])"
             )
         try:
             return cls(document[AVAILABILITY_ZONE_ID_FIELD], document)
         except TypeError:
-            raise MalformedResponseError(
+            raise InvalidMetadataError(
                 "the metadata response holds values that are not JSON"
             ) from None
 
@@ -113,7 +113,7 @@ def parse_body(body: bytes, redact: Callable[[str], str]) -> LambdaMetadata:
         document = json.loads(body.decode("utf-8"), parse_constant=_not_json)
     except (ValueError, RecursionError, MemoryError) as exc:  # UnicodeDecodeError is a ValueError
         start = preview(redact(body.decode("utf-8", "replace"))[:80], 80)
-        raise MalformedResponseError(
+        raise InvalidMetadataError(
             f"the metadata response is not valid UTF-8 JSON ({exc.__class__.__name__}: "
             f"{preview(str(exc), 120, quote=False)}); body starts with {start}"
         ) from None
@@ -160,7 +160,7 @@ def _freeze(value: Any, depth: int) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if depth >= _MAX_DEPTH:
-        raise MalformedResponseError(
+        raise InvalidMetadataError(
             f"the metadata response is nested more than {_MAX_DEPTH} levels deep"
         )
     if isinstance(value, (dict, MappingProxyType)) or hasattr(value, "keys"):

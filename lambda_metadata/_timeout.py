@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._errors import InvalidArgumentError
+from .errors import InvalidArgumentError
 
 __all__ = ["MAX_TIMEOUT", "check_timeout"]
 

@@ -23,14 +23,13 @@ from ._constants import (
     is_valid_az_id,
     is_valid_token,
 )
-from ._errors import (
+from .errors import (
     InvalidEndpointConfigError,
     InvalidMetadataError,
     LambdaMetadataError,
     MetadataConnectionError,
     MetadataHTTPError,
     MetadataTimeoutError,
-    MetadataUnauthorizedError,
     MetadataUnavailableError,
 )
 
@@ -49,16 +48,18 @@ EXIT_CLOSED_PIPE = 141
 """Whatever reads the output closed it early (``| head -1``): 128 + SIGPIPE, as for any tool
 that the signal stops, and no traceback."""
 
+EXIT_UNAUTHORIZED = 5
+"""``get``: the endpoint refused the token (a ``MetadataHTTPError`` with ``status_code`` 401)."""
+
 EXIT_CODES: Mapping[type[LambdaMetadataError], int] = {
     MetadataUnavailableError: 3,
     InvalidEndpointConfigError: 4,
-    MetadataUnauthorizedError: 5,
     MetadataHTTPError: 6,
     MetadataTimeoutError: 7,
     MetadataConnectionError: 8,
     InvalidMetadataError: 9,
 }
-"""``get``'s exit code per kind of failure; the first class in this order that matches wins."""
+"""``get``'s exit code per kind of failure, a 401 apart (``EXIT_UNAUTHORIZED``)."""
 
 _EXIT_MEANINGS = {
     0: "success",
@@ -182,6 +183,8 @@ def _run_get(arguments: argparse.Namespace) -> int:
 
 def exit_code_for(error: LambdaMetadataError) -> int:
     """``get``'s exit code for ``error``: see ``EXIT_CODES``."""
+    if isinstance(error, MetadataHTTPError) and error.status_code == 401:
+        return EXIT_UNAUTHORIZED
     for kind, code in EXIT_CODES.items():
         if isinstance(error, kind):
             return code
@@ -369,8 +372,8 @@ def _positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    from ._errors import InvalidArgumentError
     from ._timeout import check_timeout
+    from .errors import InvalidArgumentError
 
     try:
         check_timeout(value, "--timeout")  # the library's one rule, so the two never disagree

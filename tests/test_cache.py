@@ -35,9 +35,8 @@ from lambda_metadata import (
 )
 from lambda_metadata.errors import (
     InvalidArgumentError,
-    MetadataServerError,
+    MetadataHTTPError,
     MetadataTimeoutError,
-    MetadataUnauthorizedError,
 )
 from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
@@ -208,7 +207,7 @@ def test_explicit_refresh_failure_raises_but_keeps_the_value(
 ) -> None:
     good = get_lambda_metadata()
     lambda_metadata_endpoint.status = 500
-    with pytest.raises(MetadataServerError):
+    with pytest.raises(MetadataHTTPError):
         get_lambda_metadata(refresh=True, timeout=0.2)
     assert get_lambda_metadata() is good
 
@@ -261,7 +260,7 @@ def test_fifty_concurrent_callers_share_one_failure(
     lambda_metadata_endpoint.delay = 0.2
     results = _call_from_threads(50)
     assert len(results) == 50
-    assert all(isinstance(r, MetadataUnauthorizedError) for r in results)
+    assert all(isinstance(r, MetadataHTTPError) for r in results)
     assert lambda_metadata_endpoint.request_count == 1
 
 
@@ -395,7 +394,7 @@ def test_a_raising_filter_on_the_answers_again_info_changes_nothing(
     fake_clock: FakeClock,
 ) -> None:
     lambda_metadata_endpoint.status = 500
-    with pytest.raises(MetadataServerError):
+    with pytest.raises(MetadataHTTPError):
         get_lambda_metadata(timeout=0.2)
     lambda_metadata_endpoint.status = 200
     fake_clock.advance(1)
@@ -615,7 +614,7 @@ def test_a_failure_with_nothing_cached_fails_fast_for_its_window(
 ) -> None:
     lambda_metadata_endpoint.status = 500
     first = _raised(lambda: get_lambda_metadata(timeout=0.2))
-    assert isinstance(first, MetadataServerError)
+    assert isinstance(first, MetadataHTTPError)
     attempt = lambda_metadata_endpoint.request_count
     assert attempt >= 1
     started = time.perf_counter()
@@ -624,7 +623,7 @@ def test_a_failure_with_nothing_cached_fails_fast_for_its_window(
     assert lambda_metadata_endpoint.request_count == attempt, "no request inside the window"
     assert elapsed < 0.5, f"100 fail-fast calls took {elapsed:.3f} s"
     for error in again:
-        assert type(error) is MetadataServerError
+        assert type(error) is MetadataHTTPError
         assert str(error) == str(first)
         assert error.status_code == 500
         assert len(traceback.extract_tb(error.__traceback__)) < 10, "the traceback stays short"
@@ -657,7 +656,7 @@ def test_the_window_doubles_up_to_a_minute_and_a_success_ends_it(
             fake_clock.advance(0.25)
             waited += 0.25
             count = lambda_metadata_endpoint.request_count
-            with contextlib.suppress(MetadataUnauthorizedError):
+            with contextlib.suppress(MetadataHTTPError):
                 get_lambda_metadata()
             if lambda_metadata_endpoint.request_count > count:
                 assert lambda_metadata_endpoint.request_count == count + 1
@@ -749,7 +748,7 @@ def test_a_decorated_handler_in_an_outage_gets_none_fast_with_one_warning(
     assert lambda_metadata_endpoint.request_count == attempt + 1, "one request per later window"
     warnings_logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings_logged) == 1
-    assert "MetadataServerError" in warnings_logged[0].getMessage()
+    assert "MetadataHTTPError" in warnings_logged[0].getMessage()
 
 
 def test_a_strict_decorated_handler_in_an_outage_raises_fast(
@@ -763,7 +762,7 @@ def test_a_strict_decorated_handler_in_an_outage_raises_fast(
 
     lambda_metadata_endpoint.status = 503
     for _ in range(20):
-        with pytest.raises(MetadataServerError) as caught:
+        with pytest.raises(MetadataHTTPError) as caught:
             handler({}, SimpleNamespace())
         assert caught.value.status_code == 503
     assert called == []

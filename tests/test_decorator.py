@@ -25,7 +25,7 @@ from lambda_metadata import (
     get_lambda_metadata,
     inject_az,
 )
-from lambda_metadata.errors import MetadataServerError, MetadataTimeoutError
+from lambda_metadata.errors import MetadataHTTPError, MetadataTimeoutError
 from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
 
@@ -513,7 +513,7 @@ def test_one_warning_per_failure_streak(
     assert recovered.availability_zone_id == "use1-az1"
     warnings = warnings_of(caplog)
     assert len(warnings) == 2
-    assert all("MetadataServerError" in w.getMessage() for w in warnings)
+    assert all("MetadataHTTPError" in w.getMessage() for w in warnings)
     assert all(lambda_metadata_endpoint.token not in w.getMessage() for w in warnings)
 
 
@@ -563,7 +563,7 @@ def test_strict_raises_the_typed_error_and_skips_the_handler(
         called.append(True)
 
     lambda_metadata_endpoint.status = 500
-    with pytest.raises(MetadataServerError) as caught:
+    with pytest.raises(MetadataHTTPError) as caught:
         handler({}, lambda_context())
     assert caught.value.status_code == 500
 

@@ -14,7 +14,7 @@ from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan, use_span
 
 from lambda_metadata import LambdaMetadataError, inject_az
 from lambda_metadata.az_names import cached_availability_zone_name
-from lambda_metadata.errors import UnknownAvailabilityZoneError
+from lambda_metadata.errors import AvailabilityZoneNameError
 from lambda_metadata.testing import MetadataEndpoint
 from lambda_metadata.tracing import (
     OTEL_AVAILABILITY_ZONE,
@@ -76,7 +76,7 @@ def test_strict_raises_when_the_name_cannot_be_had(
     def handler(event: dict[str, Any], context: Any) -> str:
         raise AssertionError("not reached")
 
-    with pytest.raises(UnknownAvailabilityZoneError):
+    with pytest.raises(AvailabilityZoneNameError):
         handler({}, Context())
 
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import EXAMPLES, run_python
 
 from lambda_metadata import LambdaMetadataError, get_lambda_metadata
-from lambda_metadata.errors import MetadataHTTPError, MetadataServerError, MetadataTimeoutError
+from lambda_metadata.errors import MetadataHTTPError, MetadataTimeoutError
 from lambda_metadata.testing import (
     FAULT_ENV,
     HANG_SECONDS,
@@ -49,7 +49,7 @@ def test_server_error_status_is_always_a_server_error(
     """
     with (
         inject_fault(lambda_metadata_endpoint, Fault(status=status)),
-        pytest.raises(MetadataServerError) as info,
+        pytest.raises(MetadataHTTPError) as info,
     ):
         get_lambda_metadata(timeout=timeout)
     assert not isinstance(info.value, MetadataTimeoutError)

@@ -23,10 +23,9 @@ EAGER = frozenset(
         "lambda_metadata._cache",
         "lambda_metadata._context",
         "lambda_metadata._constants",
-        "lambda_metadata._errors",
+        "lambda_metadata.errors",
         "lambda_metadata._model",
         "lambda_metadata._timeout",
-        "lambda_metadata.errors",
     }
 )
 """Our modules that ``import lambda_metadata`` may load: the cache, what it needs, the errors."""
@@ -49,10 +48,10 @@ NEVER_AT_IMPORT = (  # the first four are the ones the runtime has not imported 
     "botocore",
     "aws_xray_sdk",
     "opentelemetry",
-    "lambda_metadata._az_name",
-    "lambda_metadata._tracing",
-    "lambda_metadata._same_az",
-    "lambda_metadata._snapstart",
+    "lambda_metadata.az_names",
+    "lambda_metadata.tracing",
+    "lambda_metadata.same_az",
+    "lambda_metadata.snapstart",
     "lambda_metadata._client",
     "lambda_metadata._decorator",
     "lambda_metadata._logging",
@@ -96,7 +95,7 @@ CLIENT_ALONE = frozenset(
     {
         "lambda_metadata._client",
         "lambda_metadata._constants",
-        "lambda_metadata._errors",
+        "lambda_metadata.errors",
         "lambda_metadata._model",
     }
 )
@@ -150,9 +149,9 @@ ROWS = [
             setup="import awslambdaric.bootstrap",
             code="import lambda_metadata",
             env=(("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start"),),
-            own=EAGER | {"lambda_metadata._snapstart"},
+            own=EAGER | {"lambda_metadata.snapstart"},
             absent=("inspect", "dataclasses", "http", "asyncio", "importlib.metadata", "wrapt"),
-            present=("snapshot_restore_py", "lambda_metadata._snapstart"),
+            present=("snapshot_restore_py", "lambda_metadata.snapstart"),
         ),
         id="in-the-runtime-under-snapstart-adds-the-hooks",
     ),
@@ -173,7 +172,7 @@ ROWS = [
                 *OPTIONAL,
                 "urllib.request",
                 "lambda_metadata._enrich",
-                "lambda_metadata._tracing",
+                "lambda_metadata.tracing",
             ),
             present=("wrapt", "lambda_metadata._decorator"),
         ),

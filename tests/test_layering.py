@@ -43,23 +43,23 @@ CORE = (
     "lambda_metadata._context",
     "lambda_metadata._decorator",
     "lambda_metadata._environ",
-    "lambda_metadata._errors",
+    "lambda_metadata.errors",
     "lambda_metadata._logging",
     "lambda_metadata._model",
-    "lambda_metadata._snapstart",
+    "lambda_metadata.snapstart",
     "lambda_metadata._timeout",
     "lambda_metadata.errors",
 )
 LOWER = {
     # module: the only modules of ours it may import (the layers below it)
     "lambda_metadata._constants": set(),
-    "lambda_metadata._errors": set(),
-    "lambda_metadata._timeout": {"lambda_metadata._errors"},
+    "lambda_metadata.errors": set(),
+    "lambda_metadata._timeout": {"lambda_metadata.errors"},
     "lambda_metadata._backoff": set(),
-    "lambda_metadata._model": {"lambda_metadata._constants", "lambda_metadata._errors"},
+    "lambda_metadata._model": {"lambda_metadata._constants", "lambda_metadata.errors"},
     "lambda_metadata._client": {
         "lambda_metadata._constants",
-        "lambda_metadata._errors",
+        "lambda_metadata.errors",
         "lambda_metadata._model",
     },
 }

@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 from lambda_metadata import LambdaMetadata, clear_metadata_cache, get_lambda_metadata
-from lambda_metadata.errors import InvalidFieldError
+from lambda_metadata.errors import InvalidMetadataError
 from lambda_metadata.testing import MetadataEndpoint
 
 
@@ -66,7 +66,7 @@ def test_real_az_id_formats_are_accepted(zone_id: str) -> None:
     ],
 )
 def test_bad_az_ids_are_refused_when_built_directly(zone_id: object) -> None:
-    with pytest.raises(InvalidFieldError):
+    with pytest.raises(InvalidMetadataError):
         LambdaMetadata(zone_id)  # type: ignore[arg-type]
 
 

@@ -15,8 +15,7 @@ from lambda_metadata.az_names import get_availability_zone_name
 from lambda_metadata.errors import (
     AvailabilityZoneNameError,
     MetadataConnectionError,
-    MetadataServerError,
-    MetadataUnauthorizedError,
+    MetadataHTTPError,
 )
 from lambda_metadata.testing import FakeClock, MetadataEndpoint, lambda_context
 
@@ -36,13 +35,13 @@ def test_later_attempts_of_a_streak_make_one_request_each(
     # is answered, and so counted, before the error is raised, however loaded the machine.
     lambda_metadata_endpoint.fail_next(500, times=3)
     lambda_metadata_endpoint.fail_next(401)
-    with pytest.raises(MetadataUnauthorizedError):
+    with pytest.raises(MetadataHTTPError):
         get_lambda_metadata(timeout=10)
     assert lambda_metadata_endpoint.request_count == 4
     lambda_metadata_endpoint.status = 500
     for window in (0.5, 1.0, 2.0):
         fake_clock.advance(window + 0.01)
-        with pytest.raises(MetadataServerError, match="gave up after 1 attempt within"):
+        with pytest.raises(MetadataHTTPError, match="gave up after 1 attempt within"):
             get_lambda_metadata(timeout=10)
     assert lambda_metadata_endpoint.request_count == 4 + 3
 
@@ -52,7 +51,7 @@ def test_a_new_streak_retries_again(
 ) -> None:
     lambda_metadata_endpoint.cache_control = "no-store"  # every call asks the endpoint
     lambda_metadata_endpoint.fail_next(401)
-    with pytest.raises(MetadataUnauthorizedError):
+    with pytest.raises(MetadataHTTPError):
         get_lambda_metadata(timeout=10)
     fake_clock.advance(0.51)
     assert get_lambda_metadata(timeout=10).availability_zone_id == "use1-az1"  # streak over

@@ -1,4 +1,4 @@
-"""The public face: what each public module exports, how it is named, and the moved names."""
+"""The public face: what each public module exports, and how it is named."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import warnings
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -53,8 +53,8 @@ def documented() -> griffe.Object | griffe.Alias:
 
 def test_the_top_level_exports_the_everyday_names_only() -> None:
     assert set(lambda_metadata.__all__) == EVERYDAY
-    assert "MetadataMethodNotAllowedError" not in lambda_metadata.__all__
-    assert "MetadataMethodNotAllowedError" in errors.__all__
+    assert "MetadataHTTPError" not in lambda_metadata.__all__
+    assert "MetadataHTTPError" in errors.__all__
     assert isinstance(lambda_metadata.__version__, str)
 
 
@@ -103,9 +103,6 @@ def test_the_api_page_renders_every_public_module() -> None:
     page = (Path(__file__).parent.parent / "docs" / "api.md").read_text()
     for module in (*PUBLIC_MODULES, "lambda_metadata.testing"):
         assert f"\n::: {module}\n" in page
-    for name, submodule in lambda_metadata._MOVED.items():  # the move is documented
-        assert name in page or submodule == "errors", name  # errors: "every other error class"
-        assert f"lambda_metadata.{submodule}" in page
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
@@ -113,82 +110,10 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         lambda_metadata.no_such_name  # noqa: B018
 
 
-MOVED = sorted(lambda_metadata._MOVED.items())
-
-
-@pytest.mark.parametrize(("name", "submodule"), MOVED)
-def test_a_moved_name_still_works_once_with_a_deprecation_warning(
-    name: str, submodule: str
-) -> None:
-    new_home = importlib.import_module(f"lambda_metadata.{submodule}")
-    namespace: dict[str, Any] = {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        exec(f"from lambda_metadata import {name}", namespace)
-
-    assert namespace[name] is getattr(new_home, name)
-    [warning] = caught
-    assert warning.category is DeprecationWarning
-    assert f"from lambda_metadata.{submodule} import {name}" in str(warning.message)
-    assert warning.filename == "<string>"  # the importing line, not importlib's
-
-
-def test_attribute_access_to_a_moved_name_warns_at_the_caller() -> None:
-    with pytest.warns(DeprecationWarning, match=r"lambda_metadata\.az_names") as caught:
-        value = lambda_metadata.get_availability_zone_name
-    assert value is lambda_metadata.az_names.get_availability_zone_name
-    assert [w.filename for w in caught] == [__file__]
-
-
-OLD_FACE = [
-    "EC2_PERMISSION",
-    "OTEL_AVAILABILITY_ZONE",
-    "OTEL_AVAILABILITY_ZONE_ID",
-    "XRAY_AVAILABILITY_ZONE_ID",
-    "XRAY_AVAILABILITY_ZONE_NAME",
-    "AvailabilityZoneNameError",
-    "AvailabilityZoneNamePermissionError",
-    "InvalidEndpointConfigError",
-    "InvalidFieldError",
-    "InvalidMetadataError",
-    "LambdaMetadata",
-    "LambdaMetadataError",
-    "MalformedResponseError",
-    "MetadataConnectionError",
-    "MetadataHTTPError",
-    "MetadataMethodNotAllowedError",
-    "MetadataServerError",
-    "MetadataTimeoutError",
-    "MetadataUnauthorizedError",
-    "MetadataUnavailableError",
-    "MissingFieldError",
-    "MissingOptionalDependencyError",
-    "ResponseTooLargeError",
-    "UnknownAvailabilityZoneError",
-    "annotate_tracer",
-    "cached_availability_zone_name",
-    "clear_metadata_cache",
-    "drop_cache_before_snapshot",
-    "get_availability_zone_name",
-    "get_lambda_metadata",
-    "inject_az",
-    "install_log_record_factory",
-    "order_by_availability_zone",
-    "refresh_after_restore",
-    "set_span_availability_zone",
-]
-
-
-def test_every_name_of_the_old_top_level_is_kept_or_moved() -> None:
-    assert len(OLD_FACE) == 35
-    assert set(OLD_FACE) | {"metadata_of"} == EVERYDAY | set(lambda_metadata._MOVED)
-    assert not EVERYDAY & set(lambda_metadata._MOVED)
-
-
 def test_errors_exports_the_whole_hierarchy() -> None:
     defined = {
         name
-        for name, value in vars(lambda_metadata._errors).items()
+        for name, value in vars(lambda_metadata.errors).items()
         if isinstance(value, type) and issubclass(value, Exception) and not name.startswith("_")
     }
     assert set(errors.__all__) == defined
@@ -214,5 +139,4 @@ def test_a_traceback_names_the_module_users_import_the_error_from(
     error_class: type[errors.LambdaMetadataError],
 ) -> None:
     line = traceback.format_exception_only(error_class("boom"))[-1]
-    where = "lambda_metadata" if error_class.__name__ in EVERYDAY else "lambda_metadata.errors"
-    assert line == f"{where}.{error_class.__name__}: boom\n"
+    assert line == f"lambda_metadata.errors.{error_class.__name__}: boom\n"

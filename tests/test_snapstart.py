@@ -16,9 +16,8 @@ from conftest import RESTORE_LIMIT, run_python
 from lambda_metadata import get_lambda_metadata
 from lambda_metadata._cache import cached_metadata
 from lambda_metadata._constants import API_ENV, INITIALIZATION_TYPE_ENV, TOKEN_ENV
-from lambda_metadata._snapstart import register_hooks
 from lambda_metadata.errors import MetadataTimeoutError
-from lambda_metadata.snapstart import refresh_after_restore
+from lambda_metadata.snapstart import refresh_after_restore, register_hooks
 from lambda_metadata.testing import (
     MetadataEndpoint,
     run_after_restore_hooks,
@@ -52,25 +51,20 @@ def warnings_from_library(caplog: pytest.LogCaptureFixture) -> list[logging.LogR
 
 
 COUNT_OUR_HOOKS = """
-import importlib, json
-import lambda_metadata, lambda_metadata._snapstart
+import json
+import lambda_metadata, lambda_metadata.snapstart
 from lambda_metadata.testing import run_before_snapshot_hooks
 import snapshot_restore_py as s
 names = lambda hooks: [f"{f.__module__}.{f.__qualname__}" for f, _, _ in hooks]
-importlib.reload(lambda_metadata)
-importlib.reload(lambda_metadata._snapstart)
-importlib.reload(lambda_metadata)
-report = {"again": lambda_metadata._snapstart.register_hooks(),
+report = {"again": lambda_metadata.snapstart.register_hooks(),
           "before": names(s.get_before_snapshot()), "after": names(s.get_after_restore())}
 run_before_snapshot_hooks()  # the runtime empties the before-snapshot list
-importlib.reload(lambda_metadata._snapstart)
-importlib.reload(lambda_metadata)
 report["after, once the snapshot is taken"] = names(s.get_after_restore())
 print(json.dumps(report))
 """
 
 
-def test_snap_start_registers_each_hook_once_across_reloads() -> None:
+def test_snap_start_registers_each_hook_once() -> None:
     result = json.loads(run_code(COUNT_OUR_HOOKS, **{INITIALIZATION_TYPE_ENV: "snap-start"}))
 
     assert result == {

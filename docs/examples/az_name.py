@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from lambda_metadata import get_lambda_metadata
 from lambda_metadata.az_names import get_availability_zone_name
-from lambda_metadata.errors import AvailabilityZoneNamePermissionError
+from lambda_metadata.errors import AvailabilityZoneNameError
 
 
 def handler(event: dict[str, object], context: object) -> dict[str, str | None]:
     zone_id = get_lambda_metadata().availability_zone_id  # use1-az1: the same in every account
     try:
         zone_name = get_availability_zone_name()  # us-east-1b: this account's name for it
-    except AvailabilityZoneNamePermissionError as exc:
+    except AvailabilityZoneNameError as exc:
         print(exc)  # the message says which permission to add
         zone_name = None
     return {"availability_zone_id": zone_id, "availability_zone_name": zone_name}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lambda_metadata import get_lambda_metadata
-from lambda_metadata.errors import MetadataServerError
+from lambda_metadata.errors import MetadataHTTPError
 from lambda_metadata.testing import MetadataEndpoint
 
 
@@ -21,7 +21,7 @@ def test_handler_sees_the_zone(lambda_metadata_endpoint: MetadataEndpoint) -> No
 
 def test_handler_when_the_endpoint_fails(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     lambda_metadata_endpoint.status = 500
-    with pytest.raises(MetadataServerError):
+    with pytest.raises(MetadataHTTPError):
         my_handler({}, None)
 
 
