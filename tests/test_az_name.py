@@ -27,7 +27,6 @@ from lambda_metadata.az_names import (
 )
 from lambda_metadata.errors import (
     AvailabilityZoneNameError,
-    MissingOptionalDependencyError,
 )
 from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
@@ -579,24 +578,6 @@ def test_an_interrupted_call_does_not_wedge_the_resolver(
     with pytest.raises(KeyboardInterrupt):
         get_availability_zone_name(client=Interrupting())
     assert get_availability_zone_name(client=new_client("ec2")) == ZONE_NAME
-
-
-@pytest.mark.parametrize(
-    "error_type",
-    [
-        MissingOptionalDependencyError,
-        AvailabilityZoneNameError,
-        AvailabilityZoneNameError,
-        AvailabilityZoneNameError,
-    ],
-)
-def test_new_errors_pickle_with_their_status(error_type: type[LambdaMetadataError]) -> None:
-    import pickle
-
-    copy = pickle.loads(pickle.dumps(error_type("denied", status_code=403)))
-
-    assert type(copy) is error_type
-    assert (str(copy), copy.status_code) == ("denied", 403)
 
 
 @pytest.mark.usefixtures("ec2")
