@@ -17,8 +17,8 @@ import sys
 import wrapt
 
 from . import _cache
-from ._backoff import FailureStreak
 from ._constants import CONTEXT_ATTRIBUTE, DEFAULT_TIMEOUT
+from ._log import FailureStreak
 from ._timeout import check_timeout
 from .errors import LambdaMetadataError
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from ._backoff import FailureStreak
+from ._log import FailureStreak
 from ._model import LambdaMetadata
 from .errors import MissingOptionalDependencyError
 

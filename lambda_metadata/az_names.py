@@ -12,8 +12,8 @@ import threading
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ._backoff import Backoff
 from ._cache import cached_metadata, get_lambda_metadata, now
+from ._flight import SingleFlight
 from ._model import LambdaMetadata
 from ._timeout import check_timeout
 from .errors import (
@@ -23,7 +23,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from ._flight import Key
 
 __all__ = [
     "EC2_PERMISSION",
@@ -41,39 +41,28 @@ _DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
 )
 
-_resolved: tuple[LambdaMetadata, str] | None = None
-"""The metadata value the name was resolved for, and the name."""
-_lock = threading.Lock()
-"""Guards the module state below for a few instructions; never held across any I/O."""
-_flight: _Flight | None = None
-_backoff = Backoff(clock=now)  # the cache's clock: lambda_metadata.testing.FakeClock moves both
-_failed_for: tuple[LambdaMetadata, object] | None = None
-"""The metadata value and ``client=`` whose failure opened ``_backoff``'s window."""
 _clients: dict[tuple[str | None, float], tuple[object, Any]] = {}
 """``(region, timeout)`` -> (boto3's default session it was made from, the EC2 client)."""
+_clients_lock = threading.Lock()
 
 
-class _Flight:
-    """One EC2 call in progress; callers asking the same meanwhile wait for it, boundedly."""
+def _describe_zone(key: Key, timeout: float, retry: bool) -> tuple[str, float]:
+    """The name for ``key``'s metadata (with ``key``'s client), kept for good (``inf``)."""
+    metadata, client = key
+    assert isinstance(metadata, LambdaMetadata)
+    return _describe(metadata.availability_zone_id, client=client, timeout=timeout), _FOREVER
 
-    __slots__ = ("_latch", "client", "error", "metadata", "name")
 
-    def __init__(self, metadata: LambdaMetadata, client: object) -> None:
-        self.metadata = metadata
-        self.client = client
-        self.name: str | None = None
-        self.error: LambdaMetadataError | None = None
-        self._latch = threading.Lock()
-        self._latch.acquire()
+def _busy(timeout: float) -> LambdaMetadataError:
+    return AvailabilityZoneNameError(
+        f"a DescribeAvailabilityZones call already in flight did not finish within {timeout:g} s"
+    )
 
-    def finish(self) -> None:
-        self._latch.release()
 
-    def wait(self, timeout: float) -> bool:
-        if not self._latch.acquire(timeout=timeout):
-            return False
-        self._latch.release()
-        return True
+_FOREVER = float("inf")
+_names: SingleFlight[str] = SingleFlight(clock=now, fetch=_describe_zone, busy=_busy)
+"""The name, for one metadata value and ``client=``: the cache's clock times its windows, so
+``lambda_metadata.testing.FakeClock`` moves both."""
 
 
 def get_availability_zone_name(*, client: Any = None, timeout: float = DEFAULT_EC2_TIMEOUT) -> str:
@@ -106,94 +95,17 @@ def get_availability_zone_name(*, client: Any = None, timeout: float = DEFAULT_E
     """
     check_timeout(timeout)
     metadata = get_lambda_metadata(timeout=timeout)
-    resolved = _resolved
-    if resolved is not None and resolved[0] is metadata:
-        return resolved[1]
-    return _resolve(metadata, client=client, timeout=timeout)
+    key = (metadata, client)
+    name = _names.fresh(key)
+    return _names.get(key, timeout=timeout) if name is None else name
 
 
 def cached_availability_zone_name() -> str | None:
     """Return the AZ name if already resolved for the cached metadata, else ``None``; no I/O."""
-    resolved = _resolved
-    if resolved is None or resolved[0] is not cached_metadata():
+    entry = _names.entry
+    if entry is None or entry[0][0] is not cached_metadata():
         return None
-    return resolved[1]
-
-
-def _resolve(metadata: LambdaMetadata, *, client: Any, timeout: float) -> str:
-    global _flight, _failed_for
-    with _lock:  # a few instructions only: the EC2 call runs outside it
-        resolved = _resolved
-        if resolved is not None and resolved[0] is metadata:
-            return resolved[1]
-        failed_for = _failed_for
-        if failed_for is not None and (
-            failed_for[0] is not metadata or failed_for[1] is not client
-        ):
-            _backoff.reset()  # a new metadata value, or another client: try again now
-            _failed_for = None
-        error = _backoff.error if _backoff.blocked() else None
-        flight = _flight
-        leading = flight is None or flight.metadata is not metadata or flight.client is not client
-        if leading and error is None:
-            flight = _Flight(metadata, client)
-            if _flight is None:
-                _flight = flight  # else another call is in flight for another key: run alone
-    if error is not None:
-        raise _again(error)
-    assert flight is not None
-    if not leading:
-        if not flight.wait(timeout):
-            raise AvailabilityZoneNameError(
-                "a DescribeAvailabilityZones call already in flight did not finish within "
-                f"{timeout:g} s"
-            )
-        if flight.name is not None:
-            return flight.name
-        assert flight.error is not None
-        raise _again(flight.error)
-    _lead_ec2_call(flight, timeout)
-    if flight.name is not None:
-        return flight.name
-    assert flight.error is not None
-    raise flight.error
-
-
-def _lead_ec2_call(flight: _Flight, timeout: float) -> None:
-    """Call EC2 as the leader of ``flight``, remember the outcome and wake the followers."""
-    global _flight, _resolved, _failed_for
-    try:
-        flight.name = _describe(
-            flight.metadata.availability_zone_id, client=flight.client, timeout=timeout
-        )
-    except LambdaMetadataError as exc:
-        flight.error = exc
-    finally:
-        if flight.name is None and flight.error is None:  # interrupted by a foreign exception
-            flight.error = AvailabilityZoneNameError("the EC2 call in flight was interrupted")
-        try:
-            with _lock:
-                if flight.name is not None:
-                    _resolved = (flight.metadata, flight.name)
-                    _backoff.reset()
-                    _failed_for = None
-                else:
-                    assert flight.error is not None
-                    _backoff.failed(flight.error)
-                    _failed_for = (flight.metadata, flight.client)
-                if _flight is flight:
-                    _flight = None
-        finally:
-            flight.finish()  # whatever happened above, no follower waits out its timeout
-
-
-def _again(error: BaseException) -> LambdaMetadataError:
-    """A fresh copy of a remembered error, so no traceback grows on a shared instance."""
-    if not isinstance(error, LambdaMetadataError):  # not expected: Backoff holds ours only
-        return AvailabilityZoneNameError(str(error))
-    copy = type(error)(str(error), status_code=error.status_code)
-    copy.__cause__ = error.__cause__
-    return copy
+    return entry[1]
 
 
 def _shared_client(timeout: float) -> Any:
@@ -205,7 +117,7 @@ def _shared_client(timeout: float) -> Any:
     if made is not None and made[0] is boto3.DEFAULT_SESSION:
         return made[1]
     client = _make_client(region, timeout)
-    with _lock:
+    with _clients_lock:
         made = _clients.get(key)
         if made is not None and made[0] is boto3.DEFAULT_SESSION:
             return made[1]  # another thread made one meanwhile: keep a single client
@@ -284,10 +196,9 @@ def _client_error(exc: Any, zone_id: str) -> AvailabilityZoneNameError:
 
 
 def _reset_after_fork() -> None:
-    """A child must not inherit a held lock, a flight nobody will finish, or pooled sockets."""
-    global _lock, _flight
-    _lock = threading.Lock()
-    _flight = None
+    """A child must not inherit a held lock or the parent's pooled sockets."""
+    global _clients_lock
+    _clients_lock = threading.Lock()
     _clients.clear()
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Protocol
 
-from ._backoff import FailureStreak, log
 from ._cache import get_lambda_metadata
 from ._constants import DEFAULT_TIMEOUT
+from ._log import FailureStreak, log
 from ._model import LambdaMetadata
 from ._timeout import check_timeout
 from .errors import LambdaMetadataError, MissingOptionalDependencyError

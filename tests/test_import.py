@@ -19,8 +19,9 @@ import lambda_metadata
 EAGER = frozenset(
     {
         "lambda_metadata",
-        "lambda_metadata._backoff",
         "lambda_metadata._cache",
+        "lambda_metadata._flight",
+        "lambda_metadata._log",
         "lambda_metadata._context",
         "lambda_metadata._constants",
         "lambda_metadata.errors",

@@ -36,7 +36,6 @@ HEAVY = ("aws_lambda_powertools", "boto3", "botocore", "asyncio", "urllib.reques
 """What the core never imports, not even lazily: the optional integrations' and the slow ones."""
 CORE = (
     "lambda_metadata",
-    "lambda_metadata._backoff",
     "lambda_metadata._cache",
     "lambda_metadata._client",
     "lambda_metadata._constants",
@@ -44,18 +43,20 @@ CORE = (
     "lambda_metadata._decorator",
     "lambda_metadata._environ",
     "lambda_metadata.errors",
+    "lambda_metadata._flight",
+    "lambda_metadata._log",
     "lambda_metadata._logging",
     "lambda_metadata._model",
     "lambda_metadata.snapstart",
     "lambda_metadata._timeout",
-    "lambda_metadata.errors",
 )
 LOWER = {
     # module: the only modules of ours it may import (the layers below it)
     "lambda_metadata._constants": set(),
     "lambda_metadata.errors": set(),
     "lambda_metadata._timeout": {"lambda_metadata.errors"},
-    "lambda_metadata._backoff": set(),
+    "lambda_metadata._log": set(),
+    "lambda_metadata._flight": {"lambda_metadata._log", "lambda_metadata.errors"},
     "lambda_metadata._model": {"lambda_metadata._constants", "lambda_metadata.errors"},
     "lambda_metadata._client": {
         "lambda_metadata._constants",

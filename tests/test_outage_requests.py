@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from lambda_metadata import LambdaMetadata, get_lambda_metadata, inject_az, metadata_of
-from lambda_metadata._backoff import MAX_WINDOW
 from lambda_metadata._constants import API_ENV, TOKEN_ENV
+from lambda_metadata._flight import MAX_WINDOW
 from lambda_metadata.az_names import get_availability_zone_name
 from lambda_metadata.errors import (
     AvailabilityZoneNameError,
