@@ -403,6 +403,7 @@ OPT_IN = (
     "mypy",  # uv run pytest -m mypy (CI runs it beside its own mypy step)
     "wrapt_matrix",  # selected when CI's wrapt matrix sets LAMBDA_METADATA_EXPECT_WRAPT
     "installed",  # selected when CI's wheel and sdist runs set LAMBDA_METADATA_EXPECT_INSTALLED
+    "sam",  # uv run --with cfn-lint --with aws-sam-translator pytest -m sam (.ci/run has it)
 )
 
 
