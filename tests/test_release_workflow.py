@@ -23,7 +23,7 @@ else:  # pragma: no cover - Python 3.10
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
-TOOLS = ROOT / ".github" / "release-tools.txt"
+TOOLS = ROOT / ".github" / "release-requirements.txt"
 PINNED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+!-]*$")
 
 
@@ -78,11 +78,13 @@ def test_every_tool_the_release_installs_is_pinned() -> None:
             for install in re.findall(r"pip install[^\n]*", run):
                 arguments = install.split()[2:]
                 assert arguments, (name, install)
-                assert arguments == ["-r", ".github/release-tools.txt"] or all(
+                assert arguments == ["-r", ".github/release-requirements.txt"] or all(
                     PINNED.match(argument) for argument in arguments
                 ), (name, install)
     runs = "\n".join(_runs(_workflow("release.yml")["jobs"]["build"]))
-    assert "uv build --build-constraint .github/release-tools.txt" in runs  # the backend pinned
+    assert (
+        "uv build --build-constraint .github/release-requirements.txt" in runs
+    )  # the backend pinned
 
 
 def test_the_pinned_build_backend_is_one_the_project_accepts() -> None:
@@ -110,7 +112,7 @@ def test_dependabot_covers_the_actions_and_the_python_dependencies() -> None:
     covered = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
     assert ("github-actions", "/") in covered
     assert ("pip", "/") in covered  # pyproject.toml
-    assert ("pip", "/.github") in covered  # release-tools.txt
+    assert ("pip", "/.github") in covered  # release-requirements.txt
 
 
 def test_the_runtime_dependencies_have_no_upper_bounds() -> None:
