@@ -1,8 +1,10 @@
 """Cold starts in the real awslambdaric runtime, each handler with only its layer on the path.
 
-    uv run python scripts/layer_cold_start.py --rounds 21
+    uv run python scripts/layer_cold_start.py --rounds 21 [--write docs/benchmarks.md]
+    uv run python scripts/layer_cold_start.py --wrapt-import 1.17.3 2.5.2 [--write docs/deploy.md]
 
-prints two Markdown tables (docs/deploy.md and docs/benchmarks.md quote them):
+prints a Markdown table (``--write`` also puts it in the document, between the markers for this
+Python; docs/deploy.md and docs/benchmarks.md hold tables from such runs):
 
 - ``--wrapt-import``: ``import wrapt`` after ``import awslambdaric.bootstrap`` (``python -X
   importtime``, the cumulative time of ``wrapt``), for each wrapt release given, bytecode
@@ -252,8 +254,19 @@ def cold_start_table(rounds: int, *, wheel: Path | None = None, compare: bool = 
 IMPORTTIME = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)$")
 
 
-def _wrapt_import(wrapt_dir: Path, runtime: Path) -> tuple[float, bool]:
-    """Cumulative µs of ``import wrapt`` after the runtime's bootstrap; did it import asyncio."""
+@dataclass(frozen=True)
+class WraptImport:
+    """One ``import wrapt`` after the runtime's bootstrap."""
+
+    microseconds: int
+    """Its cumulative time under ``-X importtime``."""
+    modules: int
+    """How many modules it imported, wrapt's own included."""
+    asyncio: bool
+    """Whether asyncio was among them."""
+
+
+def _wrapt_import(wrapt_dir: Path, runtime: Path) -> WraptImport:
     done = subprocess.run(
         [sys.executable, *FLAGS, "-X", "importtime", "-c",
          "import awslambdaric.bootstrap\nimport sys\nprint('asyncio' in sys.modules)\n"
@@ -261,27 +274,34 @@ def _wrapt_import(wrapt_dir: Path, runtime: Path) -> tuple[float, bool]:
         env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": f"{wrapt_dir}{os.pathsep}{runtime}"},
         capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
-    cumulative = [
-        int(match[2])
-        for line in done.stderr.splitlines()
-        if (match := IMPORTTIME.match(line)) and match[4] == "wrapt" and match[3] == " "
+    lines = [match for line in done.stderr.splitlines() if (match := IMPORTTIME.match(line))]
+    [bootstrap] = [
+        n for n, m in enumerate(lines) if m[4] == "awslambdaric.bootstrap" and m[3] == " "
     ]
+    [wrapt] = [m for m in lines[bootstrap + 1 :] if m[4] == "wrapt" and m[3] == " "]
     before, after = done.stdout.split()
-    return float(cumulative[-1]), before == "False" and after == "True"
+    return WraptImport(
+        int(wrapt[2]), len(lines) - bootstrap - 1, before == "False" and after == "True"
+    )
 
 
 def wrapt_import_table(versions: Sequence[str], rounds: int) -> str:
     with tempfile.TemporaryDirectory(prefix="wrapt-import-") as scratch:
         work = Path(scratch)
         runtime = runtime_dir(work)
-        dirs = {v: _install(work / f"wrapt-{v}", [f"wrapt=={v}"], deps=False) for v in versions}
-        pulls: dict[str, bool] = {}
+        dirs: dict[str, Path] = {}
+        for version in versions:
+            try:
+                dirs[version] = _install(work / f"wrapt-{version}", [f"wrapt=={version}"])
+            except subprocess.CalledProcessError:
+                print(f"wrapt {version}: no wheel for Python {PYTHON}, left out", file=sys.stderr)
+        seen: dict[str, WraptImport] = {}
 
         def measure(version: str) -> float:
-            micros, pulls[version] = _wrapt_import(dirs[version], runtime)
-            return micros
+            seen[version] = _wrapt_import(dirs[version], runtime)
+            return seen[version].microseconds
 
-        samples = interleaved(list(versions), rounds, measure)
+        samples = interleaved(list(dirs), rounds, measure)
     pinned = build_layer.WRAPT.split("==")[1]
     base = statistics.median(samples[pinned]) if pinned in samples else None
     lines = [
@@ -289,16 +309,27 @@ def wrapt_import_table(versions: Sequence[str], rounds: int) -> str:
         f"{importlib.metadata.version('awslambdaric')}; {rounds} interleaved rounds, medians.",
         "",
         "| wrapt | `import wrapt` after `import awslambdaric.bootstrap` | "
-        f"{X} {pinned} | imports asyncio |",
-        "| --- | ---: | ---: | --- |",
+        f"{X} {pinned} | modules it imports | asyncio among them |",
+        "| --- | ---: | ---: | ---: | --- |",
     ]
     for version, times in samples.items():
         ratio = f"{statistics.median(times) / base:.1f}{X}" if base else DASH
         lines.append(
             f"| {version} | {statistics.median(times) / 1000:.1f} ms | {ratio} | "
-            f"{'yes' if pulls[version] else 'no'} |"
+            f"{seen[version].modules} | {'yes' if seen[version].asyncio else 'no'} |"
         )
     return "\n".join(lines)
+
+
+def write_into(document: Path, kind: str, table: str) -> None:
+    """Put ``table`` between ``<!-- {kind} python X.Y -->`` and the next ``<!-- end -->``."""
+    start = f"<!-- {kind} python {PYTHON} -->\n"
+    text = document.read_text()
+    if start not in text:
+        raise SystemExit(f"layer_cold_start: no {start.strip()} in {document}")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split("<!-- end -->", 1)
+    document.write_text(f"{head}{start}\n{table}\n\n<!-- end -->{tail}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -311,12 +342,22 @@ def main(argv: list[str] | None = None) -> int:
         metavar="VERSION",
         help="measure `import wrapt` for these wrapt releases instead",
     )
+    parser.add_argument(
+        "--write",
+        type=Path,
+        metavar="DOC",
+        help="also put the table into DOC, between <!-- wrapt-import python X.Y --> (or "
+        "layer-cold-start) and <!-- end -->",
+    )
     args = parser.parse_args(argv)
     if args.wrapt_import:
-        print(wrapt_import_table(args.wrapt_import, args.rounds))
+        kind, table = "wrapt-import", wrapt_import_table(args.wrapt_import, args.rounds)
     else:
         wheel = args.wheel.resolve() if args.wheel else None
-        print(cold_start_table(args.rounds, wheel=wheel))
+        kind, table = "layer-cold-start", cold_start_table(args.rounds, wheel=wheel)
+    print(table)
+    if args.write:
+        write_into(args.write, kind, table)
     return 0
 
 

@@ -248,3 +248,15 @@ def test_the_cold_start_measurement_runs_each_handler_from_its_layer_alone() -> 
     assert rows[0].startswith(f"| `@inject_az`, the layer (wrapt {_script(SCRIPT).WRAPT[7:]})")
     assert "Powertools" in rows[1]
     assert "Powertools' cold start." in table
+
+
+def test_the_layers_wrapt_imports_no_asyncio_after_the_runtime() -> None:
+    """The wrapt import measurement (docs/deploy.md's table), one round of the pinned release."""
+    pytest.importorskip("awslambdaric")
+    pinned = _script(SCRIPT).WRAPT.split("==")[1]
+    table = _script(COLD_START).wrapt_import_table([pinned], 1)
+    [row] = [line for line in table.splitlines() if line.startswith(f"| {pinned} |")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[2] == "1.0\N{MULTIPLICATION SIGN}"
+    assert int(cells[3]) < 30  # modules: wrapt 2.x imports 80 to 140
+    assert cells[4] == "no"  # asyncio
