@@ -1,10 +1,10 @@
 """The SAM example as it deploys: its template SAM-transformed and linted, and ``sam build``.
 
-Opt-in (``-m sam``; CI runs it once): it needs aws-sam-translator and cfn-lint
-(``uv run --with``), and ``sam build`` runs the SAM CLI from the package index through ``uvx``
-with a ``python3.13`` on the ``PATH``. The build runs the commands of
-``examples/sam-app/README.md`` in a copy of this checkout, and the function it builds must hold
-this checkout's package.
+Opt-in but for the check of the guides' commands (``-m sam``; CI runs it once): it needs
+aws-sam-translator and cfn-lint (``uv run --with``), and ``sam build`` runs the SAM CLI from the
+package index through ``uv tool run`` with a ``python3.13`` on the ``PATH``. The build runs the
+commands of ``examples/sam-app/README.md`` in a copy of this checkout, and the function it
+builds must hold this checkout's package.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "examples" / "sam-app"
 SAM_CLI = "aws-sam-cli>=1.130,<2"
 VPC_POLICY = "AWSLambdaVPCAccessExecutionRole"
-
-pytestmark = pytest.mark.sam
 
 
 def _script(name: str) -> ModuleType:
@@ -68,6 +66,7 @@ def resolve(value: Any, conditions: Mapping[str, bool]) -> Any:
     return value
 
 
+@pytest.mark.sam
 def test_the_transformed_template_lints_clean(
     lint_template: ModuleType, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -99,6 +98,7 @@ Resources:
 """
 
 
+@pytest.mark.sam
 def test_the_linter_sees_what_sam_adds(lint_template: ModuleType, tmp_path: Path) -> None:
     """The template's role in a VPC listing the VPC policy: SAM adds it to the role it generates
     too, so in a VPC the role lists it twice (cfn-lint's E3037), which only the transformed
@@ -110,6 +110,7 @@ def test_the_linter_sees_what_sam_adds(lint_template: ModuleType, tmp_path: Path
     assert any("E3037" in finding for finding in findings), findings
 
 
+@pytest.mark.sam
 @pytest.mark.parametrize("in_vpc", [False, True])
 @pytest.mark.parametrize("az_names", [False, True])
 def test_the_role_has_vpc_and_ec2_permissions_only_when_asked(
@@ -187,6 +188,7 @@ def _python313_dir() -> str:
     return str(directory)
 
 
+@pytest.mark.sam
 def test_sam_build_as_the_readme_gives_it_packs_this_checkout(tmp_path: Path) -> None:
     uv = shutil.which("uv")
     if uv is None:
