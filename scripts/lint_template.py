@@ -2,8 +2,8 @@
 
     uv run python scripts/lint_template.py [examples/sam-app/template.yaml] [--output out.json]
 
-cfn-lint 1.54 and later no longer run the SAM transform (they expand ``Globals`` only), so what
-they check of ``AWS::Serverless::*`` resources is not what SAM hands to CloudFormation: the role
+cfn-lint 1.54 and later no longer run the SAM transform, so what they check of
+``AWS::Serverless::*`` resources is not what SAM hands to CloudFormation: the role
 SAM generates, its policies, the version and the alias. This script runs the transform itself
 with aws-sam-translator (the library ``sam deploy`` and CloudFormation's own transform use),
 without AWS credentials or network (no managed policy is looked up by name: the template gives
