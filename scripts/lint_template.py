@@ -1,11 +1,12 @@
 """Lint the SAM example as CloudFormation will deploy it: SAM-transformed offline, then cfn-lint.
 
-    uv run python scripts/lint_template.py [examples/sam-app/template.yaml] [--output out.json]
+    uv run --with "cfn-lint>=1.54,<2" --with "aws-sam-translator>=1.95,<2" \
+        python scripts/lint_template.py [examples/sam-app/template.yaml] [--output out.json]
 
 cfn-lint 1.54 and later no longer run the SAM transform, so what they check of
 ``AWS::Serverless::*`` resources is not what SAM hands to CloudFormation: the role
 SAM generates, its policies, the version and the alias. This script runs the transform itself
-with aws-sam-translator (the library ``sam deploy`` and CloudFormation's own transform use),
+with aws-sam-translator (the library behind CloudFormation's ``AWS::Serverless`` transform),
 without AWS credentials or network (no managed policy is looked up by name: the template gives
 ARNs), then lints the transformed template with cfn-lint, which checks it under every
 combination of the template's conditions. ``--output`` keeps the transformed template.
