@@ -10,6 +10,14 @@ since ``/opt`` is read-only in Lambda and every cold start would otherwise compi
 without such an interpreter it warns and ships sources only (``--no-bytecode`` does so quietly).
 ``--wheel`` uses a wheel already built (CI passes the one it tests); otherwise the wheel is built
 from this tree with ``uv build``.
+
+The layer holds ``lambda_metadata`` and wrapt, nothing else. wrapt is pinned to ``WRAPT``, the
+release that imports fastest and passes the suite (``--wrapt`` picks another, to compare):
+every 2.x imports asyncio and importlib.metadata, several times slower to start (docs/deploy.md
+has the measurement). ``snapshot_restore_py`` is left out: every runtime with SnapStart ships
+it, the runtime's own hooks run through it, and a layer's copy would shadow the runtime's,
+since ``/opt/python`` comes before the runtime's directories on ``sys.path``. The library
+imports it only under SnapStart.
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 PLATFORMS = {"x86_64": "x86_64-manylinux2014", "arm64": "aarch64-manylinux2014"}
+WRAPT = "wrapt==1.17.3"
+"""The layer's wrapt: see docs/deploy.md, "Which wrapt the layer ships"."""
 EPOCH = (1980, 1, 1, 0, 0, 0)
 """Every entry's timestamp, so a zip does not depend on when it was built."""
 
@@ -45,15 +55,16 @@ def build_wheel(out: Path) -> Path:
     return wheel
 
 
-def install(wheel: Path, target: Path, *, python: str, arch: str) -> None:
+def install(wheel: Path, target: Path, *, python: str, arch: str, wrapt: str = WRAPT) -> None:
+    """The wheel and wrapt, without their other dependencies (``snapshot_restore_py``)."""
     subprocess.run(
         [
-            _uv(), "pip", "install", "--quiet", "--no-compile",
+            _uv(), "pip", "install", "--quiet", "--no-compile", "--no-deps",
             "--target", str(target),
             "--python-version", python,
             "--python-platform", PLATFORMS[arch],
             "--only-binary", ":all:",
-            str(wheel),
+            str(wheel), wrapt,
         ],
         check=True,
     )  # fmt: skip
@@ -133,13 +144,19 @@ def write_zip(layer: Path, destination: Path) -> None:
 
 
 def build_layer(
-    *, python: str, arch: str, out_dir: Path, wheel: Path | None = None, bytecode: bool = True
+    *,
+    python: str,
+    arch: str,
+    out_dir: Path,
+    wheel: Path | None = None,
+    bytecode: bool = True,
+    wrapt: str = WRAPT,
 ) -> Path:
     """Build the layer zip and return its path."""
     with tempfile.TemporaryDirectory(prefix="lambda-metadata-layer-") as scratch:
         work = Path(scratch)
         wheel = wheel or build_wheel(work / "wheel")
-        install(wheel, work / "layer" / "python", python=python, arch=arch)
+        install(wheel, work / "layer" / "python", python=python, arch=arch, wrapt=wrapt)
         if bytecode:
             compile_bytecode(work / "layer" / "python", python=python)
         destination = out_dir / f"lambda-metadata-layer-python{python}-{arch}.zip"
@@ -156,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-bytecode", dest="bytecode", action="store_false", help="ship sources only"
     )
+    parser.add_argument("--wrapt", default=WRAPT, help=f"the wrapt requirement (default {WRAPT})")
     args = parser.parse_args(argv)
     wheel = args.wheel.resolve() if args.wheel else None
     path = build_layer(
@@ -164,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         out_dir=args.out_dir,
         wheel=wheel,
         bytecode=args.bytecode,
+        wrapt=args.wrapt,
     )
     print(f"{os.path.relpath(path)}  {path.stat().st_size:,} bytes")
     return 0

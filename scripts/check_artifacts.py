@@ -19,6 +19,7 @@ SDIST_NEEDS = ["LICENSE", "PKG-INFO", "pyproject.toml", "README.md", "PYPI.md", 
 SDIST_NEEDS += ["lambda_metadata/py.typed", "tests/conftest.py", "tests/typing/handlers.py"]
 SDIST_NEEDS += ["docs/deploy.md", "mkdocs.yml", "benchmarks/__main__.py"]
 SDIST_NEEDS += ["examples/sam-app/template.yaml", "scripts/build_layer.py"]
+SDIST_NEEDS += ["scripts/layer_cold_start.py", "scripts/lint_template.py"]  # the tests run them
 
 
 def check_metadata(text: str, where: str) -> list[str]:

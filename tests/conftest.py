@@ -404,6 +404,7 @@ OPT_IN = (
     "soak",  # uv run pytest -m soak: the long-outage tests at 100,000 failures
     "wrapt_matrix",  # selected when CI's wrapt matrix sets LAMBDA_METADATA_EXPECT_WRAPT
     "installed",  # selected when CI's wheel and sdist runs set LAMBDA_METADATA_EXPECT_INSTALLED
+    "sam",  # uv run --with cfn-lint --with aws-sam-translator pytest -m sam (.ci/run has it)
 )
 
 

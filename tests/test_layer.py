@@ -10,6 +10,7 @@ Lambda's ``/var/runtime``, runs a SnapStart function whose library comes only fr
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -20,6 +21,7 @@ import textwrap
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -28,6 +30,7 @@ from lambda_metadata.testing import MetadataEndpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "build_layer.py"
+COLD_START = ROOT / "scripts" / "layer_cold_start.py"
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(
     platform.machine().lower()
@@ -102,6 +105,11 @@ def layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
         header = opened.read(f"python/lambda_metadata/__pycache__/_cache.{tag}.pyc")[:8]
     assert int.from_bytes(header[4:8], "little") == 0b01  # hash-based, unchecked
     assert not [name for name in names if name.endswith("direct_url.json")]  # no local paths
+    # lambda_metadata and the pinned wrapt only: the runtime provides snapshot_restore_py
+    top = {name.split("/")[1].split("-")[0] for name in names}
+    assert top == {"lambda_metadata", "wrapt"}, top
+    wrapt_version = _script(SCRIPT).WRAPT.split("==")[1]
+    assert f"python/wrapt-{wrapt_version}.dist-info/METADATA" in names
     return unpacked / "python"
 
 
@@ -110,6 +118,16 @@ def function_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     task = tmp_path_factory.mktemp("task")
     (task / "layer_function.py").write_text(textwrap.dedent(FUNCTION))
     return task
+
+
+def _script(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(path.stem, module)  # a dataclass looks its module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 def _under(path: str | None, directory: Path) -> bool:
@@ -147,11 +165,12 @@ def test_a_handler_in_a_clean_interpreter_imports_the_library_from_the_layer_alo
 
 @pytest.fixture(scope="module")
 def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """awslambdaric and simplejson alone, as Lambda's runtime directory holds them."""
+    """awslambdaric, simplejson and snapshot_restore_py alone, as Lambda's runtime holds them."""
     pytest.importorskip("awslambdaric")
     target = tmp_path_factory.mktemp("var-runtime")
     pins = [
-        f"{name}=={importlib.metadata.version(name)}" for name in ("awslambdaric", "simplejson")
+        f"{name}=={importlib.metadata.version(name)}"
+        for name in ("awslambdaric", "simplejson", "snapshot-restore-py")
     ]
     uv = shutil.which("uv")
     assert uv is not None
@@ -201,10 +220,43 @@ def test_the_real_runtime_restores_a_snapstart_function_with_the_library_from_th
             assert result["context_availability_zone_id"] == "use1-az2"
             assert result["init_availability_zone_id"] == "use1-az1"
             assert result["no_site"] == 1
-            for name in ("lambda_metadata", "wrapt", "snapshot_restore_py"):
+            for name in ("lambda_metadata", "wrapt"):
                 assert _under(result["modules"][name], layer), result["modules"]
+            # the runtime's own, which its hooks run through: the layer does not shadow it
+            assert _under(result["modules"]["snapshot_restore_py"], runtime_dir)
             assert "invocation az=use1-az2" in line
             assert runtime_api.init_errors == runtime_api.restore_errors == []
             assert runtime_api.invocation_errors == []
             assert runtime.returncode is None
         assert endpoint.token not in "\n".join(runtime.stdout + runtime.stderr)
+
+
+@pytest.mark.runtime
+def test_the_cold_start_measurement_runs_each_handler_from_its_layer_alone() -> None:
+    """scripts/layer_cold_start.py, one round: docs/benchmarks.md's table comes from its runs.
+
+    Each handler must answer with the AZ from its own layer (the script checks every response);
+    no timing is asserted here.
+    """
+    pytest.importorskip("awslambdaric")
+    pytest.importorskip("aws_lambda_powertools")
+    cold_start = _script(COLD_START)
+    wheel = os.environ.get("LAMBDA_METADATA_WHEEL")
+    table = cold_start.cold_start_table(1, wheel=Path(wheel) if wheel else None, compare=False)
+    rows = [line for line in table.splitlines() if line.startswith("| ") and " ms |" in line]
+    assert len(rows) == 2, table
+    assert rows[0].startswith(f"| `@inject_az`, the layer (wrapt {_script(SCRIPT).WRAPT[7:]})")
+    assert "Powertools" in rows[1]
+    assert "Powertools' cold start." in table
+
+
+def test_the_layers_wrapt_imports_no_asyncio_after_the_runtime() -> None:
+    """The wrapt import measurement (docs/deploy.md's table), one round of the pinned release."""
+    pytest.importorskip("awslambdaric")
+    pinned = _script(SCRIPT).WRAPT.split("==")[1]
+    table = _script(COLD_START).wrapt_import_table([pinned], 1)
+    [row] = [line for line in table.splitlines() if line.startswith(f"| {pinned} |")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[2] == "1.0\N{MULTIPLICATION SIGN}"
+    assert int(cells[3]) < 30  # modules: wrapt 2.x imports 80 to 140
+    assert cells[4] == "no"  # asyncio

@@ -1,0 +1,236 @@
+"""The SAM example as it deploys: its template SAM-transformed and linted, and ``sam build``.
+
+Opt-in but for the check of the guides' commands (``-m sam``; CI runs it once): it needs
+aws-sam-translator and cfn-lint (``uv run --with``), and ``sam build`` runs the SAM CLI from the
+package index through ``uv tool run`` with a ``python3.13`` on the ``PATH``. The build runs the
+commands of ``examples/sam-app/README.md`` in a copy of this checkout, and the function it
+builds must hold this checkout's package.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import lambda_metadata
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "examples" / "sam-app"
+SAM_CLI = "aws-sam-cli>=1.130,<2"
+VPC_POLICY = "AWSLambdaVPCAccessExecutionRole"
+
+
+def _script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def lint_template() -> ModuleType:
+    pytest.importorskip("samtranslator", reason="uv run --with aws-sam-translator")
+    pytest.importorskip("cfnlint", reason="uv run --with cfn-lint")
+    return _script("lint_template")
+
+
+@pytest.fixture(scope="module")
+def transformed(lint_template: ModuleType) -> dict[str, Any]:
+    result: dict[str, Any] = lint_template.transform(lint_template.load(APP / "template.yaml"))
+    return result
+
+
+def resolve(value: Any, conditions: Mapping[str, bool]) -> Any:
+    """``value`` with each ``Fn::If`` decided and ``AWS::NoValue`` dropped (``None``)."""
+    if isinstance(value, dict):
+        if set(value) == {"Fn::If"}:
+            name, then, otherwise = value["Fn::If"]
+            return resolve(then if conditions[name] else otherwise, conditions)
+        if value == {"Ref": "AWS::NoValue"}:
+            return None
+        return {k: r for k, v in value.items() if (r := resolve(v, conditions)) is not None}
+    if isinstance(value, list):
+        return [r for v in value if (r := resolve(v, conditions)) is not None]
+    return value
+
+
+@pytest.mark.sam
+def test_the_transformed_template_lints_clean(
+    lint_template: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert lint_template.main([str(APP / "template.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "SAM-transformed" in out
+    assert "0 cfn-lint finding(s)" in out
+
+
+SAM_ADDS_IT_TOO = f"""
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  SubnetIds: {{Type: CommaDelimitedList, Default: ""}}
+Conditions:
+  InVpc: !Not [!Equals [!Join ["", !Ref SubnetIds], ""]]
+Resources:
+  Function:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.13
+      VpcConfig: !If
+        - InVpc
+        - {{SubnetIds: !Ref SubnetIds, SecurityGroupIds: [sg-0123456789abcdef0]}}
+        - !Ref AWS::NoValue
+      Policies:
+        - !If [InVpc, "arn:aws:iam::aws:policy/service-role/{VPC_POLICY}", !Ref AWS::NoValue]
+"""
+
+
+@pytest.mark.sam
+def test_the_linter_sees_what_sam_adds(lint_template: ModuleType, tmp_path: Path) -> None:
+    """The template's role in a VPC listing the VPC policy: SAM adds it to the role it generates
+    too, so in a VPC the role lists it twice (cfn-lint's E3037), which only the transformed
+    template shows."""
+    template = tmp_path / "template.yaml"
+    template.write_text(SAM_ADDS_IT_TOO)
+    assert lint_template.lint(lint_template.load(template)) == []  # untransformed: unseen
+    findings = lint_template.lint(lint_template.transform(lint_template.load(template)))
+    assert any("E3037" in finding for finding in findings), findings
+
+
+@pytest.mark.sam
+@pytest.mark.parametrize("in_vpc", [False, True])
+@pytest.mark.parametrize("az_names", [False, True])
+def test_the_role_has_vpc_and_ec2_permissions_only_when_asked(
+    transformed: dict[str, Any], in_vpc: bool, az_names: bool
+) -> None:
+    resources = transformed["Resources"]
+    roles = {name: r for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
+    assert list(roles) == ["AzFunctionRole"]  # the template's own: SAM generated none
+    function = resources["AzFunction"]["Properties"]
+    assert function["Role"] == {"Fn::GetAtt": ["AzFunctionRole", "Arn"]}
+
+    conditions = {"InVpc": in_vpc, "UseAzNames": az_names}
+    role = resolve(roles["AzFunctionRole"]["Properties"], conditions)
+    managed = json.dumps(role.get("ManagedPolicyArns", []))
+    assert managed.count(VPC_POLICY) == (1 if in_vpc else 0)
+    assert ("VpcConfig" in resolve(function, conditions)) is in_vpc
+    statements = [
+        statement
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    actions = sorted(
+        action
+        for statement in statements
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+    )
+    expected = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert actions == sorted(expected + (["ec2:DescribeAvailabilityZones"] if az_names else []))
+    [logs] = [s for s in statements if s["Action"] == expected]
+    assert logs["Resource"] == {"Fn::GetAtt": ["AzFunctionLogGroup", "Arn"]}  # no logs:* on *
+
+
+# -- sam build, as examples/sam-app/README.md gives it -------------------------------------------
+
+COMMANDS = re.compile(r"```console\n(?P<body>.*?)```", re.DOTALL)
+
+
+def readme_commands() -> list[str]:
+    [block] = COMMANDS.findall((APP / "README.md").read_text())
+    return [line.strip() for line in block.splitlines() if line.strip()]
+
+
+def test_every_guide_gives_the_same_build_commands() -> None:
+    assert readme_commands() == [
+        "uv build",
+        "cd examples/sam-app",
+        "sam build && sam deploy --guided",
+    ]
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+    assert "uv build\ncd examples/sam-app\nsam build && sam deploy --guided\n" in deploy
+    readme = (ROOT / "README.md").read_text()
+    assert "`uv build` here, then\n`sam build && sam deploy --guided` in `examples/sam-app`" in (
+        readme
+    )
+
+
+def _checkout_copy(destination: Path) -> Path:
+    """This checkout without what is built or cached in it (dist/, .venv/, .aws-sam/, …)."""
+    ignore = shutil.ignore_patterns(
+        ".git", ".venv", "dist", "site", ".aws-sam", "__pycache__", "*.pyc", ".*_cache", ".mutation"
+    )
+    shutil.copytree(ROOT, destination, ignore=ignore)
+    return destination
+
+
+def _python313_dir() -> str:
+    found = _script("build_layer").interpreter("3.13")
+    if found is None:
+        pytest.skip("sam build for python3.13 needs a Python 3.13 interpreter")
+    directory = Path(found).parent
+    if not (directory / "python3.13").exists():
+        pytest.skip(f"no python3.13 beside {found}")
+    return str(directory)
+
+
+@pytest.mark.sam
+def test_sam_build_as_the_readme_gives_it_packs_this_checkout(tmp_path: Path) -> None:
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("the guide's commands run uv, and the SAM CLI comes through uvx")
+    copy = _checkout_copy(tmp_path / "checkout")
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([_python313_dir(), os.environ.get("PATH", "")]),
+        "SAM_CLI_TELEMETRY": "0",
+        "UV_NO_PROGRESS": "1",
+    }
+    for name in ("VIRTUAL_ENV", "PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_NO_INDEX"):
+        env.pop(name, None)  # what the guide's shell would not have
+
+    cwd = copy
+    for line in readme_commands():
+        if line.startswith("cd "):
+            cwd = cwd / line.removeprefix("cd ")
+            continue
+        command = line.split(" && ")[0].split()  # `sam deploy` needs an AWS account: not run
+        if command[0] == "sam":
+            command = [uv, "tool", "run", "--from", SAM_CLI, *command]
+        done = subprocess.run(
+            command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
+        )
+        assert done.returncode == 0, f"{line}\n{done.stdout}\n{done.stderr}"
+
+    built = cwd / ".aws-sam" / "build" / "AzFunction"
+    assert (built / "app.py").read_bytes() == (APP / "src" / "app.py").read_bytes()
+    source = Path(lambda_metadata.__file__).parent
+    ours = sorted(
+        p.relative_to(source)
+        for p in source.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
+    assert Path("__init__.py") in ours
+    assert Path("py.typed") in ours
+    for relative in ours:
+        shipped = built / "lambda_metadata" / relative
+        assert shipped.read_bytes() == (source / relative).read_bytes(), relative
+    [dist_info] = built.glob("lambda_metadata-*.dist-info")
+    assert dist_info.name == f"lambda_metadata-{lambda_metadata.__version__}.dist-info"
+    # Architecture's default is arm64: the compiled dependency is the aarch64 build.
+    [extension] = (built / "wrapt").glob("_wrappers*.so")
+    assert extension.read_bytes()[18:20] == (183).to_bytes(2, "little"), extension  # EM_AARCH64
