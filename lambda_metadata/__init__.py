@@ -17,8 +17,7 @@ from os import environ as _environ
 from ._cache import clear_metadata_cache, get_lambda_metadata
 from ._constants import INITIALIZATION_TYPE_ENV as _INITIALIZATION_TYPE_ENV
 from ._constants import SNAP_START as _SNAP_START
-from ._context import metadata_of
-from ._model import LambdaMetadata
+from ._model import LambdaMetadata, metadata_of
 from .errors import LambdaMetadataError, MetadataUnavailableError
 
 TYPE_CHECKING = False

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import time
 
-from ._constants import DEFAULT_TIMEOUT
+from ._constants import DEFAULT_TIMEOUT, check_timeout
 from ._flight import SingleFlight
-from ._timeout import check_timeout
 from .errors import (
     InvalidEndpointConfigError,
     LambdaMetadataError,
@@ -52,8 +51,7 @@ def now() -> float:
 def _fetch(key: Key, timeout: float, retry: bool) -> tuple[LambdaMetadata, float]:
     from ._client import fetch  # the socket and json modules load with the first fetch
 
-    fetched = fetch(timeout=timeout, retry=retry)
-    return fetched.metadata, fetched.lifetime
+    return fetch(timeout=timeout, retry=retry)
 
 
 def _busy(timeout: float) -> LambdaMetadataError:

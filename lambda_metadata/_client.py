@@ -17,9 +17,9 @@ from ._constants import (
     API_ENV,
     API_VERSION,
     MAX_BODY_BYTES,
-    MAX_TOKEN_CHARS,
     METADATA_PATH,
     TOKEN_ENV,
+    TOKEN_RULE,
     is_valid_token,
 )
 from ._model import REDACTED, parse_body, preview
@@ -56,19 +56,6 @@ _TESTING_HINT = (
 )
 
 
-# Plain slotted classes, not dataclasses: creating a dataclass costs far more than a
-# plain class, and this is paid on the first fetch of every cold start.
-class Fetched:
-    """A successful answer: the metadata and how long it may be kept, from Cache-Control."""
-
-    __slots__ = ("lifetime", "metadata")
-
-    def __init__(self, metadata: LambdaMetadata, lifetime: float) -> None:
-        self.metadata = metadata
-        self.lifetime = lifetime
-        """Seconds the answer may be kept: ``inf`` (no max-age), a max-age, or 0 (no caching)."""
-
-
 class _Target:
     __slots__ = ("authorization", "family", "host", "netloc", "port")
 
@@ -88,11 +75,13 @@ class _Target:
         return text.replace(self.authorization[7:], REDACTED)
 
 
-def fetch(*, timeout: float, retry: bool = True) -> Fetched:
+def fetch(*, timeout: float, retry: bool = True) -> tuple[LambdaMetadata, float]:
     """GET the metadata, retrying 5xx and connection errors inside ``timeout`` seconds.
 
-    With ``retry=False`` one request is made, whatever its outcome: the cache asks
-    for that while a failure streak is on, so an outage costs one request per window.
+    Returns the metadata and the seconds it may be kept (``Cache-Control``: ``inf`` with no
+    max-age, 0 for no caching). With ``retry=False`` one request is made, whatever its
+    outcome: the cache asks for that while a failure streak is on, so an outage costs one
+    request per window.
     """
     deadline = time.monotonic() + timeout
     target = _read_environment()
@@ -147,9 +136,7 @@ def _read_environment() -> _Target:
     host, port, family = _parse_api(api)
     if not is_valid_token(os.environ[TOKEN_ENV]):
         raise InvalidEndpointConfigError(
-            f"{TOKEN_ENV} must be 1 to {MAX_TOKEN_CHARS} visible ASCII characters (no space, "
-            "control or non-ASCII character), as it is sent in an HTTP header; its value is "
-            "not shown"
+            f"{TOKEN_ENV} must be {TOKEN_RULE}; its value is not shown"
         )
     return _Target(host, port, "Bearer " + os.environ[TOKEN_ENV], family)
 
@@ -217,22 +204,14 @@ def _is_ipv4(host: str) -> bool:
 _CLOCK_SLACK = 0.005
 """Seconds before the deadline at which a socket timeout still counts as ours."""
 
-_PARSING_FAILURES = (
-    ValueError,  # UnicodeError included
-    LookupError,
-    ArithmeticError,
-    RecursionError,
-    MemoryError,
-    TypeError,
-    AttributeError,
-    BufferError,
-)
-"""What reading a hostile answer could raise beyond OSError. Anything else, such as a
-caller's own soft-timeout exception raised by a signal handler, is not ours to turn
-into a metadata error: it reaches the caller as raised."""
+_PARSING_FAILURES = (ValueError, LookupError, ArithmeticError, RecursionError, MemoryError)
+"""What the bytes of a hostile answer could make reading raise beyond OSError (UnicodeError
+is a ValueError). A TypeError or AttributeError is a bug of ours and reaches the caller as
+one, as does an exception of the caller's own, such as a soft timeout raised by a signal
+handler."""
 
 
-def _get(target: _Target, deadline: float) -> Fetched:
+def _get(target: _Target, deadline: float) -> tuple[LambdaMetadata, float]:
     import socket
 
     where = f"http://{target.netloc}{METADATA_PATH}"
@@ -315,7 +294,7 @@ class _Response:
     def _broken(self, what: str) -> MetadataConnectionError:
         return MetadataConnectionError(f"{self._where} sent a reply that is not valid HTTP: {what}")
 
-    def read(self) -> Fetched:
+    def read(self) -> tuple[LambdaMetadata, float]:
         head_budget = _MAX_HEAD_BYTES  # for the final head and any interim (1xx) ones before it
         while True:
             head_end = self._read_head(head_budget)
@@ -330,9 +309,7 @@ class _Response:
             self._buffer[:kept] = bytes(self._view[head_end : self._size])
             self._size = kept
         body = self._read_body(head_end, headers)
-        return Fetched(
-            parse_body(body, self._target.redact), lifetime(headers.get("cache-control"))
-        )
+        return parse_body(body, self._target.redact), lifetime(headers.get("cache-control"))
 
     def _read_head(self, budget: int) -> int:
         searched = 0

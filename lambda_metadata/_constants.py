@@ -1,11 +1,13 @@
-"""The constants of the package, kept in one place.
+"""The constants and rules of the package, kept in one place.
 
 The first part is fixed by AWS's reference for the Lambda metadata endpoint; the
 second holds this library's own choices (caps, rules, defaults), which AWS does
-not set.
+not set, with the words each rule is stated in wherever it refuses a value.
 """
 
 from __future__ import annotations
+
+from .errors import InvalidArgumentError
 
 # --- Fixed by AWS's reference ---------------------------------------------------------------
 
@@ -43,6 +45,18 @@ MAX_BODY_BYTES = 8192
 DEFAULT_TIMEOUT = 1.0
 """Default overall deadline, in seconds, for one fetch including retries."""
 
+MAX_TIMEOUT = 86400.0
+"""The longest deadline accepted, a day: beyond it, lock and socket waits overflow."""
+
+TOKEN_RULE = (
+    f"1 to {MAX_TOKEN_CHARS} visible ASCII characters (no space, control or non-ASCII "
+    "character), as it is sent in an HTTP header"
+)
+AZ_ID_RULE = (
+    f"a non-empty string of at most {MAX_AZ_ID_CHARS} ASCII letters, digits, '-', '_' or '.', "
+    "starting and ending with a letter or digit"
+)
+
 
 def is_valid_token(token: str) -> bool:
     """Our token rule: 1 to 8192 visible ASCII characters (0x21-0x7E), no space or control.
@@ -73,3 +87,32 @@ def is_valid_az_id(value: object) -> bool:
         and value[-1].isalnum()
         and _AZ_ID_CHARACTERS.issuperset(value)
     )
+
+
+def check_timeout(timeout: object, name: str = "timeout") -> None:
+    """Refuse anything but a positive number of seconds up to a day (``True`` is not a number).
+
+    The one check of every public function that takes a ``timeout``.
+
+    Raises:
+        InvalidArgumentError: a ``LambdaMetadataError`` that is also a ``ValueError``.
+    """
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not 0 < timeout <= MAX_TIMEOUT
+    ):
+        raise InvalidArgumentError(
+            f"{name} must be a positive, finite number of seconds (at most {MAX_TIMEOUT:g}), "
+            f"got {_describe(timeout)}"
+        )
+
+
+def _describe(value: object) -> str:
+    """A short repr that cannot itself fail: huge ints and odd ``__repr__`` methods included."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"an int of {value.bit_length()} bits"
+    try:
+        return f"{value!r:.80}"
+    except Exception:  # a __repr__ that raises must not replace the error we mean to raise
+        return f"a {type(value).__name__}"

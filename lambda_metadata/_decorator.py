@@ -17,9 +17,8 @@ import sys
 import wrapt
 
 from . import _cache
-from ._constants import CONTEXT_ATTRIBUTE, DEFAULT_TIMEOUT
+from ._constants import CONTEXT_ATTRIBUTE, DEFAULT_TIMEOUT, check_timeout
 from ._log import FailureStreak
-from ._timeout import check_timeout
 from .errors import LambdaMetadataError
 
 TYPE_CHECKING = False

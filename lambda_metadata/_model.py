@@ -1,10 +1,10 @@
-"""``LambdaMetadata`` and turning a response body into one."""
+"""``LambdaMetadata``, turning a response body into one, and reading one off a context."""
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
-from ._constants import AVAILABILITY_ZONE_ID_FIELD, MAX_AZ_ID_CHARS, is_valid_az_id
+from ._constants import AVAILABILITY_ZONE_ID_FIELD, AZ_ID_RULE, CONTEXT_ATTRIBUTE, is_valid_az_id
 from .errors import InvalidMetadataError
 
 TYPE_CHECKING = False
@@ -71,7 +71,7 @@ class LambdaMetadata:
         return hash((self.availability_zone_id,))
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (LambdaMetadata, (self.availability_zone_id, _thaw(self.raw)))
+        return (LambdaMetadata, (self.availability_zone_id, thaw(self.raw)))
 
     def __copy__(self) -> LambdaMetadata:
         return self
@@ -142,11 +142,7 @@ def _az_problem(value: object) -> str:
     if not isinstance(value, str):
         kind = type(value).__name__
         return f"{AVAILABILITY_ZONE_ID_FIELD!r} must be a non-empty string, got {kind}"
-    return (
-        f"{AVAILABILITY_ZONE_ID_FIELD!r} must be a non-empty string of at most {MAX_AZ_ID_CHARS} "
-        "ASCII letters, digits, '-', '_' or '.', starting and ending with a letter or digit; "
-        f"got {preview(value, 80)}"
-    )
+    return f"{AVAILABILITY_ZONE_ID_FIELD!r} must be {AZ_ID_RULE}; got {preview(value, 80)}"
 
 
 def preview(text: str, limit: int, *, quote: bool = True) -> str:
@@ -175,9 +171,22 @@ def _freeze(value: Any, depth: int) -> Any:
     raise TypeError(f"raw must hold only JSON values, got {type(value).__name__}")
 
 
-def _thaw(value: Any) -> Any:
+def thaw(value: Any) -> Any:
+    """``raw``, or a value in it, back to plain JSON types (dicts and lists)."""
     if isinstance(value, MappingProxyType):
-        return {key: _thaw(item) for key, item in value.items()}
+        return {key: thaw(item) for key, item in value.items()}
     if isinstance(value, tuple):
-        return [_thaw(item) for item in value]
+        return [thaw(item) for item in value]
     return value
+
+
+def metadata_of(context: object) -> LambdaMetadata | None:
+    """The ``LambdaMetadata`` that ``@inject_az`` put on ``context``, or ``None``.
+
+    ``context.lambda_metadata`` is invisible to a type checker when the context is
+    annotated as Powertools' ``LambdaContext``; this accessor passes ``mypy --strict``
+    with any context type. ``None`` when the handler is not decorated, or when the
+    decorator ran without metadata (outside Lambda, the endpoint down).
+    """
+    metadata = getattr(context, CONTEXT_ATTRIBUTE, None)
+    return metadata if isinstance(metadata, LambdaMetadata) else None

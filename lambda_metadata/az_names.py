@@ -13,9 +13,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from ._cache import cached_metadata, get_lambda_metadata, now
+from ._constants import check_timeout
 from ._flight import SingleFlight
 from ._model import LambdaMetadata
-from ._timeout import check_timeout
 from .errors import (
     AvailabilityZoneNameError,
     LambdaMetadataError,

@@ -16,10 +16,10 @@ from typing import Any
 from . import __version__
 from ._constants import (
     API_ENV,
+    AZ_ID_RULE,
     DEFAULT_TIMEOUT,
-    MAX_AZ_ID_CHARS,
-    MAX_TOKEN_CHARS,
     TOKEN_ENV,
+    TOKEN_RULE,
     is_valid_az_id,
     is_valid_token,
 )
@@ -153,6 +153,7 @@ def _add_get(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def _run_get(arguments: argparse.Namespace) -> int:
     from ._cache import get_lambda_metadata
+    from ._model import thaw
 
     try:
         metadata = get_lambda_metadata(refresh=True, timeout=arguments.timeout)
@@ -168,7 +169,7 @@ def _run_get(arguments: argparse.Namespace) -> int:
         import json
 
         try:
-            text = json.dumps(_thaw(metadata.raw), allow_nan=False)
+            text = json.dumps(thaw(metadata.raw), allow_nan=False)
         except ValueError:  # a number too large for a float (1e999) was read as infinity
             _error(
                 "the endpoint's response holds a number out of a float's range, which "
@@ -189,15 +190,6 @@ def exit_code_for(error: LambdaMetadataError) -> int:
         if isinstance(error, kind):
             return code
     return EXIT_FAILURE
-
-
-def _thaw(value: Any) -> Any:
-    """The read-only ``raw`` mapping back to plain JSON types."""
-    if isinstance(value, Mapping):
-        return {key: _thaw(item) for key, item in value.items()}
-    if isinstance(value, tuple):
-        return [_thaw(item) for item in value]
-    return value
 
 
 # -- serve -----------------------------------------------------------------
@@ -372,7 +364,7 @@ def _positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    from ._timeout import check_timeout
+    from ._constants import check_timeout
     from .errors import InvalidArgumentError
 
     try:
@@ -396,19 +388,13 @@ def _max_age(text: str) -> int:
 
 def _az_id(text: str) -> str:
     if not is_valid_az_id(text):
-        raise argparse.ArgumentTypeError(
-            f"must be 1 to {MAX_AZ_ID_CHARS} ASCII letters, digits, '-', '_' or '.', starting "
-            f"and ending with a letter or digit, such as use1-az1: {text!r}"
-        )
+        raise argparse.ArgumentTypeError(f"must be {AZ_ID_RULE}, such as use1-az1: {text!r}")
     return text
 
 
 def _token(text: str) -> str:
     if not is_valid_token(text):
-        raise argparse.ArgumentTypeError(
-            f"must be 1 to {MAX_TOKEN_CHARS} visible ASCII characters, with no space, control or "
-            "non-ASCII character (it is sent in an HTTP header)"
-        )
+        raise argparse.ArgumentTypeError(f"must be {TOKEN_RULE}")
     return text
 
 

@@ -10,8 +10,8 @@ the 10 s restore limit. A hook that raises makes the runtime exit, so ours never
 from __future__ import annotations
 
 from ._cache import clear_metadata_cache, get_lambda_metadata
+from ._constants import check_timeout
 from ._log import log
-from ._timeout import check_timeout
 
 __all__ = ["drop_cache_before_snapshot", "refresh_after_restore", "register_hooks"]
 

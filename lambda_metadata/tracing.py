@@ -11,10 +11,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Protocol
 
 from ._cache import get_lambda_metadata
-from ._constants import DEFAULT_TIMEOUT
+from ._constants import DEFAULT_TIMEOUT, check_timeout
 from ._log import FailureStreak, log
 from ._model import LambdaMetadata
-from ._timeout import check_timeout
 from .errors import LambdaMetadataError, MissingOptionalDependencyError
 
 if TYPE_CHECKING:

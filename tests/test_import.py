@@ -22,11 +22,9 @@ EAGER = frozenset(
         "lambda_metadata._cache",
         "lambda_metadata._flight",
         "lambda_metadata._log",
-        "lambda_metadata._context",
         "lambda_metadata._constants",
         "lambda_metadata.errors",
         "lambda_metadata._model",
-        "lambda_metadata._timeout",
     }
 )
 """Our modules that ``import lambda_metadata`` may load: the cache, what it needs, the errors."""

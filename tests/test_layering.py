@@ -39,7 +39,6 @@ CORE = (
     "lambda_metadata._cache",
     "lambda_metadata._client",
     "lambda_metadata._constants",
-    "lambda_metadata._context",
     "lambda_metadata._decorator",
     "lambda_metadata._environ",
     "lambda_metadata.errors",
@@ -48,13 +47,11 @@ CORE = (
     "lambda_metadata._logging",
     "lambda_metadata._model",
     "lambda_metadata.snapstart",
-    "lambda_metadata._timeout",
 )
 LOWER = {
     # module: the only modules of ours it may import (the layers below it)
-    "lambda_metadata._constants": set(),
+    "lambda_metadata._constants": {"lambda_metadata.errors"},
     "lambda_metadata.errors": set(),
-    "lambda_metadata._timeout": {"lambda_metadata.errors"},
     "lambda_metadata._log": set(),
     "lambda_metadata._flight": {"lambda_metadata._log", "lambda_metadata.errors"},
     "lambda_metadata._model": {"lambda_metadata._constants", "lambda_metadata.errors"},
