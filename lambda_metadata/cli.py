@@ -13,25 +13,18 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import __version__
+from . import __version__, errors
 from ._constants import (
     API_ENV,
     AZ_ID_RULE,
     DEFAULT_TIMEOUT,
     TOKEN_ENV,
     TOKEN_RULE,
+    check_timeout,
     is_valid_az_id,
     is_valid_token,
 )
-from .errors import (
-    InvalidEndpointConfigError,
-    InvalidMetadataError,
-    LambdaMetadataError,
-    MetadataConnectionError,
-    MetadataHTTPError,
-    MetadataTimeoutError,
-    MetadataUnavailableError,
-)
+from .errors import LambdaMetadataError, MetadataHTTPError
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -52,12 +45,12 @@ EXIT_UNAUTHORIZED = 5
 """``get``: the endpoint refused the token (a ``MetadataHTTPError`` with ``status_code`` 401)."""
 
 EXIT_CODES: Mapping[type[LambdaMetadataError], int] = {
-    MetadataUnavailableError: 3,
-    InvalidEndpointConfigError: 4,
+    errors.MetadataUnavailableError: 3,
+    errors.InvalidEndpointConfigError: 4,
     MetadataHTTPError: 6,
-    MetadataTimeoutError: 7,
-    MetadataConnectionError: 8,
-    InvalidMetadataError: 9,
+    errors.MetadataTimeoutError: 7,
+    errors.MetadataConnectionError: 8,
+    errors.InvalidMetadataError: 9,
 }
 """``get``'s exit code per kind of failure, a 401 apart (``EXIT_UNAUTHORIZED``)."""
 
@@ -175,7 +168,7 @@ def _run_get(arguments: argparse.Namespace) -> int:
                 "the endpoint's response holds a number out of a float's range, which "
                 "cannot be printed back as JSON"
             )
-            return EXIT_CODES[InvalidMetadataError]
+            return EXIT_CODES[errors.InvalidMetadataError]
         print(text)
     else:
         print(metadata.availability_zone_id)
@@ -364,12 +357,9 @@ def _positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    from ._constants import check_timeout
-    from .errors import InvalidArgumentError
-
     try:
         check_timeout(value, "--timeout")  # the library's one rule, so the two never disagree
-    except InvalidArgumentError as exc:
+    except errors.InvalidArgumentError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return value
 
