@@ -155,8 +155,8 @@ def _sample_function(logger_kind: str, stream: TextIO) -> tuple[str, Any, Handle
 
         logger = Logger(service="lambda-metadata-demo", stream=stream)
 
-        @logger.inject_lambda_context(clear_state=True)
         @inject_az
+        @logger.inject_lambda_context(clear_state=True)
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             logger.info("handling an event", extra={"n": event["n"]})
             return {"availability_zone_id": context.lambda_metadata.availability_zone_id}

@@ -386,3 +386,23 @@ def test_powertools_extra_wins_for_its_line_and_the_zone_wins_over_appended_keys
         ("keyword", "use1-az8"),
         ("appended", "use1-az1"),
     ]
+
+
+def test_in_the_documented_order_every_line_of_the_first_invocation_has_the_zone(
+    lambda_metadata_endpoint: MetadataEndpoint, context: LambdaContext
+) -> None:
+    """``@inject_az`` above ``@logger.inject_lambda_context(log_event=True)``, as the README and
+    the docs show it: the event line of a cold start carries the AZ too."""
+    logger, buffer = powertools_logger()
+
+    @inject_az
+    @logger.inject_lambda_context(log_event=True, clear_state=True)
+    def body(event: Any, context: Any) -> None:
+        logger.info("inside")
+
+    for _ in range(2):
+        body({"order": 1}, context)
+    lines = json_lines(buffer)
+    assert [line["message"] for line in lines] == [{"order": 1}, "inside"] * 2
+    assert [line["availability_zone_id"] for line in lines] == ["use1-az1"] * 4
+    assert lambda_metadata_endpoint.request_count == 1

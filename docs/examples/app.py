@@ -6,8 +6,8 @@ from lambda_metadata import inject_az, metadata_of
 logger = Logger()
 
 
-@logger.inject_lambda_context(clear_state=True)
 @inject_az  # or @inject_az(strict=True, timeout=0.5)
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, object], context: LambdaContext) -> str | None:
     logger.info("hello")  # the JSON line carries "availability_zone_id": "use1-az1"
     metadata = metadata_of(context)  # LambdaMetadata | None, typed for mypy --strict

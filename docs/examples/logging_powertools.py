@@ -13,8 +13,8 @@ from lambda_metadata import inject_az, metadata_of
 logger = Logger(service="orders")
 
 
-@logger.inject_lambda_context(clear_state=True)
 @inject_az
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, object], context: LambdaContext) -> str | None:
     logger.info("hello")  # {"level": "INFO", ..., "availability_zone_id": "use1-az1"}
     metadata = metadata_of(context)  # typed LambdaMetadata | None; or context.lambda_metadata

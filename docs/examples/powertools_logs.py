@@ -16,8 +16,8 @@ logger = Logger(service="orders")
 copy_config_to_registered_loggers(source_logger=logger, include={"lambda_metadata"})
 
 
-@logger.inject_lambda_context
 @inject_az
+@logger.inject_lambda_context
 def handler(event: dict[str, object], context: LambdaContext) -> str | None:
     metadata = metadata_of(context)
     logger.info("handled", extra={"zone": metadata.availability_zone_id if metadata else None})

@@ -61,8 +61,8 @@ def availability_zone_name() -> str | None:
         return None
 
 
-@logger.inject_lambda_context(clear_state=True)
 @inject_az
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metadata: LambdaMetadata | None = context.lambda_metadata  # type: ignore[attr-defined]
     fields: dict[str, Any] = {}
