@@ -17,10 +17,10 @@ and fail-fast windows without sleeping.
 from __future__ import annotations
 
 from ._clock import FakeClock
-from ._context import FakeLambdaContext, lambda_context
 from ._emulator import MetadataEndpoint, RecordedRequest
 from ._faults import FAULT_ENV, HANG_SECONDS, Fault, InvalidFaultError, inject_fault
 from ._hooks import run_after_restore_hooks, run_before_snapshot_hooks
+from ._lambda_context import FakeLambdaContext, lambda_context
 
 __all__ = [
     "FAULT_ENV",
