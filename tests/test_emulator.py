@@ -68,11 +68,16 @@ def test_environment_context_manager_restores_os_environ(monkeypatch: pytest.Mon
 
     monkeypatch.setenv("AWS_LAMBDA_METADATA_API", "before:1")
     monkeypatch.delenv("AWS_LAMBDA_METADATA_TOKEN", raising=False)
-    with MetadataEndpoint() as endpoint, endpoint.environment():
-        assert os.environ["AWS_LAMBDA_METADATA_API"] == endpoint.address
-        assert os.environ["AWS_LAMBDA_METADATA_TOKEN"] == endpoint.token
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+    with (
+        MetadataEndpoint() as endpoint,
+        endpoint.environment(AWS_LAMBDA_INITIALIZATION_TYPE="snap-start") as environ,
+    ):
+        assert environ == {**endpoint.environ, "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start"}
+        assert {name: os.environ[name] for name in environ} == environ
     assert os.environ["AWS_LAMBDA_METADATA_API"] == "before:1"
     assert "AWS_LAMBDA_METADATA_TOKEN" not in os.environ
+    assert os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
 
 
 def test_plugin_fixture_in_a_users_test_suite(pytester: pytest.Pytester) -> None:

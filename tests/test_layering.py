@@ -42,7 +42,6 @@ CORE = (
     "lambda_metadata._constants",
     "lambda_metadata._context",
     "lambda_metadata._decorator",
-    "lambda_metadata._environ",
     "lambda_metadata.errors",
     "lambda_metadata._logging",
     "lambda_metadata._model",

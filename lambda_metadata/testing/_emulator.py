@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 import threading
@@ -17,7 +18,6 @@ from types import TracebackType
 from typing import Any
 
 from .._constants import API_ENV, AVAILABILITY_ZONE_ID_FIELD, METADATA_PATH, TOKEN_ENV
-from .._environ import patched_environ
 
 __all__ = ["MetadataEndpoint", "RecordedRequest"]
 
@@ -190,11 +190,20 @@ class MetadataEndpoint:
         self.body = None
 
     @contextmanager
-    def environment(self) -> Iterator[dict[str, str]]:
-        """Set the two variables in ``os.environ`` for the ``with`` block, then restore them."""
-        environ = self.environ
-        with patched_environ(environ):
+    def environment(self, **extra: str) -> Iterator[dict[str, str]]:
+        """Set the two variables (and ``extra`` ones, such as ``AWS_LAMBDA_INITIALIZATION_TYPE``)
+        in ``os.environ`` for the ``with`` block, then put back exactly what was there."""
+        environ = {**self.environ, **extra}
+        saved = {name: os.environ.get(name) for name in environ}
+        os.environ.update(environ)
+        try:
             yield environ
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
     # -- the server side ---------------------------------------------------
 
