@@ -239,7 +239,7 @@ def test_get_with_a_wrong_token(endpoint: MetadataEndpoint) -> None:
 def test_get_when_the_endpoint_answers_another_status(
     endpoint: MetadataEndpoint, status: int
 ) -> None:
-    endpoint.status = status
+    endpoint.impair(status=status)
     result = run("get", env=endpoint.environ)
     assert result.returncode == 6
     assert str(status) in assert_one_line_error(result, endpoint.token)
@@ -248,7 +248,7 @@ def test_get_when_the_endpoint_answers_another_status(
 
 @pytest.mark.parametrize("status", [500, 503])
 def test_get_when_the_endpoint_keeps_failing(endpoint: MetadataEndpoint, status: int) -> None:
-    endpoint.status = status
+    endpoint.impair(status=status)
     result = run("get", "--timeout", "0.3", env=endpoint.environ)
     assert result.returncode == 6
     message = assert_one_line_error(result, endpoint.token)
@@ -258,14 +258,14 @@ def test_get_when_the_endpoint_keeps_failing(endpoint: MetadataEndpoint, status:
 
 
 def test_get_when_the_endpoint_is_not_ready(endpoint: MetadataEndpoint) -> None:
-    endpoint.ready = False
+    endpoint.impair(status=503)
     result = run("get", "--timeout", "0.3", env=endpoint.environ)
     assert result.returncode == 6
     assert "503" in assert_one_line_error(result, endpoint.token)
 
 
 def test_get_timeout(endpoint: MetadataEndpoint) -> None:
-    endpoint.delay = 2.0
+    endpoint.impair(delay=2.0)
     result = run("get", "--timeout", "0.2", env=endpoint.environ)
     assert result.returncode == 7
     assert "deadline" in assert_one_line_error(result, endpoint.token)
