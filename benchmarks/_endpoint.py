@@ -13,8 +13,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-from lambda_metadata._environ import patched_environ
+from unittest import mock
 
 AVAILABILITY_ZONE_ID = "use1-az1"
 
@@ -82,5 +81,7 @@ def running_endpoint() -> Iterator[Endpoint]:
 @contextmanager
 def lambda_environment(endpoint: Endpoint) -> Iterator[None]:
     """Point this process's environment at ``endpoint`` as Lambda would; restore it afterwards."""
-    with patched_environ({**endpoint.environ, **LAMBDA_ENVIRONMENT}, remove=REMOVED):
+    with mock.patch.dict(os.environ, {**endpoint.environ, **LAMBDA_ENVIRONMENT}):
+        for name in REMOVED:
+            os.environ.pop(name, None)
         yield

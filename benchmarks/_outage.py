@@ -94,7 +94,7 @@ def outage(endpoint: Endpoint, settings: Settings) -> GroupResult:
     powertools_ns: list[float] = []
     attempts: list[tuple[float, float, int]] = []  # (fake time, real ns, requests)
     with MetadataEndpoint() as failing, _quiet_library_logger():
-        failing.status = 500
+        failing.impair(status=500)
         with lambda_environment(Endpoint(environ=failing.environ)):
             _cache.set_clock(clock)
             try:

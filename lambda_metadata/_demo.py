@@ -73,7 +73,6 @@ def run_demo(*, logger_kind: str = "auto", out: TextIO | None = None) -> int:
 
 
 def _run_demo(logger_kind: str, out: TextIO | None) -> int:
-    from ._environ import patched_environ
     from .testing import MetadataEndpoint
 
     stream = out or sys.stdout
@@ -85,7 +84,7 @@ def _run_demo(logger_kind: str, out: TextIO | None) -> int:
     say("(no AWS account, no network: the endpoint emulator runs in this process on 127.0.0.1)")
     with (
         MetadataEndpoint(availability_zone_id=INIT_AZ) as endpoint,
-        patched_environ({**endpoint.environ, INITIALIZATION_TYPE_ENV: SNAP_START}),
+        endpoint.environment(**{INITIALIZATION_TYPE_ENV: SNAP_START}),
     ):
         from .snapstart import register_hooks
         from .testing import run_after_restore_hooks, run_before_snapshot_hooks

@@ -176,7 +176,7 @@ def test_expired_value_is_served_when_refresh_fails_with_one_warning(
     lambda_metadata_endpoint.max_age = 1
     good = get_lambda_metadata()
     fake_clock.advance(1.5)
-    lambda_metadata_endpoint.status = 500
+    lambda_metadata_endpoint.impair(status=500)
     with caplog.at_level(logging.INFO, logger="lambda_metadata"):
         assert get_lambda_metadata(timeout=0.2) is good
         after_first = lambda_metadata_endpoint.request_count
@@ -190,7 +190,7 @@ def test_expired_value_is_served_when_refresh_fails_with_one_warning(
         fake_clock.advance(0.9)
         assert get_lambda_metadata(timeout=0.2) is good
         assert lambda_metadata_endpoint.request_count == after_second
-        lambda_metadata_endpoint.status = 200
+        lambda_metadata_endpoint.heal()
         lambda_metadata_endpoint.availability_zone_id = "use1-az2"
         fake_clock.advance(0.2)
         assert get_lambda_metadata().availability_zone_id == "use1-az2"
@@ -206,7 +206,7 @@ def test_explicit_refresh_failure_raises_but_keeps_the_value(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
     good = get_lambda_metadata()
-    lambda_metadata_endpoint.status = 500
+    lambda_metadata_endpoint.impair(status=500)
     with pytest.raises(MetadataHTTPError):
         get_lambda_metadata(refresh=True, timeout=0.2)
     assert get_lambda_metadata() is good
@@ -237,7 +237,7 @@ def _call_from_threads(count: int, *, timeout: float = 5) -> list[object]:
 def test_fifty_concurrent_first_calls_make_one_request(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    lambda_metadata_endpoint.delay = 0.2
+    lambda_metadata_endpoint.impair(delay=0.2)
     results = _call_from_threads(50)
     assert len(results) == 50
     assert {id(r) for r in results} == {id(results[0])}
@@ -247,7 +247,7 @@ def test_fifty_concurrent_first_calls_make_one_request(
 def test_followers_with_short_deadlines_get_the_answer_that_comes_in_time(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    lambda_metadata_endpoint.delay = 0.2
+    lambda_metadata_endpoint.impair(delay=0.2)
     results = _call_from_threads(10, timeout=0.6)
     assert [type(r) for r in results] == [LambdaMetadata] * 10
     assert lambda_metadata_endpoint.request_count == 1
@@ -257,7 +257,7 @@ def test_fifty_concurrent_callers_share_one_failure(
     lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")
-    lambda_metadata_endpoint.delay = 0.2
+    lambda_metadata_endpoint.impair(delay=0.2)
     results = _call_from_threads(50)
     assert len(results) == 50
     assert all(isinstance(r, MetadataHTTPError) for r in results)
@@ -267,13 +267,13 @@ def test_fifty_concurrent_callers_share_one_failure(
 def test_clear_during_a_fetch_does_not_store_the_old_answer(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    lambda_metadata_endpoint.delay = 0.3
+    lambda_metadata_endpoint.impair(delay=0.3)
     in_flight = threading.Thread(target=get_lambda_metadata)
     in_flight.start()
     time.sleep(0.1)
     clear_metadata_cache()  # a SnapStart snapshot while a fetch is on the wire
     in_flight.join()
-    lambda_metadata_endpoint.delay = 0
+    lambda_metadata_endpoint.heal()
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
     assert get_lambda_metadata().availability_zone_id == "use1-az2"
 
@@ -290,7 +290,7 @@ def _wait_for(condition: Callable[[], bool], *, limit: float = 5.0) -> None:
 def test_child_forked_mid_fetch_gets_a_working_cache(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    lambda_metadata_endpoint.delay = 0.3
+    lambda_metadata_endpoint.impair(delay=0.3)
     in_flight = threading.Thread(target=get_lambda_metadata, kwargs={"timeout": 5})
     in_flight.start()
     _wait_for(lambda: lambda_metadata_endpoint.requests_started > 0, limit=2)
@@ -372,7 +372,7 @@ def test_a_raising_filter_on_the_stale_warning_changes_nothing(
     lambda_metadata_endpoint.max_age = 1
     good = get_lambda_metadata()
     fake_clock.advance(2)
-    lambda_metadata_endpoint.status = 500
+    lambda_metadata_endpoint.impair(status=500)
     refuse = _RaisingFilter(logging.WARNING, error)
     library_logger.addFilter(refuse)
     if isinstance(error, Exception):  # a logging failure never reaches the caller
@@ -393,10 +393,10 @@ def test_a_raising_filter_on_the_answers_again_info_changes_nothing(
     library_logger: logging.Logger,
     fake_clock: FakeClock,
 ) -> None:
-    lambda_metadata_endpoint.status = 500
+    lambda_metadata_endpoint.impair(status=500)
     with pytest.raises(MetadataHTTPError):
         get_lambda_metadata(timeout=0.2)
-    lambda_metadata_endpoint.status = 200
+    lambda_metadata_endpoint.heal()
     fake_clock.advance(1)
     refuse = _RaisingFilter(logging.INFO, error)
     library_logger.addFilter(refuse)
@@ -444,7 +444,7 @@ def _interrupt_the_leader(
 def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
     interrupt: type[BaseException], lambda_metadata_endpoint: MetadataEndpoint
 ) -> None:
-    lambda_metadata_endpoint.delay = 0.6
+    lambda_metadata_endpoint.impair(delay=0.6)
     lambda_metadata_endpoint.cache_control = "no-store"  # what the follower gets is not kept
     follower_got: list[object] = []
 
@@ -458,7 +458,7 @@ def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
     # a socket call before the client's deadline.
     _interrupt_the_leader(interrupt, after=0.3, follower=follower)
     assert follower_got == ["use1-az1"], "the follower woke up and fetched again"
-    lambda_metadata_endpoint.delay = 0
+    lambda_metadata_endpoint.heal()
     # An interrupted flight opened no fail-fast window, so the next plain call fetches.
     _fetched_at_once(lambda_metadata_endpoint)
 
@@ -467,7 +467,7 @@ def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
 def test_a_follower_of_an_interrupted_fetch_keeps_its_own_deadline(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    lambda_metadata_endpoint.delay = 2.2  # every answer comes after every deadline here
+    lambda_metadata_endpoint.impair(delay=2.2)  # every answer comes after every deadline here
     took: list[float] = []
 
     def follower() -> None:
@@ -612,7 +612,7 @@ def test_a_failure_with_nothing_cached_fails_fast_for_its_window(
     fake_clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    lambda_metadata_endpoint.status = 500
+    lambda_metadata_endpoint.impair(status=500)
     first = _raised(lambda: get_lambda_metadata(timeout=0.2))
     assert isinstance(first, MetadataHTTPError)
     attempt = lambda_metadata_endpoint.request_count
@@ -632,7 +632,7 @@ def test_a_failure_with_nothing_cached_fails_fast_for_its_window(
     _raised(lambda: get_lambda_metadata(timeout=0.2))
     assert lambda_metadata_endpoint.request_count == attempt
     fake_clock.advance(0.02)
-    lambda_metadata_endpoint.status = 200
+    lambda_metadata_endpoint.heal()
     with caplog.at_level(logging.INFO, logger="lambda_metadata"):
         assert get_lambda_metadata().availability_zone_id == "use1-az1"  # the window is over
     assert lambda_metadata_endpoint.request_count == attempt + 1
@@ -694,7 +694,7 @@ def test_refresh_clear_and_the_snapstart_hooks_end_the_window(
     lambda_metadata_endpoint: MetadataEndpoint,
     fake_clock: FakeClock,
 ) -> None:
-    lambda_metadata_endpoint.fail_next(401)  # one request, answered before the error is raised
+    lambda_metadata_endpoint.impair(status=401, times=1)  # answered before the error is raised
     _raised(get_lambda_metadata)
     _raised(get_lambda_metadata)  # still inside the window
     before = lambda_metadata_endpoint.request_count
@@ -705,7 +705,7 @@ def test_refresh_clear_and_the_snapstart_hooks_end_the_window(
 def test_a_failed_restore_leaves_no_window_for_the_first_invocation(
     lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
-    lambda_metadata_endpoint.fail_next(401)  # the restore's one attempt fails
+    lambda_metadata_endpoint.impair(status=401, times=1)  # the restore's one attempt fails
     lambda_metadata.snapstart.refresh_after_restore()
     assert get_lambda_metadata().availability_zone_id == "use1-az1"
     assert lambda_metadata_endpoint.request_count == 2
@@ -734,7 +734,7 @@ def test_a_decorated_handler_in_an_outage_gets_none_fast_with_one_warning(
     def handler(event: object, context: Any) -> object:
         return context.lambda_metadata
 
-    lambda_metadata_endpoint.status = 500
+    lambda_metadata_endpoint.impair(status=500)
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
         assert handler({}, SimpleNamespace()) is None
         attempt = lambda_metadata_endpoint.request_count
@@ -760,7 +760,7 @@ def test_a_strict_decorated_handler_in_an_outage_raises_fast(
     def handler(event: object, context: Any) -> None:
         called.append(True)
 
-    lambda_metadata_endpoint.status = 503
+    lambda_metadata_endpoint.impair(status=503)
     for _ in range(20):
         with pytest.raises(MetadataHTTPError) as caught:
             handler({}, SimpleNamespace())
@@ -768,7 +768,7 @@ def test_a_strict_decorated_handler_in_an_outage_raises_fast(
     assert called == []
     attempt = lambda_metadata_endpoint.request_count
     fake_clock.advance(0.6)
-    lambda_metadata_endpoint.status = 200
+    lambda_metadata_endpoint.heal()
     handler({}, SimpleNamespace())
     assert called == [True]
     assert lambda_metadata_endpoint.request_count == attempt + 1

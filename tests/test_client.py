@@ -41,28 +41,19 @@ def test_request_follows_the_reference(raw_server: StartRaw) -> None:
     assert "Authorization: Bearer raw-server-token-0123456789" in header_lines
 
 
-def test_server_errors_are_retried_until_success(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    lambda_metadata_endpoint.fail_next(503, times=2)
-    lambda_metadata_endpoint.fail_next(500)
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"
-    assert [r.status for r in lambda_metadata_endpoint.requests] == [503, 503, 500, 200]
-
-
-@pytest.mark.parametrize("status", [502, 504])
-def test_gateway_errors_are_retried(
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_server_and_gateway_errors_are_retried_until_success(
     status: int, lambda_metadata_endpoint: MetadataEndpoint
 ) -> None:
-    lambda_metadata_endpoint.fail_next(status)
+    lambda_metadata_endpoint.impair(status=status, times=2)
     assert get_lambda_metadata().availability_zone_id == "use1-az1"
-    assert lambda_metadata_endpoint.request_count == 2
+    assert [r.status for r in lambda_metadata_endpoint.requests] == [status, status, 200]
 
 
 def test_not_ready_endpoint_503_is_retried_then_reported(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    lambda_metadata_endpoint.ready = False
+    lambda_metadata_endpoint.impair(status=503)
     started = time.monotonic()
     with pytest.raises(MetadataHTTPError, match="gave up after") as caught:
         get_lambda_metadata(timeout=0.4)
@@ -82,15 +73,11 @@ def test_401_is_never_retried(
     assert lambda_metadata_endpoint.request_count == 1
 
 
-def test_405_is_never_retried(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    lambda_metadata_endpoint.fail_next(405, times=5)
-    with pytest.raises(MetadataHTTPError):
-        get_lambda_metadata()
-    assert lambda_metadata_endpoint.request_count == 1
-
-
-def test_501_is_not_retried(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    lambda_metadata_endpoint.fail_next(501, times=5)
+@pytest.mark.parametrize("status", [405, 501])
+def test_other_statuses_are_never_retried(
+    status: int, lambda_metadata_endpoint: MetadataEndpoint
+) -> None:
+    lambda_metadata_endpoint.impair(status=status)
     with pytest.raises(MetadataHTTPError):
         get_lambda_metadata()
     assert lambda_metadata_endpoint.request_count == 1

@@ -501,12 +501,12 @@ def test_one_warning_per_failure_streak(
     caplog.set_level(logging.WARNING, logger="lambda_metadata")
     handler = inject_az(timeout=0.2)(plain.__wrapped__)  # type: ignore[attr-defined]
     lambda_metadata_endpoint.cache_control = "no-store"  # every call asks the endpoint
-    lambda_metadata_endpoint.status = 500
+    lambda_metadata_endpoint.impair(status=500)
     assert [handler({}, lambda_context()) for _ in range(2)] == [None, None]
-    lambda_metadata_endpoint.status = 200
+    lambda_metadata_endpoint.heal()
     fake_clock.advance(1.0)  # past the fail-fast window the failure opened
     recovered = handler({}, lambda_context())
-    lambda_metadata_endpoint.status = 500
+    lambda_metadata_endpoint.impair(status=500)
     assert [handler({}, lambda_context()) for _ in range(2)] == [None, None]
 
     assert recovered is not None
@@ -536,7 +536,7 @@ def test_a_decorated_handler_sees_a_new_value_at_exactly_the_max_age(
 
 def test_timeout_option_bounds_the_fetch(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     # Slower than the option, faster than the default (1 s): ignoring the option gives metadata.
-    lambda_metadata_endpoint.delay = 0.5
+    lambda_metadata_endpoint.impair(delay=0.5)
     lambda_metadata_endpoint.cache_control = "no-store"
 
     @inject_az(timeout=0.1)
@@ -562,7 +562,7 @@ def test_strict_raises_the_typed_error_and_skips_the_handler(
     def handler(event: Any, context: Any) -> None:
         called.append(True)
 
-    lambda_metadata_endpoint.status = 500
+    lambda_metadata_endpoint.impair(status=500)
     with pytest.raises(MetadataHTTPError) as caught:
         handler({}, lambda_context())
     assert caught.value.status_code == 500

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
-from conftest import EXAMPLES, load_example
+from conftest import EXAMPLES, load_example, run_python
 
 from lambda_metadata.testing import MetadataEndpoint
 
@@ -28,7 +30,7 @@ def test_errors_fallback_outside_lambda(no_lambda_metadata: None) -> None:
 def test_errors_fallback_endpoint_down(
     lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
 ) -> None:
-    lambda_metadata_endpoint.status = 500
+    lambda_metadata_endpoint.impair(status=500)
     handler = load_example("errors_fallback").handler
     assert handler({}, None) == {"availability_zone_id": None}
     assert "no AZ metadata (status 500)" in caplog.text
@@ -44,3 +46,22 @@ def test_clock_example_passes_as_a_users_suite(pytester: pytest.Pytester) -> Non
     pytester.makepyfile(test_users_clock=(EXAMPLES / "test_with_clock.py").read_text())
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_impairment_example_passes_as_a_users_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(same_az_valkey=(EXAMPLES / "same_az_valkey.py").read_text())
+    pytester.makepyfile(test_users_impairment=(EXAMPLES / "test_az_impairment.py").read_text())
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6)
+
+
+def test_valkey_example_prints_same_az_first() -> None:
+    result = run_python(
+        str(EXAMPLES / "same_az_valkey.py"),
+        env={name: value for name, value in os.environ.items() if name != "CACHE_NODES"},
+    )
+    assert [line.split()[:2] for line in result.stdout.splitlines()] == [
+        ["apne1-az2", "replica"],
+        ["apne1-az1", "replica"],
+        ["apne1-az4", "primary"],
+    ]

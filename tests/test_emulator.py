@@ -1,13 +1,21 @@
-"""The emulator follows AWS's reference, and the pytest plugin works as a user sees it."""
+"""The emulator follows AWS's reference, ``impair()`` is its one impairment, and the pytest
+plugin works as a user sees it."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import math
+import os
+import threading
+import time
+from typing import Any
 
 import pytest
 
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata import LambdaMetadataError, get_lambda_metadata
+from lambda_metadata.errors import MetadataTimeoutError
+from lambda_metadata.testing import Impairment, InvalidImpairmentError, MetadataEndpoint
 
 PATH = "/2026-01-15/metadata/execution-environment"
 
@@ -57,22 +65,95 @@ def test_refuses_what_the_reference_refuses(
         assert endpoint.requests[0].status == status
 
 
-def test_not_ready_answers_503_like_aws_emulator() -> None:
-    with MetadataEndpoint() as endpoint:
-        endpoint.ready = False
-        assert _request(endpoint).status == 503
+def _statuses(endpoint: MetadataEndpoint, count: int) -> list[int]:
+    return [_request(endpoint).status for _ in range(count)]
+
+
+@pytest.mark.parametrize(("times", "statuses"), [(None, [503] * 3), (2, [503, 503, 200])])
+def test_impair_answers_the_next_authorized_gets(
+    lambda_metadata_endpoint: MetadataEndpoint, times: int | None, statuses: list[int]
+) -> None:
+    endpoint = lambda_metadata_endpoint
+    endpoint.impair(status=503, times=times)  # 503: AWS's emulator before metadata is set
+    # what the reference refuses is refused as before, and not counted
+    assert _request(endpoint, token="wrong").status == 401
+    assert _request(endpoint, "POST").status == 405
+    assert _request(endpoint, path="/other").status == 404
+    assert _statuses(endpoint, 3) == statuses
+
+
+def test_an_impairment_is_replaced_and_ends_with_its_block_heal_or_reset(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    endpoint = lambda_metadata_endpoint
+    with endpoint.impair(status=500, times=3) as impairment:
+        assert impairment == Impairment(endpoint, 500, 0.0, 3)
+        assert _statuses(endpoint, 1) == [500]
+        endpoint.impair(status=404, times=1)  # replaces the first, and its count
+        assert _statuses(endpoint, 2) == [404, 200]
+        endpoint.impair(status=500)
+    assert _statuses(endpoint, 1) == [200]  # leaving the block heals
+    for end in (endpoint.heal, endpoint.reset):
+        endpoint.impair(status=500)
+        end()
+        assert _statuses(endpoint, 1) == [200]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"status": 200}, {"status": 399}, {"status": 499}, {"status": 600}, {"status": True},
+     {"status": 500.0}, {"status": "500"}, {"delay": -1}, {"delay": math.inf},
+     {"delay": math.nan}, {"delay": "1"}, {"delay": True}, {"times": 0}, {"times": True},
+     {"times": 1.0}],
+)  # fmt: skip
+def test_impair_refuses_what_it_cannot_apply(
+    lambda_metadata_endpoint: MetadataEndpoint, options: dict[str, Any]
+) -> None:
+    with pytest.raises(InvalidImpairmentError) as info:
+        lambda_metadata_endpoint.impair(**options)
+    assert isinstance(info.value, ValueError)
+    assert not isinstance(info.value, LambdaMetadataError)  # a handler's except never hides it
+    assert _statuses(lambda_metadata_endpoint, 1) == [200]  # nothing was applied
+
+
+def test_a_delay_holds_every_answer_while_the_impairment_lasts(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    endpoint = lambda_metadata_endpoint
+    endpoint.impair(delay=0.3, times=1)
+    for token, status in (("wrong", 401), ("", 200)):  # a refusal waits too, and does not count
+        started = time.monotonic()
+        assert _request(endpoint, token=token).status == status
+        assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    assert _statuses(endpoint, 1) == [200]
+    assert time.monotonic() - started < 0.3, "the GET it held was its last"
+
+
+def test_a_delay_past_the_deadline_is_a_timeout_and_a_long_one_a_hang(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    with lambda_metadata_endpoint.impair(delay=0.05):
+        assert get_lambda_metadata(timeout=2).availability_zone_id == "use1-az1"
+    for delay in (0.3, 3600):  # 3600: longer than any deadline
+        with lambda_metadata_endpoint.impair(delay=delay), pytest.raises(MetadataTimeoutError):
+            get_lambda_metadata(refresh=True, timeout=0.1)
+    assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
 
 
 def test_environment_context_manager_restores_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
     monkeypatch.setenv("AWS_LAMBDA_METADATA_API", "before:1")
     monkeypatch.delenv("AWS_LAMBDA_METADATA_TOKEN", raising=False)
-    with MetadataEndpoint() as endpoint, endpoint.environment():
-        assert os.environ["AWS_LAMBDA_METADATA_API"] == endpoint.address
-        assert os.environ["AWS_LAMBDA_METADATA_TOKEN"] == endpoint.token
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+    with (
+        MetadataEndpoint() as endpoint,
+        endpoint.environment(AWS_LAMBDA_INITIALIZATION_TYPE="snap-start") as environ,
+    ):
+        assert environ == {**endpoint.environ, "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start"}
+        assert {name: os.environ[name] for name in environ} == environ
     assert os.environ["AWS_LAMBDA_METADATA_API"] == "before:1"
     assert "AWS_LAMBDA_METADATA_TOKEN" not in os.environ
+    assert os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
 
 
 def test_plugin_fixture_in_a_users_test_suite(pytester: pytest.Pytester) -> None:
@@ -86,8 +167,9 @@ def test_plugin_fixture_in_a_users_test_suite(pytester: pytest.Pytester) -> None
             lambda_metadata_endpoint.availability_zone_id = "euw1-az1"
             assert get_lambda_metadata().availability_zone_id == "euw1-az1"
             assert lambda_metadata_endpoint.request_count == 1
+            lambda_metadata_endpoint.impair(status=500)
 
-        def test_cache_was_cleared_between_tests(lambda_metadata_endpoint):
+        def test_endpoint_and_cache_were_reset_between_tests(lambda_metadata_endpoint):
             assert get_lambda_metadata().availability_zone_id == "use1-az1"
 
         def test_env_restored_after_fixture():
@@ -104,11 +186,8 @@ def test_plugin_fixture_in_a_users_test_suite(pytester: pytest.Pytester) -> None
 
 
 def test_a_request_still_in_flight_at_reset_is_not_logged_after_it() -> None:
-    import threading
-    import time
-
     with MetadataEndpoint() as endpoint:
-        endpoint.delay = 0.3
+        endpoint.impair(delay=0.3)
         slow = threading.Thread(target=_request, args=(endpoint,))
         slow.start()
         while not endpoint.requests_started:

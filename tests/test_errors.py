@@ -10,6 +10,7 @@ from lambda_metadata.errors import (
     InvalidEndpointConfigError,
     InvalidMetadataError,
     MetadataHTTPError,
+    MetadataTimeoutError,
 )
 from lambda_metadata.testing import MetadataEndpoint
 
@@ -66,25 +67,36 @@ def test_token_with_control_characters_is_refused_without_showing_it(
     assert lambda_metadata_endpoint.request_count == 0
 
 
-@pytest.mark.parametrize(
-    ("status", "error"),
-    [
-        (405, MetadataHTTPError),
-        (500, MetadataHTTPError),
-        (503, MetadataHTTPError),
-        (404, MetadataHTTPError),
-        (429, MetadataHTTPError),
-        (400, MetadataHTTPError),
-    ],
-)
-def test_status_codes_map_to_typed_errors(
-    status: int, error: type[MetadataHTTPError], lambda_metadata_endpoint: MetadataEndpoint
+@pytest.mark.parametrize("status", [400, 404, 405, 429])
+def test_client_error_statuses_are_http_errors(
+    status: int, lambda_metadata_endpoint: MetadataEndpoint
 ) -> None:
-    lambda_metadata_endpoint.status = status
-    with pytest.raises(error) as caught:
+    lambda_metadata_endpoint.impair(status=status)
+    with pytest.raises(MetadataHTTPError) as caught:
         get_lambda_metadata(timeout=0.3)
     assert caught.value.status_code == status
     assert str(status) in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [500, 503])
+@pytest.mark.parametrize("timeout", [0.3, 0.8])
+def test_server_error_status_is_always_a_server_error(
+    lambda_metadata_endpoint: MetadataEndpoint, status: int, timeout: float
+) -> None:
+    """Retried until the deadline; even when the deadline ends during a retry, the 5xx is said.
+
+    The deadlines leave the first answer time to arrive on a loaded machine (a first request
+    that does not come back in time is rightly a timeout).
+    """
+    lambda_metadata_endpoint.impair(status=status)
+    with pytest.raises(MetadataHTTPError) as info:
+        get_lambda_metadata(timeout=timeout)
+    assert not isinstance(info.value, MetadataTimeoutError)
+    assert info.value.status_code == status
+    assert str(status) in str(info.value)
+    # this test's requests: a fetch an earlier test left running carries an older token
+    requests = lambda_metadata_endpoint.requests
+    assert {request.status for request in requests if request.authorized} == {status}
 
 
 def test_wrong_token_is_401_and_says_what_to_check(

@@ -40,7 +40,6 @@ CORE = (
     "lambda_metadata._client",
     "lambda_metadata._constants",
     "lambda_metadata._decorator",
-    "lambda_metadata._environ",
     "lambda_metadata.errors",
     "lambda_metadata._flight",
     "lambda_metadata._log",

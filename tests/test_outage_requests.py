@@ -14,6 +14,7 @@ from lambda_metadata._flight import MAX_WINDOW
 from lambda_metadata.az_names import get_availability_zone_name
 from lambda_metadata.errors import (
     AvailabilityZoneNameError,
+    InvalidMetadataError,
     MetadataConnectionError,
     MetadataHTTPError,
 )
@@ -23,7 +24,7 @@ from lambda_metadata.testing import FakeClock, MetadataEndpoint, lambda_context
 def test_a_start_during_the_brief_503_still_gets_the_zone(
     lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
-    lambda_metadata_endpoint.fail_next(503, times=2)
+    lambda_metadata_endpoint.impair(status=503, times=2)
     assert get_lambda_metadata().availability_zone_id == "use1-az1"
     assert lambda_metadata_endpoint.request_count == 3  # retried inside the first deadline
 
@@ -31,14 +32,14 @@ def test_a_start_during_the_brief_503_still_gets_the_zone(
 def test_later_attempts_of_a_streak_make_one_request_each(
     lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
-    # The first attempt retries three 500s, then stops at a 401 (never retried): every request
-    # is answered, and so counted, before the error is raised, however loaded the machine.
-    lambda_metadata_endpoint.fail_next(500, times=3)
-    lambda_metadata_endpoint.fail_next(401)
-    with pytest.raises(MetadataHTTPError):
+    # The first attempt retries three 500s, then stops at a bad body (never retried): every
+    # request is answered, and so counted, before the error is raised, however loaded the machine.
+    lambda_metadata_endpoint.impair(status=500, times=3)
+    lambda_metadata_endpoint.body = b"not json"
+    with pytest.raises(InvalidMetadataError):
         get_lambda_metadata(timeout=10)
     assert lambda_metadata_endpoint.request_count == 4
-    lambda_metadata_endpoint.status = 500
+    lambda_metadata_endpoint.impair(status=500)
     for window in (0.5, 1.0, 2.0):
         fake_clock.advance(window + 0.01)
         with pytest.raises(MetadataHTTPError, match="gave up after 1 attempt within"):
@@ -50,12 +51,12 @@ def test_a_new_streak_retries_again(
     lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
     lambda_metadata_endpoint.cache_control = "no-store"  # every call asks the endpoint
-    lambda_metadata_endpoint.fail_next(401)
+    lambda_metadata_endpoint.impair(status=401, times=1)
     with pytest.raises(MetadataHTTPError):
         get_lambda_metadata(timeout=10)
     fake_clock.advance(0.51)
     assert get_lambda_metadata(timeout=10).availability_zone_id == "use1-az1"  # streak over
-    lambda_metadata_endpoint.fail_next(503)  # the next streak's first attempt retries past it
+    lambda_metadata_endpoint.impair(status=503, times=1)  # the next streak's first attempt retries
     assert get_lambda_metadata(timeout=10).availability_zone_id == "use1-az1"
 
 

@@ -52,14 +52,14 @@ def test_endpoint_failing_during_restore_does_not_fail_the_restore(
         assert api.restore_requested.wait(15), runtime.stderr
         port = int(endpoint.address.rsplit(":", 1)[1])
         if failure == "hanging":
-            endpoint.delay = 30.0
+            endpoint.impair(delay=30.0)
         else:
             endpoint.stop()
         api.release_restore()
         api.wait_until(lambda: api.polling > 0, RESTORE_LIMIT, "the restore to finish in time")
 
         if failure == "hanging":
-            endpoint.delay = 0.0
+            endpoint.heal()
         else:
             endpoint = MetadataEndpoint(port=port, token=endpoint.token).start()
         endpoint.availability_zone_id = "use1-az2"

@@ -21,7 +21,7 @@ def _setups(endpoint: MetadataEndpoint) -> list[Callable[[], None]]:
         endpoint.token = "the-real-one"
 
     def server_error() -> None:
-        endpoint.status = 500
+        endpoint.impair(status=500)
 
     def bad_body() -> None:
         endpoint.body = b"<html>"

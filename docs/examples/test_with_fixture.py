@@ -20,7 +20,7 @@ def test_handler_sees_the_zone(lambda_metadata_endpoint: MetadataEndpoint) -> No
 
 
 def test_handler_when_the_endpoint_fails(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    lambda_metadata_endpoint.status = 500
+    lambda_metadata_endpoint.impair(status=500)
     with pytest.raises(MetadataHTTPError):
         my_handler({}, None)
 

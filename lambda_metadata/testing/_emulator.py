@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 import secrets
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 from .._constants import API_ENV, AVAILABILITY_ZONE_ID_FIELD, METADATA_PATH, TOKEN_ENV
-from .._environ import patched_environ
 
-__all__ = ["MetadataEndpoint", "RecordedRequest"]
+__all__ = ["Impairment", "InvalidImpairmentError", "MetadataEndpoint", "RecordedRequest"]
 
 DEFAULT_MAX_AGE = 43200
 IDLE_TIMEOUT = 5.0
@@ -38,20 +37,41 @@ class RecordedRequest:
     status: int
 
 
+class InvalidImpairmentError(ValueError):
+    """``impair()`` was given an option it cannot apply.
+
+    A test's mistake, not a metadata failure: deliberately not a ``LambdaMetadataError``,
+    so a handler's ``except LambdaMetadataError`` never hides it.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Impairment:
+    """What ``MetadataEndpoint.impair()`` set; leaving its ``with`` block heals the endpoint."""
+
+    endpoint: MetadataEndpoint = field(repr=False)
+    status: int | None
+    delay: float
+    times: int | None
+
+    def __enter__(self) -> Impairment:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.endpoint.heal()
+
+
 class MetadataEndpoint:
     """A real HTTP server on loopback that answers like the Lambda metadata endpoint.
 
-    Every attribute below can be changed while the server runs; the next
-    request sees the change.
+    The attributes below shape a healthy answer and can be changed while the server
+    runs; the next request sees the change. ``impair()`` makes answers fail or come late.
 
     Attributes:
         availability_zone_id: the AZ ID answered, ``"use1-az1"`` by default.
         extra_fields: more fields in the JSON body, as AWS may add later.
         max_age: ``Cache-Control: private, max-age=N, immutable``; ``None`` sends no header.
         cache_control: a literal Cache-Control value, overriding ``max_age``.
-        status: the status of every answer (200, or 500 to simulate a failure).
-        ready: ``False`` answers 503 like AWS's emulator before metadata is set.
-        delay: seconds to wait before answering.
         body: raw bytes to answer instead of the JSON document (malformed bodies).
         idle_timeout: seconds a silent connection stays open (``IDLE_TIMEOUT``, 5 s, by
             default); set it before ``start()``.
@@ -79,15 +99,14 @@ class MetadataEndpoint:
         self._started = 0
         self._epoch = 0
         """Bumped by ``reset()``: a request in flight across a reset is not logged after it."""
-        self._queued_statuses: deque[int] = deque()
+        self._impairment: Impairment | None = None
+        self._left = 0
+        """Authorized GETs the impairment still answers, when it has ``times``."""
         self.token = token or secrets.token_urlsafe(24)
         self.availability_zone_id = availability_zone_id
         self.extra_fields: dict[str, Any] = dict(extra_fields or {})
         self.max_age = max_age
         self.cache_control: str | None = None
-        self.status = 200
-        self.ready = True
-        self.delay = 0.0
         self.body: bytes | None = None
 
     def __repr__(self) -> str:
@@ -124,12 +143,7 @@ class MetadataEndpoint:
     def __enter__(self) -> MetadataEndpoint:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     # -- what a test reads -------------------------------------------------
@@ -161,22 +175,43 @@ class MetadataEndpoint:
 
     @property
     def requests_started(self) -> int:
-        """How many requests have arrived, including those still waiting out ``delay``."""
+        """How many requests have arrived, including those still waiting out a delay."""
         with self._lock:
             return self._started
 
     # -- what a test changes -----------------------------------------------
 
-    def fail_next(self, status: int, *, times: int = 1) -> None:
-        """Answer the next ``times`` authorized GETs with ``status`` (500, 503, ...)."""
+    def impair(
+        self, *, status: int | None = None, delay: float = 0.0, times: int | None = None
+    ) -> Impairment:
+        """Make the next ``times`` authorized GETs (all of them when ``None``) fail or come late.
+
+        Each answers ``status`` (an HTTP error status; ``None`` keeps 200) after ``delay``
+        seconds; while the impairment lasts, every other answer (401, 404, 405) waits ``delay``
+        too. A delay past the client's deadline is a timeout; one longer than any deadline
+        (``delay=3600``) is a hang. The impairment replaces the one in force and lasts until its
+        ``with`` block ends, ``heal()`` or ``reset()``.
+
+        Raises:
+            InvalidImpairmentError: ``status`` is not a 4xx or 5xx HTTP status, ``delay`` not a
+                finite number of seconds >= 0, or ``times`` not a positive integer.
+        """
+        _check(status, delay, times)
+        impairment = Impairment(self, status, delay, times)
         with self._lock:
-            self._queued_statuses.extend([status] * times)
+            self._impairment, self._left = impairment, times or 0
+        return impairment
+
+    def heal(self) -> None:
+        """End the impairment in force, if any: the next answers are healthy."""
+        with self._lock:
+            self._impairment = None
 
     def reset(self, *, token: str | None = None) -> None:
         """Back to defaults, with a new token and an empty request log."""
         with self._lock:
             self._requests.clear()
-            self._queued_statuses.clear()
+            self._impairment = None
             self._started = 0
             self._epoch += 1
         self.token = token or secrets.token_urlsafe(24)
@@ -184,45 +219,50 @@ class MetadataEndpoint:
         self.extra_fields = {}
         self.max_age = DEFAULT_MAX_AGE
         self.cache_control = None
-        self.status = 200
-        self.ready = True
-        self.delay = 0.0
         self.body = None
 
     @contextmanager
-    def environment(self) -> Iterator[dict[str, str]]:
-        """Set the two variables in ``os.environ`` for the ``with`` block, then restore them."""
-        environ = self.environ
-        with patched_environ(environ):
+    def environment(self, **extra: str) -> Iterator[dict[str, str]]:
+        """Set the two variables (and ``extra`` ones, such as ``AWS_LAMBDA_INITIALIZATION_TYPE``)
+        in ``os.environ`` for the ``with`` block, then put back exactly what was there."""
+        environ = {**self.environ, **extra}
+        saved = {name: os.environ.get(name) for name in environ}
+        os.environ.update(environ)
+        try:
             yield environ
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
     # -- the server side ---------------------------------------------------
 
     def _answer(self, method: str, path: str, authorization: str | None) -> _Answer:
         authorized = authorization == f"Bearer {self.token}"
+        refusal = _refusal(method, path, authorized=authorized)
         with self._lock:
             self._started += 1
-            epoch = self._epoch
-        status, body, headers = self._decide(method, path, authorized=authorized)
+            epoch, impairment = self._epoch, self._impairment
+            if refusal is None and impairment is not None and impairment.times is not None:
+                self._left -= 1
+                if not self._left:
+                    self._impairment = None
+        if impairment is not None and impairment.delay:  # refusals too, as on a loaded host
+            time.sleep(impairment.delay)
+        if refusal is not None:
+            answer = refusal
+        elif impairment is not None and impairment.status is not None:
+            answer = _error(HTTPStatus(impairment.status))
+        else:
+            answer = self._healthy()
         with self._lock:
             if epoch == self._epoch:
-                self._requests.append(RecordedRequest(method, path, authorized, status))
-        return status, body, headers
+                self._requests.append(RecordedRequest(method, path, authorized, answer[0]))
+        return answer
 
-    def _decide(self, method: str, path: str, *, authorized: bool) -> _Answer:
-        if self.delay:  # every answer is slow, refusals included, as on a loaded host
-            time.sleep(self.delay)
-        if path.split("?", 1)[0] != METADATA_PATH:
-            return _error(HTTPStatus.NOT_FOUND)
-        if method != "GET":
-            return _error(HTTPStatus.METHOD_NOT_ALLOWED, {"Allow": "GET"})
-        if not authorized:
-            return _error(HTTPStatus.UNAUTHORIZED)
-        with self._lock:
-            queued = self._queued_statuses.popleft() if self._queued_statuses else None
-        status = queued or (503 if not self.ready else self.status)
-        if status != 200:
-            return _error(HTTPStatus(status))
+    def _healthy(self) -> _Answer:
         headers = {"Content-Type": "application/json"}
         if self.cache_control is not None:
             headers["Cache-Control"] = self.cache_control
@@ -244,6 +284,31 @@ class _Server(ThreadingHTTPServer):
         """A client that hangs up early (a refused oversized body) is not an error here."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
+
+
+def _refusal(method: str, path: str, *, authorized: bool) -> _Answer | None:
+    """What AWS's endpoint answers whatever its state, or ``None`` for a GET it serves."""
+    if path.split("?", 1)[0] != METADATA_PATH:
+        return _error(HTTPStatus.NOT_FOUND)
+    if method != "GET":
+        return _error(HTTPStatus.METHOD_NOT_ALLOWED, {"Allow": "GET"})
+    if not authorized:
+        return _error(HTTPStatus.UNAUTHORIZED)
+    return None
+
+
+def _check(status: int | None, delay: float, times: int | None) -> None:
+    def integer(value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    if status is not None and not (
+        integer(status) and status >= 400 and status in HTTPStatus._value2member_map_
+    ):
+        raise InvalidImpairmentError(f"status must be an HTTP error status, got {status!r}")
+    if not ((integer(delay) or isinstance(delay, float)) and 0 <= delay < math.inf):
+        raise InvalidImpairmentError(f"delay must be finite seconds >= 0, got {delay!r}")
+    if times is not None and not (integer(times) and times > 0):
+        raise InvalidImpairmentError(f"times must be a positive integer or None, got {times!r}")
 
 
 def _error(status: HTTPStatus, headers: dict[str, str] | None = None) -> _Answer:

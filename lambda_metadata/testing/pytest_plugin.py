@@ -2,8 +2,8 @@
 
 Fixtures:
     lambda_metadata_endpoint: a running ``MetadataEndpoint`` with both environment
-        variables pointing at it and the cache cleared before and after the test;
-        a fault in ``LAMBDA_METADATA_FAULT`` (see ``Fault.parse``) is applied to it.
+        variables pointing at it, and the endpoint reset and the cache cleared before and
+        after the test.
     no_lambda_metadata: no endpoint variables and an empty cache, as outside Lambda.
     lambda_metadata_clock: a ``FakeClock`` the cache reads its expiries and fail-fast
         windows from; ``advance(seconds)`` moves past them without sleeping.
@@ -19,7 +19,6 @@ from .._cache import clear_metadata_cache
 from .._constants import API_ENV, TOKEN_ENV
 from ._clock import FakeClock
 from ._emulator import MetadataEndpoint
-from ._faults import Fault, inject_fault
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +37,7 @@ def lambda_metadata_endpoint(
     for name, value in endpoint.environ.items():
         monkeypatch.setenv(name, value)
     clear_metadata_cache()
-    with inject_fault(endpoint, Fault.from_environ()):
-        yield endpoint
+    yield endpoint
     clear_metadata_cache()
     endpoint.reset()
 

@@ -6,9 +6,8 @@ from typing_extensions import assert_type
 
 from lambda_metadata import get_lambda_metadata
 from lambda_metadata.testing import (
-    Fault,
+    Impairment,
     MetadataEndpoint,
-    inject_fault,
     run_after_restore_hooks,
     run_before_snapshot_hooks,
 )
@@ -29,9 +28,13 @@ def test_outside_lambda(no_lambda_metadata: None) -> None:
 def own_endpoint() -> str:
     with MetadataEndpoint(availability_zone_id="use1-az3") as endpoint:
         assert_type(endpoint, MetadataEndpoint)
-        with inject_fault(endpoint, Fault(status=500)) as impaired:
-            assert_type(impaired, MetadataEndpoint)
+        with endpoint.impair(status=500, times=2) as impairment:
+            assert_type(impairment, Impairment)
         return endpoint.address
 
 
 MetadataEndpoint(availability_zone_id=3)  # type: ignore[arg-type]
+
+
+def wrong_status(endpoint: MetadataEndpoint) -> None:
+    endpoint.impair(status="500")  # type: ignore[arg-type]
