@@ -56,12 +56,17 @@ def test_not_ready_endpoint_503_is_retried_then_reported(
     lambda_metadata_endpoint.impair(status=503)
     started = time.monotonic()
     with pytest.raises(MetadataHTTPError, match="gave up after") as caught:
-        get_lambda_metadata(timeout=0.4)
-    assert time.monotonic() - started < 0.4 + MARGIN
+        get_lambda_metadata(timeout=1.0)
+    assert time.monotonic() - started < 1.0 + MARGIN
     assert caught.value.status_code == 503
-    # Retries back off, doubling from 20 ms: 5 requests fit in 0.4 s (about 20 at a fixed pace).
-    assert 3 <= lambda_metadata_endpoint.request_count <= 6
-    assert f"gave up after {lambda_metadata_endpoint.request_count} attempts" in str(caught.value)
+    # Retries back off, doubling from 20 ms to 250 ms: at most 7 requests fit in 1 s (50 at a
+    # fixed pace), and at least 3 however loaded the machine.
+    attempts = int(str(caught.value).split("gave up after ")[1].split()[0])
+    assert 3 <= attempts <= 7
+    end = time.monotonic() + 10  # a request the deadline cut short is answered, and logged, late
+    while lambda_metadata_endpoint.request_count < attempts and time.monotonic() < end:
+        time.sleep(0.01)
+    assert lambda_metadata_endpoint.request_count == attempts
 
 
 def test_401_is_never_retried(

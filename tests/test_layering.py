@@ -3,7 +3,7 @@
 Read from the source with ``ast``, without importing anything: a private name
 (``_entry``) of another module may be neither imported (``from x import _y``)
 nor read as an attribute of a module (``_cache._entry``). A public name of a
-private module (``_cache.set_clock``, ``from ._errors import ...``) is fine.
+private module (``_cache.set_clock``, ``from ._constants import ...``) is fine.
 """
 
 from __future__ import annotations
