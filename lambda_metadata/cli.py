@@ -108,27 +108,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     subcommands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    _add_get(subcommands)
-    _add_serve(subcommands)
-    _add_demo(subcommands)
+    commands = {
+        "get": (
+            _add_get,
+            _run_get,
+            "print this execution environment's Availability Zone ID",
+            f"Ask the endpoint named by {API_ENV} and\n{TOKEN_ENV} for the Availability Zone "
+            "ID and print it.\nOn failure, print one line on stderr and exit with a code saying "
+            "why.",
+        ),
+        "serve": (
+            _add_serve,
+            _run_serve,
+            "run a local metadata endpoint in the foreground",
+            "Run the emulator from lambda_metadata.testing until Ctrl-C or SIGTERM. Prints on "
+            f"stdout the two lines to paste into a shell: export {API_ENV}=... and "
+            f"export {TOKEN_ENV}=...; everything else goes to stderr.",
+        ),
+        "demo": (
+            _add_demo,
+            _run_demo,
+            "watch a decorated function live through init, invocations and a SnapStart restore",
+            "Start the endpoint emulator in this process (no AWS account, no network), run a "
+            "sample handler decorated with @inject_az through a SnapStart init, invocations, a "
+            "snapshot and a restore in another Availability Zone, and print the JSON log lines, "
+            "the context's metadata, the requests made and the latencies.",
+        ),
+    }
+    for name, (add_arguments, run, summary, description) in commands.items():
+        command = subcommands.add_parser(name, help=summary, description=description)
+        command.set_defaults(run=run)
+        add_arguments(command)
     return parser
 
 
 # -- get -------------------------------------------------------------------
 
 
-def _add_get(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_get(parser: argparse.ArgumentParser) -> None:
     exit_lines = "\n".join(f"  {code}  {meaning}" for code, meaning in _EXIT_MEANINGS.items())
-    parser = subcommands.add_parser(
-        "get",
-        help="print this execution environment's Availability Zone ID",
-        description=(
-            f"Ask the endpoint named by {API_ENV} and\n{TOKEN_ENV} for the Availability Zone ID "
-            "and print it.\nOn failure, print one line on stderr and exit with a code saying why."
-        ),
-        epilog=f"exit codes:\n{exit_lines}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser.epilog = f"exit codes:\n{exit_lines}"
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "--json",
         action="store_true",
@@ -141,7 +161,6 @@ def _add_get(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="S",
         help=f"overall deadline in seconds, retries included (default: {DEFAULT_TIMEOUT:g})",
     )
-    parser.set_defaults(run=_run_get)
 
 
 def _run_get(arguments: argparse.Namespace) -> int:
@@ -188,16 +207,7 @@ def exit_code_for(error: LambdaMetadataError) -> int:
 # -- serve -----------------------------------------------------------------
 
 
-def _add_serve(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subcommands.add_parser(
-        "serve",
-        help="run a local metadata endpoint in the foreground",
-        description=(
-            "Run the emulator from lambda_metadata.testing until Ctrl-C or SIGTERM. Prints on "
-            f"stdout the two lines to paste into a shell: export {API_ENV}=... and "
-            f"export {TOKEN_ENV}=...; everything else goes to stderr."
-        ),
-    )
+def _add_serve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--host",
         default="127.0.0.1",
@@ -231,7 +241,6 @@ def _add_serve(subcommands: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="S",
         help="max-age of the Cache-Control header, in seconds (default: 43200, as AWS sends)",
     )
-    parser.set_defaults(run=_run_serve)
 
 
 def _run_serve(arguments: argparse.Namespace) -> int:
@@ -315,24 +324,13 @@ def _is_loopback(host: str) -> bool:
 # -- demo ------------------------------------------------------------------
 
 
-def _add_demo(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subcommands.add_parser(
-        "demo",
-        help="watch a decorated function live through init, invocations and a SnapStart restore",
-        description=(
-            "Start the endpoint emulator in this process (no AWS account, no network), run a "
-            "sample handler decorated with @inject_az through a SnapStart init, invocations, a "
-            "snapshot and a restore in another Availability Zone, and print the JSON log lines, "
-            "the context's metadata, the requests made and the latencies."
-        ),
-    )
+def _add_demo(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--logger",
         choices=("auto", "powertools", "stdlib"),
         default="auto",
         help="log with a Powertools Logger (auto: when installed) or the standard library",
     )
-    parser.set_defaults(run=_run_demo)
 
 
 def _run_demo(arguments: argparse.Namespace) -> int:

@@ -13,6 +13,15 @@ else:
     _Base = object
 
 _FAR_FUTURE_MS = 4_102_444_800_000  # 2100-01-01: "no deadline" for a local call
+_READ_ONLY = (
+    "function_name",
+    "function_version",
+    "memory_limit_in_mb",
+    "invoked_function_arn",
+    "aws_request_id",
+    "log_group_name",
+    "log_stream_name",
+)
 
 
 class FakeLambdaContext(_Base):
@@ -20,74 +29,21 @@ class FakeLambdaContext(_Base):
 
     Powertools' ``Logger.inject_lambda_context`` reads ``function_name``,
     ``memory_limit_in_mb``, ``invoked_function_arn`` and ``aws_request_id``; handlers
-    often call ``get_remaining_time_in_millis()``. New attributes can be set on it,
-    as on the real one. When Powertools is installed, ``lambda_context()`` returns a
-    subclass of both this and Powertools' ``LambdaContext``, so a handler annotated
-    ``context: LambdaContext`` type-checks with it.
+    often call ``get_remaining_time_in_millis()``. They are read-only, as Powertools'
+    typing class has them; new attributes can be set, as on the real context. When
+    Powertools is installed, ``lambda_context()`` returns a subclass of both this and
+    Powertools' ``LambdaContext``, so a handler annotated ``context: LambdaContext``
+    type-checks with it. ``identity``, ``client_context`` and ``tenant_id`` are ``None``.
     """
 
-    def __init__(
-        self,
-        *,
-        function_name: str,
-        function_version: str,
-        memory_limit_in_mb: int,
-        invoked_function_arn: str,
-        aws_request_id: str,
-        log_group_name: str,
-        log_stream_name: str,
-        deadline_ms: int,
-    ) -> None:
-        self._function_name = function_name
-        self._function_version = function_version
-        self._memory_limit_in_mb = memory_limit_in_mb
-        self._invoked_function_arn = invoked_function_arn
-        self._aws_request_id = aws_request_id
-        self._log_group_name = log_group_name
-        self._log_stream_name = log_stream_name
+    identity: Any = None
+    client_context: Any = None
+    tenant_id: str | None = None
+
+    def __init__(self, *, deadline_ms: int, **values: object) -> None:
+        for name in _READ_ONLY:  # behind the read-only properties below
+            setattr(self, f"_{name}", values[name])
         self._deadline_ms = deadline_ms
-
-    @property
-    def function_name(self) -> str:
-        return self._function_name
-
-    @property
-    def function_version(self) -> str:
-        return self._function_version
-
-    @property
-    def memory_limit_in_mb(self) -> int:
-        return self._memory_limit_in_mb
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return self._invoked_function_arn
-
-    @property
-    def aws_request_id(self) -> str:
-        return self._aws_request_id
-
-    @property
-    def log_group_name(self) -> str:
-        return self._log_group_name
-
-    @property
-    def log_stream_name(self) -> str:
-        return self._log_stream_name
-
-    @property
-    def identity(self) -> Any:
-        """``None``: no Cognito identity (set by the mobile SDKs only)."""
-        return None
-
-    @property
-    def client_context(self) -> Any:
-        """``None``: no client context (set by the mobile SDKs only)."""
-        return None
-
-    @property
-    def tenant_id(self) -> str | None:
-        return None
 
     def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]  # static there
         """Milliseconds left before the invocation's deadline (never negative)."""
@@ -99,6 +55,14 @@ class FakeLambdaContext(_Base):
             f"aws_request_id={self._aws_request_id!r})"
         )
 
+
+def _read_only(name: str) -> property:
+    return property(lambda context: getattr(context, f"_{name}"))
+
+
+for _name in _READ_ONLY:
+    setattr(FakeLambdaContext, _name, _read_only(_name))
+del _name
 
 _flavour: type[FakeLambdaContext] | None = None
 
