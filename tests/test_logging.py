@@ -406,3 +406,53 @@ def test_in_the_documented_order_every_line_of_the_first_invocation_has_the_zone
     assert [line["message"] for line in lines] == [{"order": 1}, "inside"] * 2
     assert [line["availability_zone_id"] for line in lines] == ["use1-az1"] * 4
     assert lambda_metadata_endpoint.request_count == 1
+
+
+# -- the key named otherwise: LAMBDA_METADATA_LOG_KEY, or install_log_record_factory(key=...) ----
+
+NAMED_KEY = """
+import io, json, logging, sys
+from aws_lambda_powertools import Logger
+from lambda_metadata import inject_az, install_log_record_factory
+from lambda_metadata.errors import InvalidArgumentError
+from lambda_metadata.testing import lambda_context
+{install}
+logger = Logger(service="orders", stream=sys.stdout)
+plain = logging.StreamHandler(sys.stdout)
+plain.setFormatter(logging.Formatter("%(az_id)s %(message)s"))
+logging.getLogger("app").addHandler(plain)
+
+@inject_az  # installs the factory too, which keeps the key already chosen
+@logger.inject_lambda_context
+def handler(event, context):
+    logger.info("json")
+    logging.getLogger("app").warning("plain")
+
+handler({{}}, lambda_context())
+for other in ("availability_zone_id", "message", "not an identifier"):
+    try:
+        install_log_record_factory(key=other)
+    except InvalidArgumentError as error:
+        print("refused", other)
+"""
+
+
+@pytest.mark.parametrize(
+    ("install", "env"),
+    [("install_log_record_factory(key='az_id')", {}), ("", {"LAMBDA_METADATA_LOG_KEY": "az_id"})],
+    ids=["keyword", "variable"],
+)
+def test_the_log_key_can_be_named_otherwise(
+    lambda_metadata_endpoint: MetadataEndpoint, install: str, env: dict[str, str]
+) -> None:
+    environ = {**os.environ, **lambda_metadata_endpoint.environ, **env}
+    out = run_python("-c", NAMED_KEY.format(install=install), env=environ).stdout.splitlines()
+    line = json.loads(out[0])
+    assert (line["message"], line["az_id"]) == ("json", "use1-az1")
+    assert "availability_zone_id" not in line
+    assert out[1:] == [
+        "use1-az1 plain",
+        "refused availability_zone_id",  # another key than the one in place
+        "refused message",  # a key every record has already
+        "refused not an identifier",
+    ]
