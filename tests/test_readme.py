@@ -1,4 +1,5 @@
-"""Every code block of the README is a file in docs/examples/, and each one runs as written."""
+"""Every code block of the README and of PYPI.md (the package index's page) is a file in
+docs/examples/, and each one runs as written."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ README = ROOT / "README.md"
 BLOCK = re.compile(r"(?:<!-- file: (?P<file>\S+) -->\n)?```(?P<lang>\w*)\n(?P<body>.*?)```", re.S)
 
 
-def _blocks() -> list[tuple[str | None, str, str]]:
-    return [(m["file"], m["lang"], m["body"]) for m in BLOCK.finditer(README.read_text())]
+def _blocks(page: Path = README) -> list[tuple[str | None, str, str]]:
+    return [(m["file"], m["lang"], m["body"]) for m in BLOCK.finditer(page.read_text())]
 
 
-def test_every_python_block_is_an_example_file_verbatim() -> None:
-    python = [(name, body) for name, lang, body in _blocks() if lang == "python"]
-    assert len(python) >= 5
+@pytest.mark.parametrize(("page", "least"), [(README, 5), (ROOT / "PYPI.md", 3)])
+def test_every_python_block_is_an_example_file_verbatim(page: Path, least: int) -> None:
+    python = [(name, body) for name, lang, body in _blocks(page) if lang == "python"]
+    assert len(python) >= least
     for name, body in python:
         assert name is not None, f"a README python block names no file:\n{body}"
         assert (ROOT / name).read_text() == body, f"README block differs from {name}"
