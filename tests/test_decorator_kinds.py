@@ -1,4 +1,4 @@
-"""``@inject_az`` tells coroutines and generators from plain handlers without ``inspect``
+"""``@inject_az`` tells coroutines from plain handlers (and refuses generators) without ``inspect``
 for plain functions, and still right for partials, methods and other wrappers."""
 
 from __future__ import annotations
@@ -95,31 +95,30 @@ def test_a_bound_async_method_is_awaited(lambda_metadata_endpoint: MetadataEndpo
     assert asyncio.run(handler({}, SimpleNamespace())) == "use1-az1"
 
 
-def test_a_keyword_only_context_of_a_plain_function_is_found(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    @lambda_metadata.inject_az
-    def handler(event: object, *, context: Any) -> object:
-        return context.lambda_metadata.availability_zone_id
+def _wraps_generator(function: Any) -> Any:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return (yield from function(*args, **kwargs))
 
-    assert handler({}, context=SimpleNamespace()) == "use1-az1"
+    return wrapper
 
 
-def test_a_generator_and_an_async_generator_are_told_apart(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    @lambda_metadata.inject_az
-    def chunks(event: object, context: Any) -> Any:
-        yield context.lambda_metadata.availability_zone_id
+def _chunks(event: object, context: Any) -> Any:
+    yield context
 
-    @lambda_metadata.inject_az
-    async def async_chunks(event: object, context: Any) -> Any:
-        yield context.lambda_metadata.availability_zone_id
 
-    async def collect() -> list[object]:
-        return [chunk async for chunk in async_chunks({}, SimpleNamespace())]
+async def _async_chunks(event: object, context: Any) -> Any:
+    yield context
 
-    assert inspect.isgeneratorfunction(chunks)
-    assert list(chunks({}, SimpleNamespace())) == ["use1-az1"]
-    assert inspect.isasyncgenfunction(async_chunks)
-    assert asyncio.run(collect()) == ["use1-az1"]
+
+@pytest.mark.parametrize(
+    "function",
+    [_chunks, _async_chunks, _wraps_generator(_chunks), functools.partial(_async_chunks, {})],
+    ids=["generator", "async-generator", "functools-wraps", "partial"],
+)
+def test_a_generator_function_is_refused_when_decorated(function: Any) -> None:
+    """Lambda calls handler(event, context) and uses its return value: no generator handlers."""
+    with pytest.raises(TypeError, match=r"generator function .*uses its return value"):
+        lambda_metadata.inject_az(function)
+    with pytest.raises(TypeError, match="generator function"):
+        lambda_metadata.inject_az(strict=True)(function)

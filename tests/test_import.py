@@ -172,7 +172,7 @@ ROWS = [
             absent=(
                 *OPTIONAL,
                 "urllib.request",
-                "lambda_metadata._enrich",
+                "lambda_metadata._az_name",
                 "lambda_metadata._tracing",
             ),
             present=("wrapt", "lambda_metadata._decorator"),
