@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         "_Handler", bound="Callable[..., Any] | staticmethod[Any, Any] | classmethod[Any, Any, Any]"
     )
     _Proxy = wrapt.ObjectProxy[Any]
+    _AddExtras = Callable[[LambdaMetadata | None], None]
 else:  # wrapt 1.x's ObjectProxy is not subscriptable at runtime
     _Proxy = wrapt.ObjectProxy
 
@@ -115,8 +116,7 @@ def inject_az(
         if not isinstance(value, bool):
             raise TypeError(f"inject_az({name}=...) must be True or False")
     check_timeout(timeout, "inject_az(timeout=...)")
-    wanted = resolve_name or otel or tracer is not None
-    extras = _Extras(resolve_name, tracer, otel, strict, timeout) if wanted else None
+    extras = _extras(resolve_name, tracer, otel, strict, timeout)
     if wrapped is None:  # called with options: wrapt's pattern for optional arguments
         return functools.partial(inject_az, **options, timeout=timeout, tracer=tracer, otel=otel)
     function = getattr(wrapped, "__func__", wrapped)  # staticmethod / classmethod objects
@@ -235,7 +235,7 @@ def _proxied(
 
 
 def _sync_wrapper(
-    strict: bool, timeout: float, extras: _Extras | None, name: str, position: int
+    strict: bool, timeout: float, extras: _AddExtras | None, name: str, position: int
 ) -> Callable[..., Any]:
     """The wrapper of a plain handler; ``_async_wrapper`` takes the same steps around an ``await``.
 
@@ -272,11 +272,11 @@ def _sync_wrapper(
         except (AttributeError, TypeError):
             args, kwargs = _proxied(args, kwargs, name, context, metadata)
             if extras is not None:
-                extras.add(metadata)
+                extras(metadata)
             return wrapped(*args, **kwargs)
         try:
             if extras is not None:
-                extras.add(metadata)
+                extras(metadata)
             return wrapped(*args, **kwargs)
         finally:
             try:
@@ -291,7 +291,7 @@ def _sync_wrapper(
 
 
 def _async_wrapper(
-    strict: bool, timeout: float, extras: _Extras | None, name: str, position: int
+    strict: bool, timeout: float, extras: _AddExtras | None, name: str, position: int
 ) -> Callable[..., Any]:
     """The wrapper of an ``async def`` handler: the attribute stays set while it is awaited.
 
@@ -314,7 +314,7 @@ def _async_wrapper(
             context = None  # the caller's object is untouched: nothing to put back
         try:
             if extras is not None:
-                extras.add(metadata)
+                extras(metadata)
             return await wrapped(*args, **kwargs)
         finally:
             if context is not None:
@@ -334,64 +334,58 @@ def _put_back(context: object, previous: object) -> None:
         pass
 
 
-class _Extras:
-    """The opt-in extras of one decorated handler: the AZ name, X-Ray and OTel annotations.
+def _extras(
+    resolve_name: bool, tracer: Annotatable | None, otel: bool, strict: bool, timeout: float
+) -> _AddExtras | None:
+    """The opt-in extras of one decorated handler (the AZ name, X-Ray and OTel annotations),
+    checked when the decorator is applied; ``None`` when none is asked for.
 
-    Checked when the decorator is applied; ``add`` runs once per invocation, inside
-    the handler's call (so ``@tracer.capture_lambda_handler`` above has its
-    subsegment open). No failure of theirs (any ``Exception``: EC2, a tracer, a
-    span) reaches the handler unless ``strict``; one warning per failure streak.
+    What it returns runs once per invocation, inside the handler's call (so a
+    ``@tracer.capture_lambda_handler`` above has its subsegment open). No failure of
+    an extra (any ``Exception``: EC2, a tracer, a span) reaches the handler unless
+    ``strict``; one warning is logged per failure streak.
     """
+    if not (resolve_name or otel or tracer is not None):
+        return None
+    if tracer is not None and not callable(getattr(tracer, "put_annotation", None)):
+        raise TypeError(
+            "inject_az(tracer=...) takes a Powertools Tracer (or anything with "
+            f"put_annotation), got {type(tracer).__name__}"
+        )
+    import importlib.util
 
-    __slots__ = ("otel", "resolve_name", "streak", "strict", "timeout", "tracer")
-
-    def __init__(
-        self,
-        resolve_name: bool,
-        tracer: Annotatable | None,
-        otel: bool,
-        strict: bool,
-        timeout: float,
-    ) -> None:
-        if tracer is not None and not callable(getattr(tracer, "put_annotation", None)):
-            raise TypeError(
-                "inject_az(tracer=...) takes a Powertools Tracer (or anything with "
-                f"put_annotation), got {type(tracer).__name__}"
+    for wanted, module, option, extra in (
+        (resolve_name, "boto3", "resolve_name=True", "ec2"),
+        (otel, "opentelemetry", "otel=True", "otel"),
+    ):
+        if wanted and importlib.util.find_spec(module) is None:
+            raise MissingOptionalDependencyError(
+                f'inject_az({option}) needs {module}: pip install "lambda-metadata[{extra}]"'
             )
-        import importlib.util
+    streak = FailureStreak()
 
-        for wanted, module, option, extra in (
-            (resolve_name, "boto3", "resolve_name=True", "ec2"),
-            (otel, "opentelemetry", "otel=True", "otel"),
-        ):
-            if wanted and importlib.util.find_spec(module) is None:
-                raise MissingOptionalDependencyError(
-                    f'inject_az({option}) needs {module}: pip install "lambda-metadata[{extra}]"'
-                )
-        self.resolve_name, self.tracer, self.otel = resolve_name, tracer, otel
-        self.strict, self.timeout, self.streak = strict, timeout, FailureStreak()
-
-    def add(self, metadata: LambdaMetadata | None) -> None:
-        """Resolve the name and annotate traces for this invocation's ``metadata``."""
+    def add_extras(metadata: LambdaMetadata | None) -> None:
         if metadata is None:  # the decorator's own policy already handled the failure
             return
         from ._az_name import get_availability_zone_name
         from ._tracing import annotate_tracer, set_span_availability_zone
 
         try:
-            name = get_availability_zone_name(timeout=self.timeout) if self.resolve_name else None
-            if self.tracer is not None:
-                annotate_tracer(self.tracer, metadata=metadata, zone_name=name, strict=True)
-            if self.otel:
+            name = get_availability_zone_name(timeout=timeout) if resolve_name else None
+            if tracer is not None:
+                annotate_tracer(tracer, metadata=metadata, zone_name=name, strict=True)
+            if otel:
                 set_span_availability_zone(metadata=metadata, zone_name=name, strict=True)
         except Exception as exc:  # not BaseException: an interrupt still ends the invocation
-            if self.strict:
+            if strict:
                 raise
-            self.streak.failed(
+            streak.failed(
                 "lambda_metadata: @inject_az could not add the AZ name or trace "
                 "annotations (%s: %s); the handler runs without them",
                 type(exc).__name__,
                 exc,
             )
             return
-        self.streak.succeeded()
+        streak.succeeded()
+
+    return add_extras
