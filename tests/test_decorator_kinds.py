@@ -41,12 +41,40 @@ async def _plain_async(event: object, context: Any) -> object:
     return context.lambda_metadata.availability_zone_id
 
 
-def test_a_partial_of_a_coroutine_function_is_awaited(
-    lambda_metadata_endpoint: MetadataEndpoint,
+class _Service:
+    async def handle(self, event: object, context: Any) -> object:
+        return context.lambda_metadata.availability_zone_id
+
+
+def _marked() -> Any:
+    mark = getattr(inspect, "markcoroutinefunction", None)  # new in Python 3.12
+    if mark is None:
+        return pytest.param(None, marks=pytest.mark.skip("no inspect.markcoroutinefunction"))
+
+    def handler(event: object, context: Any) -> Any:
+        return _plain_async(event, context)
+
+    return mark(handler)
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        functools.partial(_async_handler, "x"),
+        _async_passthrough(_plain_async),
+        _wraps_async(_plain_async),
+        _Service().handle,
+        _marked(),
+    ],
+    ids=["partial", "wrapt-wrapped", "functools-wraps", "bound-method", "marked"],
+)
+def test_a_coroutine_function_in_any_wrapping_is_awaited(
+    lambda_metadata_endpoint: MetadataEndpoint, function: Any
 ) -> None:
-    handler = lambda_metadata.inject_az(functools.partial(_async_handler, "x"))
+    handler = lambda_metadata.inject_az(function)
     assert inspect.iscoroutinefunction(handler)
     assert asyncio.run(handler({}, SimpleNamespace())) == "use1-az1"
+    assert asyncio.run(handler({}, context=SimpleNamespace())) == "use1-az1"
 
 
 def test_a_partial_of_a_plain_function_finds_the_context_after_the_event(
@@ -55,44 +83,6 @@ def test_a_partial_of_a_plain_function_finds_the_context_after_the_event(
     handler = lambda_metadata.inject_az(functools.partial(_sync_handler, "x"))
     assert handler({}, SimpleNamespace()) == "use1-az1"
     assert handler({}, context=SimpleNamespace()) == "use1-az1"
-
-
-@pytest.mark.parametrize(
-    "function",
-    [_async_passthrough(_plain_async), _wraps_async(_plain_async)],
-    ids=["wrapt-wrapped", "functools-wraps"],
-)
-def test_a_wrapped_coroutine_function_is_awaited(
-    lambda_metadata_endpoint: MetadataEndpoint, function: Any
-) -> None:
-    handler = lambda_metadata.inject_az(function)
-    assert inspect.iscoroutinefunction(handler)
-    assert asyncio.run(handler({}, SimpleNamespace())) == "use1-az1"
-
-
-def test_a_marked_coroutine_function_is_awaited(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    mark = getattr(inspect, "markcoroutinefunction", None)
-    if mark is None:
-        pytest.skip("inspect.markcoroutinefunction is new in Python 3.12")
-
-    def handler(event: object, context: Any) -> Any:
-        return _plain_async(event, context)
-
-    decorated = lambda_metadata.inject_az(mark(handler))
-    assert inspect.iscoroutinefunction(decorated)
-    assert asyncio.run(decorated({}, SimpleNamespace())) == "use1-az1"
-
-
-def test_a_bound_async_method_is_awaited(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    class Service:
-        async def handle(self, event: object, context: Any) -> object:
-            return context.lambda_metadata.availability_zone_id
-
-    handler = lambda_metadata.inject_az(Service().handle)
-    assert inspect.iscoroutinefunction(handler)
-    assert asyncio.run(handler({}, SimpleNamespace())) == "use1-az1"
 
 
 def _wraps_generator(function: Any) -> Any:
