@@ -251,14 +251,17 @@ def _sync_wrapper(
         kwargs: dict[str, Any],
         _fresh: Callable[[], LambdaMetadata | None] = _cache.fresh_metadata,
         _missing: object = _MISSING,
+        _name: str = name,
+        _position: int = position,
+        _add: _AddExtras | None = extras,
     ) -> Any:
         metadata = _fresh()
         if metadata is None:
             metadata = _metadata(strict, timeout)
-        if kwargs and name in kwargs:  # _find_context written out: the call cost 5% here
-            context = kwargs[name]
+        if kwargs and _name in kwargs:  # _find_context written out: the call cost 5% here
+            context = kwargs[_name]
         else:
-            index = position if instance is None else position - 1  # wrapt took self/cls
+            index = _position if instance is None else _position - 1  # wrapt took self/cls
             try:
                 context = args[index]
             except IndexError:
@@ -271,12 +274,12 @@ def _sync_wrapper(
             context.lambda_metadata = metadata
         except (AttributeError, TypeError):
             args, kwargs = _proxied(args, kwargs, name, context, metadata)
-            if extras is not None:
-                extras(metadata)
+            if _add is not None:
+                _add(metadata)
             return wrapped(*args, **kwargs)
         try:
-            if extras is not None:
-                extras(metadata)
+            if _add is not None:
+                _add(metadata)
             return wrapped(*args, **kwargs)
         finally:
             try:
