@@ -111,14 +111,14 @@ def inject_az(
     The extras follow ``strict``: by default no failure of theirs (any
     ``Exception``) reaches the handler, and one warning is logged per failure streak.
     """
-    options = {"strict": strict, "log_records": log_records, "resolve_name": resolve_name}
-    for name, value in (*options.items(), ("otel", otel)):
+    switches = {"strict": strict, "log_records": log_records, "resolve_name": resolve_name}
+    for name, value in (*switches.items(), ("otel", otel)):
         if not isinstance(value, bool):
             raise TypeError(f"inject_az({name}=...) must be True or False")
     check_timeout(timeout, "inject_az(timeout=...)")
-    extras = _extras(resolve_name, tracer, otel, strict, timeout)
+    extras = _extras(resolve_name, tracer, otel, strict, timeout)  # checked now, used or not
     if wrapped is None:  # called with options: wrapt's pattern for optional arguments
-        return functools.partial(inject_az, **options, timeout=timeout, tracer=tracer, otel=otel)
+        return functools.partial(inject_az, **switches, timeout=timeout, tracer=tracer, otel=otel)
     function = getattr(wrapped, "__func__", wrapped)  # staticmethod / classmethod objects
     if not callable(function):
         raise TypeError(
