@@ -4,128 +4,73 @@ Built on wrapt so that signatures, names, ``__wrapped__``, methods and
 ``inspect.iscoroutinefunction`` behave as on the undecorated handler. This
 module imports wrapt (and, with wrapt 2.x, asyncio), so ``lambda_metadata``
 loads it only when ``inject_az`` is first used. Beyond wrapt it costs next to
-nothing on a cold start: no ``typing`` or ``inspect`` at import (a plain
-function's code flags say what kind it is), and the extras' code (AZ names,
-tracing) loads only when their options are used.
+nothing on a cold start: no ``typing`` or ``inspect`` for a plain function (its
+code object says what it is), and the extras' code (AZ names, tracing) loads
+only when their options are used.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-import sys
 
 import wrapt
 
 from . import _cache
 from ._constants import CONTEXT_ATTRIBUTE, DEFAULT_TIMEOUT, check_timeout
 from ._log import FailureStreak
-from .errors import LambdaMetadataError
+from .errors import LambdaMetadataError, MissingOptionalDependencyError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
     from typing import Any, TypeVar, overload
 
-    from ._enrich import InvocationExtras
     from ._model import LambdaMetadata
     from .tracing import Annotatable
 
     _Handler = TypeVar(
         "_Handler", bound="Callable[..., Any] | staticmethod[Any, Any] | classmethod[Any, Any, Any]"
     )
-else:
+    _Proxy = wrapt.ObjectProxy[Any]
+    _AddExtras = Callable[[LambdaMetadata | None], None]
+else:  # wrapt 1.x's ObjectProxy is not subscriptable at runtime
+    _Proxy = wrapt.ObjectProxy
 
-    def overload(function):  # typing.overload's only job is for the type checker
-        return function
-
-
-__all__ = ["CONTEXT_ATTRIBUTE", "inject_az"]
+__all__ = ["inject_az"]
 
 _MISSING: Any = object()
-_KEYWORD_ONLY_INDEX = sys.maxsize
-"""``_ContextSlot.index`` of a keyword-only context: past any real ``args``, never found there."""
+_KEYWORD_ONLY = 1 << 30
+"""The position of a keyword-only context: past any real ``args``, never found there."""
+_FUNCTION = type(lambda: None)
+_CO_GENERATOR, _CO_COROUTINE, _CO_ASYNC_GENERATOR = 0x20, 0x80, 0x200
+"""``code.co_flags`` bits (``inspect.CO_*``), stable across CPython versions."""
 logging.getLogger("lambda_metadata")
 """Registered at import, so Powertools' ``copy_config_to_registered_loggers`` finds it."""
 _no_metadata = FailureStreak()
 """The decorator's own failures; a cache clear (a new generation) starts a new streak."""
-_FUNCTION = type(lambda: None)
-_CO_GENERATOR = 0x20
-_CO_COROUTINE = 0x80
-_CO_ASYNC_GENERATOR = 0x200
-"""``code.co_flags`` bits (``inspect.CO_*``), stable across CPython versions."""
-
-
-class _Options:
-    """The decorator's options, checked once when it is applied.
-
-    A plain slotted class, not a dataclass: ``dataclasses`` is a heavy import and
-    creating a dataclass costs far more than a plain class, on a cold-start path.
-    """
-
-    __slots__ = ("log_records", "strict", "timeout")
-
-    def __init__(self, *, strict: bool, log_records: bool, timeout: float) -> None:
-        for name, value in (("strict", strict), ("log_records", log_records)):
-            if not isinstance(value, bool):
-                raise TypeError(f"inject_az({name}=...) must be True or False")
-        check_timeout(timeout, "inject_az(timeout=...)")
-        self.strict = strict
-        self.log_records = log_records
-        self.timeout = timeout
-
-
-class _ContextSlot:
-    """Where the context argument is: its parameter name and position (``self``/``cls`` counted)."""
-
-    __slots__ = ("index", "name")
-
-    def __init__(self, name: str, index: int) -> None:
-        self.name = name
-        self.index = index
 
 
 if TYPE_CHECKING:
-    _Proxy = wrapt.ObjectProxy[Any]
-else:  # wrapt 1.x's ObjectProxy is not subscriptable at runtime
-    _Proxy = wrapt.ObjectProxy
+
+    @overload
+    def inject_az(wrapped: _Handler, /) -> _Handler: ...
+
+    @overload
+    def inject_az(
+        wrapped: None = None,
+        /,
+        *,
+        strict: bool = False,
+        log_records: bool = True,
+        timeout: float = DEFAULT_TIMEOUT,
+        resolve_name: bool = False,
+        tracer: Annotatable | None = None,
+        otel: bool = False,
+    ) -> Callable[[_Handler], _Handler]: ...
 
 
-class _ContextProxy(_Proxy):
-    """A context that refuses new attributes, seen through a proxy that adds ``lambda_metadata``.
-
-    Every attribute and method of the original stays reachable, ``isinstance``
-    still holds, and ``__wrapped__`` is the original object.
-    """
-
-    def __init__(self, context: object, metadata: LambdaMetadata | None) -> None:
-        super().__init__(context)
-        self._self_lambda_metadata = metadata
-
-    @property
-    def lambda_metadata(self) -> LambdaMetadata | None:
-        """The metadata of this invocation, or ``None`` when it could not be had."""
-        return self._self_lambda_metadata
-
-
-@overload
-def inject_az(wrapped: _Handler, /) -> _Handler: ...
-
-
-@overload
-def inject_az(  # noqa: F811 - ruff does not see the runtime ``overload`` as typing's
-    wrapped: None = None,
-    /,
-    *,
-    strict: bool = False,
-    log_records: bool = True,
-    timeout: float = DEFAULT_TIMEOUT,
-    resolve_name: bool = False,
-    tracer: Annotatable | None = None,
-    otel: bool = False,
-) -> Callable[[_Handler], _Handler]: ...
-
-
-def inject_az(  # noqa: F811
+def inject_az(
     wrapped: Any = None,
     /,
     *,
@@ -139,10 +84,12 @@ def inject_az(  # noqa: F811
     """Decorate a Lambda handler: ``context.lambda_metadata`` holds the ``LambdaMetadata``.
 
     Use it bare (``@inject_az``) or with options (``@inject_az(strict=True)``).
-    Plain functions, coroutines, generators, instance, class and static methods
-    work; ``event`` and ``context`` may be passed by position or by name. The
-    Lambda runtime does not await coroutines: Lambda's entry point stays a plain
-    ``def`` that runs a decorated coroutine with ``asyncio.run(...)``.
+    Plain functions, coroutines, instance, class and static methods work; ``event``
+    and ``context`` may be passed by position or by name. Lambda calls
+    ``handler(event, context)`` and uses what it returns, so a generator function
+    is refused with ``TypeError``. The Lambda runtime does not await coroutines:
+    Lambda's entry point stays a plain ``def`` that runs a decorated coroutine
+    with ``asyncio.run(...)``.
 
     Args:
         strict: raise the ``LambdaMetadataError`` when metadata cannot be had. By
@@ -163,149 +110,79 @@ def inject_az(  # noqa: F811
     The extras follow ``strict``: by default no failure of theirs (any
     ``Exception``) reaches the handler, and one warning is logged per failure streak.
     """
-    options = _Options(strict=strict, log_records=log_records, timeout=timeout)
-    extras: InvocationExtras | None = None
-    if resolve_name is not False or tracer is not None or otel is not False:
-        from ._enrich import InvocationExtras
-
-        extras = InvocationExtras(
-            resolve_name=resolve_name, tracer=tracer, otel=otel, strict=strict, timeout=timeout
-        )
-    if wrapped is None:
-
-        def apply(handler: _Handler) -> _Handler:
-            decorated: _Handler = _decorate(handler, options, extras)
-            return decorated
-
-        return apply
-    return _decorate(wrapped, options, extras)
-
-
-def _decorate(wrapped: Any, options: _Options, extras: InvocationExtras | None) -> Any:
+    switches = {"strict": strict, "log_records": log_records, "resolve_name": resolve_name}
+    for name, value in (*switches.items(), ("otel", otel)):
+        if not isinstance(value, bool):
+            raise TypeError(f"inject_az({name}=...) must be True or False")
+    check_timeout(timeout, "inject_az(timeout=...)")
+    extras = _extras(resolve_name, tracer, otel, strict, timeout)  # checked now, used or not
+    if wrapped is None:  # called with options: wrapt's pattern for optional arguments
+        return functools.partial(inject_az, **switches, timeout=timeout, tracer=tracer, otel=otel)
     function = getattr(wrapped, "__func__", wrapped)  # staticmethod / classmethod objects
     if not callable(function):
         raise TypeError(
             f"inject_az decorates a handler function, got {type(wrapped).__name__}; "
             "options are keyword-only: @inject_az(strict=True)"
         )
-    if options.log_records:
+    flags, name, position = _inspect(function)
+    if flags & (_CO_GENERATOR | _CO_ASYNC_GENERATOR):
+        raise TypeError(
+            f"inject_az cannot decorate a generator function ({function!r}): Lambda calls "
+            "handler(event, context) and uses its return value; return a list instead"
+        )
+    if log_records:
         from ._logging import install_log_record_factory
 
         install_log_record_factory()
-    slot = _context_slot(function)
-    kind = _kind(function)
-    is_async = kind == _CO_COROUTINE
-    if extras is not None and extras.wanted:  # an inner layer: the default warm path pays nothing
-        wrapped = wrapt.decorator(_extras_wrapper(extras, slot, is_async=is_async))(wrapped)
-    if is_async:
-        return wrapt.decorator(_async_wrapper(options, slot))(wrapped)
-    if kind == _CO_GENERATOR:
-        return wrapt.decorator(_generator_wrapper(options, slot))(wrapped)
-    if kind == _CO_ASYNC_GENERATOR:
-        return wrapt.decorator(_async_generator_wrapper(options, slot))(wrapped)
-    return wrapt.decorator(_sync_wrapper(options, slot))(wrapped)
+    make = _async_wrapper if flags & _CO_COROUTINE else _sync_wrapper
+    return wrapt.FunctionWrapper(wrapped, make(strict, timeout, extras, name, position))
 
 
-def _is_plain_function(function: object) -> bool:
-    """A ``def`` with no attributes of its own: no ``__wrapped__``, ``__signature__`` or
-    coroutine mark for ``inspect`` to follow, so its code object says everything."""
-    return type(function) is _FUNCTION and not function.__dict__
+def _inspect(function: Any) -> tuple[int, str, int]:
+    """A handler's code flags, and its context's parameter name and position (``self``/``cls``
+    counted): the parameter named ``context``, else the one after the event.
 
-
-def _kind(function: Callable[..., Any]) -> int:
-    """``_CO_COROUTINE``, ``_CO_GENERATOR``, ``_CO_ASYNC_GENERATOR`` or 0 (a plain function).
-
-    A plain function's code flags answer; anything else (a partial, a bound method,
-    a wrapt wrapper, a callable object) asks ``inspect``, imported only then.
+    A ``def`` with no attributes of its own (no ``__wrapped__``, ``__signature__`` or
+    coroutine mark to follow) is read from its code object; anything else (a partial, a
+    bound method, a wrapper, a callable object) from ``inspect``, imported only then.
     """
-    if _is_plain_function(function):
-        flags: int = function.__code__.co_flags
-        for flag in (_CO_COROUTINE, _CO_GENERATOR, _CO_ASYNC_GENERATOR):
-            if flags & flag:
-                return flag
-        return 0
-    import inspect
-
-    if inspect.iscoroutinefunction(function):
-        return _CO_COROUTINE
-    if inspect.isgeneratorfunction(function):
-        return _CO_GENERATOR
-    if inspect.isasyncgenfunction(function):
-        return _CO_ASYNC_GENERATOR
-    return 0
-
-
-def _extras_wrapper(extras: InvocationExtras, slot: _ContextSlot, *, is_async: bool) -> Any:
-    """Runs inside the main wrapper, so the context already holds the metadata."""
-    if is_async:
-
-        async def add_extras_async(
-            wrapped: Any, instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
-        ) -> Any:
-            context, _ = _find_context(slot, instance, args, kwargs)
-            extras.add(getattr(context, CONTEXT_ATTRIBUTE, None))
-            return await wrapped(*args, **kwargs)
-
-        return add_extras_async
-
-    def add_extras(
-        wrapped: Any, instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        context, _ = _find_context(slot, instance, args, kwargs)
-        extras.add(getattr(context, CONTEXT_ATTRIBUTE, None))
-        return wrapped(*args, **kwargs)
-
-    return add_extras
-
-
-def _parameters(function: Callable[..., Any]) -> tuple[list[str], list[str]] | None:
-    """The names of the positional and of the keyword-only parameters; ``None`` if unknown."""
-    if _is_plain_function(function):
+    if type(function) is _FUNCTION and not function.__dict__:
         code = function.__code__
-        names = code.co_varnames
-        positional = code.co_argcount
-        return list(names[:positional]), list(
-            names[positional : positional + code.co_kwonlyargcount]
+        flags, count = code.co_flags, code.co_argcount
+        positional = code.co_varnames[:count]
+        keyword_only = code.co_varnames[count : count + code.co_kwonlyargcount]
+    else:
+        import inspect
+
+        flags = (
+            inspect.iscoroutinefunction(function) * _CO_COROUTINE
+            | inspect.isgeneratorfunction(function) * _CO_GENERATOR
+            | inspect.isasyncgenfunction(function) * _CO_ASYNC_GENERATOR
         )
-    import inspect
-
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):  # a callable without a signature
-        return None
-    by_position = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return (
-        [p.name for p in parameters if p.kind in by_position],
-        [p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY],
-    )
-
-
-def _context_slot(function: Callable[..., Any]) -> _ContextSlot:
-    """Find the context parameter by name: ``context``, else the one after the event."""
-    found = _parameters(function)
-    if found is None:  # a callable without a signature: (event, context)
-        return _ContextSlot("context", 1)
-    positional, keyword_only = found
+        try:
+            parameters = inspect.signature(function).parameters.values()
+        except (TypeError, ValueError):  # a callable without a signature: (event, context)
+            return flags, "context", 1
+        positional = tuple(p.name for p in parameters if p.kind <= p.POSITIONAL_OR_KEYWORD)
+        keyword_only = tuple(p.name for p in parameters if p.kind == p.KEYWORD_ONLY)
     if "context" in positional:
-        return _ContextSlot("context", positional.index("context"))
+        return flags, "context", positional.index("context")
     if "context" in keyword_only:
-        return _ContextSlot("context", _KEYWORD_ONLY_INDEX)
-    offset = 1 if positional and positional[0] in ("self", "cls") else 0
-    index = offset + 1
-    name = positional[index] if index < len(positional) else "context"
-    return _ContextSlot(name, index)
+        return flags, "context", _KEYWORD_ONLY
+    index = 2 if positional[:1] in (("self",), ("cls",)) else 1
+    return flags, (positional[index] if index < len(positional) else "context"), index
 
 
-def _metadata(options: _Options) -> LambdaMetadata | None:
+def _metadata(strict: bool, timeout: float) -> LambdaMetadata | None:
     """The metadata, or ``None`` under the default policy when it cannot be had.
 
     One warning per failure streak: a success, or ``clear_metadata_cache()`` (a
     SnapStart restore, a test), ends the streak.
     """
     try:
-        metadata = _cache.get_lambda_metadata(timeout=options.timeout)
+        metadata = _cache.get_lambda_metadata(timeout=timeout)
     except LambdaMetadataError as exc:
-        if options.strict:
+        if strict:
             raise
         _no_metadata.failed(
             "lambda_metadata: no metadata for this invocation (%s: %s); the handler runs "
@@ -319,69 +196,75 @@ def _metadata(options: _Options) -> LambdaMetadata | None:
     return metadata
 
 
+class _ContextProxy(_Proxy):
+    """A context that refuses new attributes, seen through a proxy that adds ``lambda_metadata``.
+
+    Every attribute and method of the original stays reachable, ``isinstance``
+    still holds, and ``__wrapped__`` is the original object.
+    """
+
+    def __init__(self, context: object, metadata: LambdaMetadata | None) -> None:
+        super().__init__(context)
+        self._self_lambda_metadata = metadata
+
+    @property
+    def lambda_metadata(self) -> LambdaMetadata | None:
+        """The metadata of this invocation, or ``None`` when it could not be had."""
+        return self._self_lambda_metadata
+
+
 def _find_context(
-    slot: _ContextSlot, instance: object, args: tuple[Any, ...], kwargs: Mapping[str, Any]
-) -> tuple[object, int]:
-    """The context (``None`` if not passed) and its index in ``args`` (-1: in ``kwargs``)."""
-    if kwargs and slot.name in kwargs:
-        return kwargs[slot.name], -1
-    index = slot.index if instance is None else slot.index - 1  # wrapt took self/cls
-    if 0 <= index < len(args):
-        return args[index], index
-    return None, -1
+    name: str, position: int, instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """The context passed by ``name`` or at ``position`` (``self``/``cls`` counted), or None."""
+    if kwargs and name in kwargs:
+        return kwargs[name]
+    index = position if instance is None else position - 1  # wrapt took self/cls
+    return args[index] if index < len(args) else None
 
 
 def _proxied(
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    slot: _ContextSlot,
-    index: int,
-    context: object,
-    metadata: LambdaMetadata | None,
+    args: tuple[Any, ...], kwargs: dict[str, Any], name: str, context: object, metadata: Any
 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """The call's arguments with the context replaced by a ``_ContextProxy``."""
     proxy = _ContextProxy(context, metadata)
-    if index < 0:
-        return args, {**kwargs, slot.name: proxy}
-    return (*args[:index], proxy, *args[index + 1 :]), kwargs
+    if kwargs.get(name) is context:
+        return args, {**kwargs, name: proxy}
+    return tuple(proxy if arg is context else arg for arg in args), kwargs
 
 
-def _restore(context: Any, previous: object) -> None:
-    """Put the context back as the caller gave it, so no AZ outlives the invocation."""
-    try:
-        if previous is _MISSING:
-            delattr(context, CONTEXT_ATTRIBUTE)
-        else:
-            setattr(context, CONTEXT_ATTRIBUTE, previous)
-    except (AttributeError, TypeError):
-        pass
+def _sync_wrapper(
+    strict: bool, timeout: float, extras: _AddExtras | None, name: str, position: int
+) -> Callable[..., Any]:
+    """The wrapper of a plain handler; ``_async_wrapper`` takes the same steps around an ``await``.
 
+    Its warm path (a cached value, a context that takes attributes) runs on every
+    invocation, so it is written out rather than shared with the coroutine's, and
+    its constants are bound as defaults (fast locals): see docs/decorator.md, Cost.
+    """
 
-def _sync_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
-    # The warm path (a cached value, a context that takes attributes) runs on every
-    # invocation, so it is inlined and its constants are bound as defaults (fast locals).
     def inject_az_wrapper(
         wrapped: Callable[..., Any],
         instance: object,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        _name: str = slot.name,
-        _position: int = slot.index,
         _fresh: Callable[[], LambdaMetadata | None] = _cache.fresh_metadata,
         _missing: object = _MISSING,
+        _name: str = name,
+        _position: int = position,
+        _add: _AddExtras | None = extras,
     ) -> Any:
         metadata = _fresh()
         if metadata is None:
-            metadata = _metadata(options)
-        context: Any
-        if kwargs and _name in kwargs:
-            context, index = kwargs[_name], -1
+            metadata = _metadata(strict, timeout)
+        if kwargs and _name in kwargs:  # _find_context written out: the call cost 5% here
+            context = kwargs[_name]
         else:
             index = _position if instance is None else _position - 1  # wrapt took self/cls
             try:
                 context = args[index]
             except IndexError:
-                context = None
+                return wrapped(*args, **kwargs)
         if context is None:
             return wrapped(*args, **kwargs)
         # CONTEXT_ATTRIBUTE, spelled as attribute syntax: faster than getattr/setattr with a name
@@ -389,9 +272,13 @@ def _sync_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
         try:
             context.lambda_metadata = metadata
         except (AttributeError, TypeError):
-            args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
+            args, kwargs = _proxied(args, kwargs, name, context, metadata)
+            if _add is not None:
+                _add(metadata)
             return wrapped(*args, **kwargs)
         try:
+            if _add is not None:
+                _add(metadata)
             return wrapped(*args, **kwargs)
         finally:
             try:
@@ -405,114 +292,102 @@ def _sync_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
     return inject_az_wrapper
 
 
-_running: dict[int, list[Any]] = {}
-"""``id(context)`` -> [invocations running with it that may interleave, its attribute before them].
+def _async_wrapper(
+    strict: bool, timeout: float, extras: _AddExtras | None, name: str, position: int
+) -> Callable[..., Any]:
+    """The wrapper of an ``async def`` handler: the attribute stays set while it is awaited.
 
-A coroutine or generator invocation can be suspended while another one using
-the same context object runs, so "restore what I found" would put back the
-other's value. The first one in records the original; the last one out restores it.
-"""
+    Invocations that overlap on one context object each put back what they found
+    (docs/decorator.md says what that means).
+    """
+
+    async def inject_az_wrapper(
+        wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        metadata = _cache.fresh_metadata() or _metadata(strict, timeout)
+        context = _find_context(name, position, instance, args, kwargs)
+        if context is None:
+            return await wrapped(*args, **kwargs)
+        previous = getattr(context, CONTEXT_ATTRIBUTE, _MISSING)
+        try:
+            setattr(context, CONTEXT_ATTRIBUTE, metadata)
+        except (AttributeError, TypeError):
+            args, kwargs = _proxied(args, kwargs, name, context, metadata)
+            context = None  # the caller's object is untouched: nothing to put back
+        try:
+            if extras is not None:
+                extras(metadata)
+            return await wrapped(*args, **kwargs)
+        finally:
+            if context is not None:
+                _put_back(context, previous)
+
+    return inject_az_wrapper
 
 
-def _enter(context: Any, metadata: LambdaMetadata | None) -> bool:
-    """Set the attribute for an invocation that may interleave; ``False`` if the context refuses."""
-    key = id(context)
-    entry = _running.get(key)
-    previous = getattr(context, CONTEXT_ATTRIBUTE, _MISSING) if entry is None else None
+def _put_back(context: object, previous: object) -> None:
+    """Leave the context as the invocation found it, so no AZ outlives the invocation."""
     try:
-        setattr(context, CONTEXT_ATTRIBUTE, metadata)
+        if previous is _MISSING:
+            delattr(context, CONTEXT_ATTRIBUTE)
+        else:
+            setattr(context, CONTEXT_ATTRIBUTE, previous)
     except (AttributeError, TypeError):
-        return False
-    if entry is None:
-        _running[key] = [1, previous]
-    else:
-        entry[0] += 1
-    return True
+        pass
 
 
-def _leave(context: Any) -> None:
-    """End an invocation begun by ``_enter``; the last one out puts the context back."""
-    key = id(context)
-    entry = _running[key]
-    entry[0] -= 1
-    if entry[0] == 0:
-        del _running[key]
-        _restore(context, entry[1])
+def _extras(
+    resolve_name: bool, tracer: Annotatable | None, otel: bool, strict: bool, timeout: float
+) -> _AddExtras | None:
+    """The opt-in extras of one decorated handler (the AZ name, X-Ray and OTel annotations),
+    checked when the decorator is applied; ``None`` when none is asked for.
 
+    What it returns runs once per invocation, inside the handler's call (so a
+    ``@tracer.capture_lambda_handler`` above has its subsegment open). No failure of
+    an extra (any ``Exception``: EC2, a tracer, a span) reaches the handler unless
+    ``strict``; one warning is logged per failure streak.
+    """
+    if not (resolve_name or otel or tracer is not None):
+        return None
+    if tracer is not None and not callable(getattr(tracer, "put_annotation", None)):
+        raise TypeError(
+            "inject_az(tracer=...) takes a Powertools Tracer (or anything with "
+            f"put_annotation), got {type(tracer).__name__}"
+        )
+    import importlib.util
 
-def _metadata_now(options: _Options) -> LambdaMetadata | None:
-    metadata = _cache.fresh_metadata()
-    return _metadata(options) if metadata is None else metadata
+    for wanted, module, option, extra in (
+        (resolve_name, "boto3", "resolve_name=True", "ec2"),
+        (otel, "opentelemetry", "otel=True", "otel"),
+    ):
+        if wanted and importlib.util.find_spec(module) is None:
+            raise MissingOptionalDependencyError(
+                f'inject_az({option}) needs {module}: pip install "lambda-metadata[{extra}]"'
+            )
+    streak = FailureStreak()
 
-
-def _async_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
-    async def inject_az_wrapper(
-        wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        metadata = _metadata_now(options)
-        context, index = _find_context(slot, instance, args, kwargs)
-        if context is None:
-            return await wrapped(*args, **kwargs)
-        if not _enter(context, metadata):
-            args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
-            return await wrapped(*args, **kwargs)
-        try:
-            return await wrapped(*args, **kwargs)
-        finally:
-            _leave(context)
-
-    return inject_az_wrapper
-
-
-def _generator_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
-    """For a ``def`` handler with ``yield``: the attribute is there while its body runs."""
-
-    def inject_az_wrapper(
-        wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        metadata = _metadata_now(options)
-        context, index = _find_context(slot, instance, args, kwargs)
-        if context is None:
-            return (yield from wrapped(*args, **kwargs))
-        if not _enter(context, metadata):
-            args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
-            return (yield from wrapped(*args, **kwargs))
-        try:
-            return (yield from wrapped(*args, **kwargs))
-        finally:
-            _leave(context)
-
-    return inject_az_wrapper
-
-
-def _async_generator_wrapper(options: _Options, slot: _ContextSlot) -> Callable[..., Any]:
-    """For an ``async def`` handler with ``yield``: values sent in and errors thrown in pass on."""
-
-    async def inject_az_wrapper(
-        wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        metadata = _metadata_now(options)
-        context, index = _find_context(slot, instance, args, kwargs)
-        entered = context is not None and _enter(context, metadata)
-        if context is not None and not entered:
-            args, kwargs = _proxied(args, kwargs, slot, index, context, metadata)
-        inner = wrapped(*args, **kwargs)
-        try:
-            value = await inner.__anext__()
-            while True:
-                try:
-                    sent = yield value
-                except GeneratorExit:
-                    await inner.aclose()
-                    raise
-                except BaseException as exc:  # thrown in by the caller: the handler decides
-                    value = await inner.athrow(exc)
-                else:
-                    value = await inner.asend(sent)
-        except StopAsyncIteration:
+    def add_extras(metadata: LambdaMetadata | None) -> None:
+        if metadata is None:  # the decorator's own policy already handled the failure
             return
-        finally:
-            if entered:
-                _leave(context)
+        from .az_names import get_availability_zone_name
+        from .tracing import annotate_tracer, set_span_availability_zone
 
-    return inject_az_wrapper
+        try:
+            name = get_availability_zone_name(timeout=timeout) if resolve_name else None
+            if tracer is not None:
+                annotate_tracer(tracer, metadata=metadata, zone_name=name, strict=True)
+            if otel:
+                set_span_availability_zone(metadata=metadata, zone_name=name, strict=True)
+        except Exception as exc:  # not BaseException: an interrupt still ends the invocation
+            if strict:
+                raise
+            streak.failed(
+                "lambda_metadata: @inject_az could not add the AZ name or trace "
+                "annotations (%s: %s); the handler runs without them",
+                type(exc).__name__,
+                exc,
+            )
+            return
+        streak.succeeded()
+
+    return add_extras

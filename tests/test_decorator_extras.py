@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import subprocess
@@ -31,6 +32,11 @@ ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"  # as tests/fake_ec2.py names it
 
 
 class Context:
+    aws_request_id = "req-1"
+
+
+class SlottedContext:
+    __slots__ = ()  # refuses lambda_metadata: the handler gets a proxy
     aws_request_id = "req-1"
 
 
@@ -113,8 +119,6 @@ def test_otel_option_sets_the_span_attribute(
     @inject_az(otel=True)
     async def handler(event: dict[str, Any], context: Any) -> str:
         return str(context.lambda_metadata.availability_zone_id)
-
-    import asyncio
 
     with provider.get_tracer("test").start_as_current_span("handler"):
         assert asyncio.run(handler({}, Context())) == "use1-az2"
@@ -237,40 +241,26 @@ def extras_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]
     return [r for r in caplog.records if "could not add the AZ name" in r.getMessage()]
 
 
+@pytest.mark.parametrize("via", ["tracer", "span"])
 @pytest.mark.parametrize("error", HOSTILE, ids=lambda e: type(e).__name__)
-def test_a_failing_tracer_never_fails_the_handler(
+def test_a_failing_tracer_or_span_never_fails_the_handler(
     lambda_metadata_endpoint: MetadataEndpoint,
     caplog: pytest.LogCaptureFixture,
     error: Exception,
+    via: str,
 ) -> None:
     tracer = BrokenTracer(error)
+    decorate = inject_az(tracer=tracer) if via == "tracer" else inject_az(otel=True)
 
-    @inject_az(tracer=tracer)
-    def handler(event: dict[str, Any], context: Any) -> str:
-        return str(context.lambda_metadata.availability_zone_id)
-
-    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
-        assert [handler({}, Context()) for _ in range(3)] == [ZONE_ID] * 3
-    assert tracer.calls == 3
-    (warning,) = extras_warnings(caplog)
-    assert type(error).__name__ in warning.getMessage()
-
-
-@pytest.mark.parametrize("error", HOSTILE, ids=lambda e: type(e).__name__)
-def test_a_failing_span_never_fails_the_handler(
-    lambda_metadata_endpoint: MetadataEndpoint,
-    caplog: pytest.LogCaptureFixture,
-    error: Exception,
-) -> None:
-    @inject_az(otel=True)
+    @decorate
     async def handler(event: dict[str, Any], context: Any) -> str:
         return str(context.lambda_metadata.availability_zone_id)
 
-    import asyncio
-
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"), use_span(BrokenSpan(error)):
         assert [asyncio.run(handler({}, Context())) for _ in range(3)] == [ZONE_ID] * 3
-    assert len(extras_warnings(caplog)) == 1
+    assert tracer.calls == (3 if via == "tracer" else 0)
+    (warning,) = extras_warnings(caplog)
+    assert type(error).__name__ in warning.getMessage()
 
 
 def test_one_warning_per_failure_streak(
@@ -279,8 +269,10 @@ def test_one_warning_per_failure_streak(
     class FlakyTracer:
         def __init__(self) -> None:
             self.failing = True
+            self.calls = 0
 
         def put_annotation(self, key: str, value: str) -> None:
+            self.calls += 1
             if self.failing:
                 raise RuntimeError("daemon gone")
 
@@ -288,13 +280,15 @@ def test_one_warning_per_failure_streak(
 
     @inject_az(tracer=tracer)
     def handler(event: dict[str, Any], context: Any) -> str:
-        return "ok"
+        return str(context.lambda_metadata.availability_zone_id)
 
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
         for failing in (True, True, False, False, True, True):
             tracer.failing = failing
-            assert handler({}, Context()) == "ok"
+            assert handler({}, Context()) == ZONE_ID
+            assert handler({}, SlottedContext()) == ZONE_ID  # through the proxy: the same streak
     assert len(extras_warnings(caplog)) == 2  # two streaks
+    assert tracer.calls == 12
 
 
 def test_strict_raises_a_typed_error_when_the_tracer_fails(

@@ -1,4 +1,4 @@
-"""``@inject_az`` tells coroutines and generators from plain handlers without ``inspect``
+"""``@inject_az`` tells coroutines from plain handlers (and refuses generators) without ``inspect``
 for plain functions, and still right for partials, methods and other wrappers."""
 
 from __future__ import annotations
@@ -41,12 +41,40 @@ async def _plain_async(event: object, context: Any) -> object:
     return context.lambda_metadata.availability_zone_id
 
 
-def test_a_partial_of_a_coroutine_function_is_awaited(
-    lambda_metadata_endpoint: MetadataEndpoint,
+class _Service:
+    async def handle(self, event: object, context: Any) -> object:
+        return context.lambda_metadata.availability_zone_id
+
+
+def _marked() -> Any:
+    mark = getattr(inspect, "markcoroutinefunction", None)  # new in Python 3.12
+    if mark is None:
+        return pytest.param(None, marks=pytest.mark.skip("no inspect.markcoroutinefunction"))
+
+    def handler(event: object, context: Any) -> Any:
+        return _plain_async(event, context)
+
+    return mark(handler)
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        functools.partial(_async_handler, "x"),
+        _async_passthrough(_plain_async),
+        _wraps_async(_plain_async),
+        _Service().handle,
+        _marked(),
+    ],
+    ids=["partial", "wrapt-wrapped", "functools-wraps", "bound-method", "marked"],
+)
+def test_a_coroutine_function_in_any_wrapping_is_awaited(
+    lambda_metadata_endpoint: MetadataEndpoint, function: Any
 ) -> None:
-    handler = lambda_metadata.inject_az(functools.partial(_async_handler, "x"))
+    handler = lambda_metadata.inject_az(function)
     assert inspect.iscoroutinefunction(handler)
     assert asyncio.run(handler({}, SimpleNamespace())) == "use1-az1"
+    assert asyncio.run(handler({}, context=SimpleNamespace())) == "use1-az1"
 
 
 def test_a_partial_of_a_plain_function_finds_the_context_after_the_event(
@@ -57,69 +85,30 @@ def test_a_partial_of_a_plain_function_finds_the_context_after_the_event(
     assert handler({}, context=SimpleNamespace()) == "use1-az1"
 
 
+def _wraps_generator(function: Any) -> Any:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return (yield from function(*args, **kwargs))
+
+    return wrapper
+
+
+def _chunks(event: object, context: Any) -> Any:
+    yield context
+
+
+async def _async_chunks(event: object, context: Any) -> Any:
+    yield context
+
+
 @pytest.mark.parametrize(
     "function",
-    [_async_passthrough(_plain_async), _wraps_async(_plain_async)],
-    ids=["wrapt-wrapped", "functools-wraps"],
+    [_chunks, _async_chunks, _wraps_generator(_chunks), functools.partial(_async_chunks, {})],
+    ids=["generator", "async-generator", "functools-wraps", "partial"],
 )
-def test_a_wrapped_coroutine_function_is_awaited(
-    lambda_metadata_endpoint: MetadataEndpoint, function: Any
-) -> None:
-    handler = lambda_metadata.inject_az(function)
-    assert inspect.iscoroutinefunction(handler)
-    assert asyncio.run(handler({}, SimpleNamespace())) == "use1-az1"
-
-
-def test_a_marked_coroutine_function_is_awaited(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    mark = getattr(inspect, "markcoroutinefunction", None)
-    if mark is None:
-        pytest.skip("inspect.markcoroutinefunction is new in Python 3.12")
-
-    def handler(event: object, context: Any) -> Any:
-        return _plain_async(event, context)
-
-    decorated = lambda_metadata.inject_az(mark(handler))
-    assert inspect.iscoroutinefunction(decorated)
-    assert asyncio.run(decorated({}, SimpleNamespace())) == "use1-az1"
-
-
-def test_a_bound_async_method_is_awaited(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    class Service:
-        async def handle(self, event: object, context: Any) -> object:
-            return context.lambda_metadata.availability_zone_id
-
-    handler = lambda_metadata.inject_az(Service().handle)
-    assert inspect.iscoroutinefunction(handler)
-    assert asyncio.run(handler({}, SimpleNamespace())) == "use1-az1"
-
-
-def test_a_keyword_only_context_of_a_plain_function_is_found(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    @lambda_metadata.inject_az
-    def handler(event: object, *, context: Any) -> object:
-        return context.lambda_metadata.availability_zone_id
-
-    assert handler({}, context=SimpleNamespace()) == "use1-az1"
-
-
-def test_a_generator_and_an_async_generator_are_told_apart(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    @lambda_metadata.inject_az
-    def chunks(event: object, context: Any) -> Any:
-        yield context.lambda_metadata.availability_zone_id
-
-    @lambda_metadata.inject_az
-    async def async_chunks(event: object, context: Any) -> Any:
-        yield context.lambda_metadata.availability_zone_id
-
-    async def collect() -> list[object]:
-        return [chunk async for chunk in async_chunks({}, SimpleNamespace())]
-
-    assert inspect.isgeneratorfunction(chunks)
-    assert list(chunks({}, SimpleNamespace())) == ["use1-az1"]
-    assert inspect.isasyncgenfunction(async_chunks)
-    assert asyncio.run(collect()) == ["use1-az1"]
+def test_a_generator_function_is_refused_when_decorated(function: Any) -> None:
+    """Lambda calls handler(event, context) and uses its return value: no generator handlers."""
+    with pytest.raises(TypeError, match=r"generator function .*uses its return value"):
+        lambda_metadata.inject_az(function)
+    with pytest.raises(TypeError, match="generator function"):
+        lambda_metadata.inject_az(strict=True)(function)

@@ -170,7 +170,7 @@ ROWS = [
             absent=(
                 *OPTIONAL,
                 "urllib.request",
-                "lambda_metadata._enrich",
+                "lambda_metadata.az_names",
                 "lambda_metadata.tracing",
             ),
             present=("wrapt", "lambda_metadata._decorator"),

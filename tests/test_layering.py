@@ -60,7 +60,7 @@ LOWER = {
         "lambda_metadata._model",
     },
 }
-UPPER = ("lambda_metadata._decorator", "lambda_metadata._enrich", "lambda_metadata.testing")
+UPPER = ("lambda_metadata._decorator", "lambda_metadata.testing")
 """What the cache, the client and the models below it never import."""
 
 
