@@ -20,6 +20,7 @@ from benchmarks._groups import GROUPS, _read_imports
 from benchmarks._harness import imported_after, importtime, interleave
 
 ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / "docs" / "benchmarks"
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -153,6 +154,25 @@ def test_the_matrix_has_a_row_per_cell_and_a_column_per_measure() -> None:
     assert lines[2] == "| Python | wrapt | ours ÷ Powertools | ours adds | ours ÷ floor |"
     assert lines[4] == "| 3.11.7 | 1.0 | 0.50× | 2.00 ms (**missed**) | 2.00× |"
     assert lines[5].startswith("| 3.11.7 | 1.0 | 2.00× (**missed**) |")
+
+
+# ----------------------------------------------- the committed run the benchmarks page shows
+
+
+def test_the_page_shows_the_committed_run_its_tables_and_chart_generated_from_its_json() -> None:
+    run = json.loads((RUN / "run.json").read_text(encoding="utf-8"))
+    assert run["mode"] == "full"
+    assert [group["key"] for group in run["groups"]] == list(GROUPS)
+    assert (RUN / "run.md").read_text(encoding="utf-8") == report.render(run)
+    svg = (RUN / "ratios.svg").read_text(encoding="utf-8")
+    assert svg == report.chart(run)
+    _check_chart(run, svg)
+    cells = json.loads((RUN / "matrix.json").read_text(encoding="utf-8"))
+    assert (RUN / "matrix.md").read_text(encoding="utf-8") == report.render_matrix(cells)
+    page = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    for name in ("run.md", "matrix.md"):
+        assert f'--8<-- "docs/benchmarks/{name}"' in page
+    assert "](benchmarks/ratios.svg)" in page.split("\n## ")[0]  # the chart opens the page
 
 
 # ------------------------------------------- one quick run of the whole suite (-m bench)
