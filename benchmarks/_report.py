@@ -119,7 +119,8 @@ def format_ns(value: float) -> str:
     if value < 0:
         return "-" + format_ns(-value)
     scale, unit = next(
-        ((s, u) for s, u in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")) if value >= s), (1, "ns")
+        ((s, u) for s, u in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")) if value >= s * 0.9995),
+        (1, "ns"),
     )
     value /= scale
     return f"{value:.{0 if value >= 100 else 1 if value >= 10 else 2}f} {unit}"

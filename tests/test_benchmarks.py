@@ -59,6 +59,20 @@ def test_importtime_sums_the_top_level_imports_after_the_prelude() -> None:
     assert _read_imports("ours", "", stderr) == {"ours": 19_000.0}
 
 
+@pytest.mark.parametrize(
+    ("ns", "text"),
+    [
+        (412, "412 ns"),
+        (999.7, "1.00 µs"),
+        (1234, "1.23 µs"),
+        (45.6e6, "45.6 ms"),
+        (-2e6, "-2.00 ms"),
+    ],
+)
+def test_durations_print_with_three_digits(ns: float, text: str) -> None:
+    assert report.format_ns(ns) == text
+
+
 def _run(**medians: float) -> dict[str, Any]:
     group = report.Group(
         "g",
