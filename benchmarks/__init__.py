@@ -1,5 +1,5 @@
 """Benchmarks of lambda-metadata side by side with Powertools and a floor, in one run.
 
-``python -m benchmarks`` (``--quick`` for CI); ``python -m benchmarks.matrix`` for the
-Python x wrapt matrix. Subjects are interleaved in every round; medians are compared as ratios.
+``python -m benchmarks`` (``--quick`` for CI, ``--matrix`` for the Python x wrapt cells).
+Subjects are interleaved in every round; medians are compared as ratios.
 """
