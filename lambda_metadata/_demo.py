@@ -10,52 +10,26 @@ the context's metadata, the requests the endpoint received and the latencies.
 
 from __future__ import annotations
 
-import json
 import logging
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 from ._cache import get_lambda_metadata
 from ._constants import INITIALIZATION_TYPE_ENV, SNAP_START
-from ._logging import PLACEHOLDER, RECORD_ATTRIBUTE
 
 __all__ = ["run_demo"]
 
 INIT_AZ = "use1-az1"
 RESTORED_AZ = "use1-az2"
 INVOCATIONS = 3
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-
-
-@dataclass(slots=True)
-class DemoContext:
-    """The attributes of a Lambda context that the sample handler and Powertools read."""
-
-    aws_request_id: str
-    function_name: str = "lambda-metadata-demo"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 128
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:lambda-metadata-demo"
-    )
-
-
-class _JsonLines(logging.Formatter):
-    """A minimal JSON formatter for when Powertools is not installed."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return json.dumps(
-            {
-                "level": record.levelname,
-                "message": record.getMessage(),
-                "logger": record.name,
-                RECORD_ATTRIBUTE: getattr(record, RECORD_ATTRIBUTE, PLACEHOLDER),
-            }
-        )
+_JSON_LINE = (
+    '{"level": "%(levelname)s", "message": "%(message)s", "logger": "%(name)s", '
+    '"availability_zone_id": "%(availability_zone_id)s"}'
+)
+"""The standard library's log lines as JSON (the demo's messages need no escaping)."""
 
 
 def run_demo(*, logger_kind: str = "auto", out: TextIO | None = None) -> int:
@@ -67,15 +41,14 @@ def run_demo(*, logger_kind: str = "auto", out: TextIO | None = None) -> int:
     raise_exceptions = logging.raiseExceptions
     logging.raiseExceptions = False
     try:
-        return _run_demo(logger_kind, out)
+        return _run_demo(logger_kind, out or sys.stdout)
     finally:
         logging.raiseExceptions = raise_exceptions
 
 
-def _run_demo(logger_kind: str, out: TextIO | None) -> int:
-    from .testing import MetadataEndpoint
-
-    stream = out or sys.stdout
+def _run_demo(logger_kind: str, stream: TextIO) -> int:
+    from .snapstart import register_hooks
+    from .testing import MetadataEndpoint, run_after_restore_hooks, run_before_snapshot_hooks
 
     def say(text: str = "") -> None:
         print(text, file=stream, flush=True)
@@ -86,47 +59,41 @@ def _run_demo(logger_kind: str, out: TextIO | None) -> int:
         MetadataEndpoint(availability_zone_id=INIT_AZ) as endpoint,
         endpoint.environment(**{INITIALIZATION_TYPE_ENV: SNAP_START}),
     ):
-        from .snapstart import register_hooks
-        from .testing import run_after_restore_hooks, run_before_snapshot_hooks
-
         register_hooks()  # what `import lambda_metadata` does under snap-start
         log_kind, logger, handler = _sample_function(logger_kind, stream)
 
-        say()
-        say(f"== Init ({INITIALIZATION_TYPE_ENV}={SNAP_START}, endpoint in {INIT_AZ}, {log_kind})")
+        say(
+            f"\n== Init ({INITIALIZATION_TYPE_ENV}={SNAP_START}, endpoint in {INIT_AZ}, {log_kind})"
+        )
         started = time.perf_counter_ns()
         metadata = get_lambda_metadata()
         first_call_ns = time.perf_counter_ns() - started
         logger.info("init: module imported, metadata fetched")
         say(f"   get_lambda_metadata() -> {metadata!r}")
 
-        say()
-        say("== Invocations")
+        say("\n== Invocations")
         _invoke(handler, say, "before")
-        _between_invocations(logger)
-        cached_ns = _cached_call_ns()
+        if hasattr(logger, "clear_state"):  # Lambda runs hooks outside any invocation's keys
+            logger.clear_state()
+        cached_ns = statistics.median(_cached_call_ns() for _ in range(5))
 
-        say()
-        say("== SnapStart snapshot: the before-snapshot hooks run (our hook drops the cache)")
+        say("\n== SnapStart snapshot: the before-snapshot hooks run (our hook drops the cache)")
         run_before_snapshot_hooks()
         logger.info("snapshot taken")
-        requests_before_restore = endpoint.request_count
+        at_restore = endpoint.request_count
         endpoint.availability_zone_id = RESTORED_AZ
         say(f"== Restore in another Availability Zone ({RESTORED_AZ}): after-restore hooks run")
         run_after_restore_hooks()
         logger.info("restored")
 
-        say()
-        say("== Invocations after the restore")
+        say("\n== Invocations after the restore")
         _invoke(handler, say, "after")
 
         requests = endpoint.request_count
-        say()
-        say("== Summary")
+        say("\n== Summary")
         say(
-            f"   requests to the endpoint: {requests} "
-            f"(init: {requests_before_restore}, restore: {requests - requests_before_restore}; "
-            f"{2 * INVOCATIONS} invocations served from the cache)"
+            f"   requests to the endpoint: {requests} (init: {at_restore}, restore: "
+            f"{requests - at_restore}; {2 * INVOCATIONS} invocations served from the cache)"
         )
         say(
             f"   first call: {first_call_ns / 1e6:.3f} ms "
@@ -140,25 +107,28 @@ def _run_demo(logger_kind: str, out: TextIO | None) -> int:
     return 0
 
 
-def _sample_function(logger_kind: str, stream: TextIO) -> tuple[str, Any, Handler]:
-    """Build the decorated sample handler as a user would write it, with its logger."""
-    from . import inject_az
+def _sample_function(kind: str, stream: TextIO) -> tuple[str, Any, Callable[..., str]]:
+    """The decorated sample handler as a user would write it, and its logger."""
+    import importlib.util
 
-    use_powertools = logger_kind == "powertools"
-    if logger_kind == "auto":
-        import importlib.util
+    from . import inject_az, metadata_of
 
-        use_powertools = importlib.util.find_spec("aws_lambda_powertools") is not None
-    if use_powertools:
+    def zone(context: Any) -> str:
+        metadata = metadata_of(context)
+        return "-" if metadata is None else metadata.availability_zone_id
+
+    if kind == "powertools" or (
+        kind == "auto" and importlib.util.find_spec("aws_lambda_powertools") is not None
+    ):
         from aws_lambda_powertools import Logger
 
         logger = Logger(service="lambda-metadata-demo", stream=stream)
 
         @inject_az
         @logger.inject_lambda_context(clear_state=True)
-        def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        def handler(event: dict[str, Any], context: Any) -> str:
             logger.info("handling an event", extra={"n": event["n"]})
-            return {"availability_zone_id": context.lambda_metadata.availability_zone_id}
+            return zone(context)
 
         return "Powertools Logger", logger, handler
 
@@ -166,38 +136,28 @@ def _sample_function(logger_kind: str, stream: TextIO) -> tuple[str, Any, Handle
     std_logger.propagate = False
     std_logger.setLevel(logging.INFO)
     output = logging.StreamHandler(stream)
-    output.setFormatter(_JsonLines())
+    output.setFormatter(logging.Formatter(_JSON_LINE))
     std_logger.handlers[:] = [output]
 
     @inject_az
-    def std_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def std_handler(event: dict[str, Any], context: Any) -> str:
         std_logger.info("handling event %d", event["n"])
-        return {"availability_zone_id": context.lambda_metadata.availability_zone_id}
+        return zone(context)
 
     return "standard logging, JSON formatter", std_logger, std_handler
 
 
-def _invoke(handler: Handler, say: Callable[[str], None], phase: str) -> None:
+def _invoke(handler: Callable[..., str], say: Callable[[str], None], phase: str) -> None:
+    from .testing import lambda_context
+
     for n in range(1, INVOCATIONS + 1):
-        context = DemoContext(aws_request_id=f"demo-{phase}-{n}")
-        result = handler({"n": n}, context)
-        zone = result[RECORD_ATTRIBUTE]
+        zone = handler({"n": n}, lambda_context(aws_request_id=f"demo-{phase}-{n}"))
         say(f"   invocation {n}: context.lambda_metadata.availability_zone_id = {zone!r}")
 
 
-def _between_invocations(logger: Any) -> None:
-    """Drop the last invocation's keys (request id, ...): Lambda runs hooks outside any."""
-    clear_state = getattr(logger, "clear_state", None)  # Powertools; the stdlib logger has none
-    if clear_state is not None:
-        clear_state()
-
-
-def _cached_call_ns(rounds: int = 5, number: int = 20_000) -> float:
-    """Median nanoseconds of a cached ``get_lambda_metadata()`` call."""
-    timings = []
-    for _ in range(rounds):
-        started = time.perf_counter_ns()
-        for _ in range(number):
-            get_lambda_metadata()
-        timings.append((time.perf_counter_ns() - started) / number)
-    return statistics.median(timings)
+def _cached_call_ns(number: int = 20_000) -> float:
+    """Nanoseconds of a cached ``get_lambda_metadata()`` call, on average over ``number``."""
+    started = time.perf_counter_ns()
+    for _ in range(number):
+        get_lambda_metadata()
+    return (time.perf_counter_ns() - started) / number
