@@ -147,58 +147,39 @@ def _parse_api(api: str) -> tuple[str, int, int]:
     Only IP addresses: Lambda sets one, and a DNS lookup is a blocking call that no
     deadline of ours can bound (a silent resolver holds it for 10 s and more).
     """
-    import socket
-
     host, _, port_text = api.rpartition(":")
     problem = None
-    family: int  # set on every path that returns
     if port_text.isascii() and port_text.isdigit() and host:
         port = int(port_text[:12])
+        family = _family(host)
         if not 0 < port < 65536:
             problem = f"port {port_text[:12]} is out of range: it must be 1-65535"
-        elif host.startswith("[") and host.endswith("]"):
-            host = host[1:-1]
-            family = socket.AF_INET6
-            if not _is_ipv6(host):
-                problem = f"{preview(host, 60)} in brackets is not an IPv6 address"
-        elif not _is_ipv4(host):
+        elif not family:
             problem = (
                 "the host must be an IPv4 address (169.254.100.1) or an IPv6 address in "
                 "brackets ([fd00::1]); names are not looked up, as no lookup can be bounded "
                 "by the deadline (Lambda sets an address)"
             )
         else:
-            family = socket.AF_INET
-        if problem is None:
-            return host, port, family
+            return host.strip("[]"), port, family
     raise InvalidEndpointConfigError(
         f"{API_ENV} must be host:port, such as 169.254.100.1:9001, with no scheme or path"
         f"{'; ' + problem if problem else ''}; got {preview(api, 100)}"
     )
 
 
-def _is_ipv6(host: str) -> bool:
+def _family(host: str) -> int:
+    """``AF_INET`` for a plain dotted quad (not ``1.2.3``, ``0x7f.1`` or ``010.0.0.1``, which
+    C's resolver reads as other hosts), ``AF_INET6`` for an IPv6 address in brackets, else 0."""
     import socket
 
+    bracketed = host.startswith("[") and host.endswith("]")
+    family = socket.AF_INET6 if bracketed else socket.AF_INET
     try:
-        socket.inet_pton(socket.AF_INET6, host)
-    except (OSError, ValueError):
-        return False
-    return True
-
-
-def _is_ipv4(host: str) -> bool:
-    """A plain dotted quad (``169.254.100.1``): not ``1.2.3``, ``0x7f.1`` or ``010.0.0.1``,
-    which C's resolver reads as other hosts."""
-    labels = host.split(".")
-    return len(labels) == 4 and all(
-        label.isascii()
-        and label.isdigit()
-        and len(label) <= 3
-        and int(label) < 256
-        and (label == "0" or label[0] != "0")
-        for label in labels
-    )
+        socket.inet_pton(family, host[1:-1] if bracketed else host)
+    except (OSError, ValueError):  # not an address; ValueError: a NUL, a lone surrogate
+        return 0
+    return family
 
 
 _CLOCK_SLACK = 0.005
