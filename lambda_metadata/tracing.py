@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ._cache import get_lambda_metadata
 from ._constants import DEFAULT_TIMEOUT, check_timeout
-from ._log import FailureStreak, log
+from ._log import FailureStreak
 from ._model import LambdaMetadata
 from .errors import LambdaMetadataError, MissingOptionalDependencyError
 
@@ -93,7 +93,11 @@ def annotate_tracer(
         raise
     except Exception as exc:
         if _is_facade_mutation(exc):
-            _warn_facade_once()
+            _facade.failed(
+                "lambda_metadata: annotate_tracer() ran outside any X-Ray subsegment, and "
+                "Lambda's own segment cannot be annotated; call it inside a handler wrapped by "
+                "@tracer.capture_lambda_handler (that decorator must be the outer one)"
+            )
             return
         _tracing_failed(_xray_streak, "annotate the X-Ray trace", exc, strict=strict)
         return
@@ -114,7 +118,8 @@ def _tracing_failed(streak: FailureStreak, what: str, exc: Exception, *, strict:
     )
 
 
-_facade_warned = False
+_facade = FailureStreak()
+"""Annotating Lambda's own segment: a mistake of where the call is, so warned once, ever."""
 
 
 def _is_facade_mutation(exc: Exception) -> bool:
@@ -124,19 +129,6 @@ def _is_facade_mutation(exc: Exception) -> bool:
     except ImportError:
         return False
     return isinstance(exc, exceptions.FacadeSegmentMutationException)
-
-
-def _warn_facade_once() -> None:
-    global _facade_warned
-    if _facade_warned:
-        return
-    _facade_warned = True
-    log(
-        "warning",
-        "lambda_metadata: annotate_tracer() ran outside any X-Ray subsegment, and Lambda's own "
-        "segment cannot be annotated; call it inside a handler wrapped by "
-        "@tracer.capture_lambda_handler (that decorator must be the outer one)",
-    )
 
 
 def set_span_availability_zone(
