@@ -49,7 +49,7 @@ def now() -> float:
 
 
 def _fetch(key: Key, timeout: float, retry: bool) -> tuple[LambdaMetadata, float]:
-    from ._client import fetch  # the socket and json modules load with the first fetch
+    from ._client import fetch  # the client, _socket and json load with the first fetch
 
     return fetch(timeout=timeout, retry=retry)
 

@@ -35,7 +35,7 @@ from .errors import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import socket
+    from _socket import socket
 
     from ._model import LambdaMetadata
 
@@ -171,12 +171,12 @@ def _parse_api(api: str) -> tuple[str, int, int]:
 def _family(host: str) -> int:
     """``AF_INET`` for a plain dotted quad (not ``1.2.3``, ``0x7f.1`` or ``010.0.0.1``, which
     C's resolver reads as other hosts), ``AF_INET6`` for an IPv6 address in brackets, else 0."""
-    import socket
+    import _socket
 
     bracketed = host.startswith("[") and host.endswith("]")
-    family = socket.AF_INET6 if bracketed else socket.AF_INET
+    family = _socket.AF_INET6 if bracketed else _socket.AF_INET
     try:
-        socket.inet_pton(family, host[1:-1] if bracketed else host)
+        _socket.inet_pton(family, host[1:-1] if bracketed else host)
     except (OSError, ValueError):  # not an address; ValueError: a NUL, a lone surrogate
         return 0
     return family
@@ -193,13 +193,15 @@ handler."""
 
 
 def _get(target: _Target, deadline: float) -> tuple[LambdaMetadata, float]:
-    import socket
+    # The C module: the first fetch of a cold start skips socket.py (3-5 ms after the Lambda
+    # runtime's imports: its enums), of which this needs nothing.
+    import _socket
 
     where = f"http://{target.netloc}{METADATA_PATH}"
-    sock: socket.socket | None = None
+    sock: socket | None = None
     failure: LambdaMetadataError
     try:
-        sock = socket.socket(target.family, socket.SOCK_STREAM)
+        sock = _socket.socket(target.family, _socket.SOCK_STREAM)
         sock.settimeout(_remaining(deadline))
         sock.connect((target.host, target.port))
         sock.sendall(_request(target))  # a fresh socket takes these few bytes at once
@@ -245,7 +247,7 @@ class _Response:
 
     __slots__ = ("_buffer", "_deadline", "_eof", "_size", "_sock", "_target", "_view", "_where")
 
-    def __init__(self, sock: socket.socket, deadline: float, where: str, target: _Target) -> None:
+    def __init__(self, sock: socket, deadline: float, where: str, target: _Target) -> None:
         self._sock = sock
         self._deadline = deadline
         self._where = where

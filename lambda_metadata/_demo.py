@@ -97,7 +97,7 @@ def _run_demo(logger_kind: str, stream: TextIO) -> int:
         )
         say(
             f"   first call: {first_call_ns / 1e6:.3f} ms "
-            "(HTTP on loopback, and the first import of socket and json)"
+            "(HTTP on loopback, and the client's first imports)"
         )
         say(
             f"   cached call: {cached_ns:.0f} ns "

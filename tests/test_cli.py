@@ -3,6 +3,7 @@ entry points and ``serve``, and ``get`` through ``main()`` in this process."""
 
 from __future__ import annotations
 
+import _socket
 import contextlib
 import http.client
 import io
@@ -568,11 +569,11 @@ def test_get_json_prints_strict_json_or_one_line(
 def test_get_when_the_kernel_gives_up_connecting(
     endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    class KernelTimesOut(socket.socket):
+    class KernelTimesOut(_socket.socket):
         def connect(self, address: object) -> None:
             raise TimeoutError(110, os.strerror(110))  # ETIMEDOUT, after about 130 s of SYNs
 
-    monkeypatch.setattr(socket, "socket", KernelTimesOut)
+    monkeypatch.setattr(_socket, "socket", KernelTimesOut)
     result = run("get", "--timeout", "0.2", env=endpoint.environ)
     assert result.returncode == 8
     assert "TimeoutError" in assert_one_line_error(result, endpoint.token)

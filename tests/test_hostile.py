@@ -6,6 +6,7 @@ seconds; the client is the public ``get_lambda_metadata``.
 
 from __future__ import annotations
 
+import _socket
 import errno
 import json
 import os
@@ -998,7 +999,7 @@ def test_a_body_without_length_arriving_late_is_read(hostile: Callable[..., RawS
 # -- the kernel's own connect timeout, a long chunk extension, interim (1xx) answers ----------
 
 
-class KernelTimesOut(socket.socket):
+class KernelTimesOut(_socket.socket):
     """A socket whose connect fails as the kernel's does once its SYNs go unanswered (after
     about 130 s): ``TimeoutError`` with ``errno.ETIMEDOUT``, which is no deadline of ours."""
 
@@ -1010,7 +1011,7 @@ def test_the_kernels_connect_timeout_is_a_connection_error(
     hostile: Callable[..., RawServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hostile(answer_with(json_body(GOOD)))
-    monkeypatch.setattr(socket, "socket", KernelTimesOut)
+    monkeypatch.setattr(_socket, "socket", KernelTimesOut)
     timed_out = os.strerror(errno.ETIMEDOUT)
     expect(MetadataConnectionError, timeout=300, match=f"TimeoutError: {timed_out}")
     clear_metadata_cache()  # a new streak: the decorator's fetch retries until its deadline
