@@ -212,8 +212,8 @@ class SingleFlight(Generic[T]):
                     retry = self._failures == 0  # in a failure streak, one attempt per window
                     if leading and remaining > 0:
                         self._started += 1
-                        flight = _Flight(key, self.generation, self._started, deadline)
-                        flight.deadline += ABANDONED_AFTER
+                        abandoned = deadline + ABANDONED_AFTER
+                        flight = _Flight(key, self.generation, self._started, abandoned)
                         self._flight = flight
             if error is not None:
                 raise _copy(error)
