@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from . import __version__, errors
 from ._constants import (
@@ -237,7 +236,7 @@ def _add_serve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-age",
         type=_max_age,
-        default=None,
+        default=43200,
         metavar="S",
         help="max-age of the Cache-Control header, in seconds (default: 43200, as AWS sends)",
     )
@@ -262,15 +261,12 @@ def _run_serve(arguments: argparse.Namespace) -> int:
                 f"{arguments.host} is not a loopback address, so other machines may reach this "
                 "emulator; keep the default 127.0.0.1 unless a container or VM must reach it"
             )
-        options: dict[str, Any] = {}
-        if arguments.max_age is not None:
-            options["max_age"] = arguments.max_age
         endpoint = MetadataEndpoint(
             availability_zone_id=arguments.az,
             token=arguments.token,
             host=arguments.host,
             port=arguments.port,
-            **options,
+            max_age=arguments.max_age,
         )
         try:
             endpoint.start()
@@ -298,16 +294,9 @@ def _run_serve(arguments: argparse.Namespace) -> int:
 
 
 def _reachable(environ: dict[str, str]) -> dict[str, str]:
-    """The variables to export, with a wildcard address (0.0.0.0) replaced by loopback."""
-    import ipaddress
-
+    """The variables to export, with the wildcard address (0.0.0.0) replaced by loopback."""
     host, _, port = environ[API_ENV].rpartition(":")
-    try:
-        if ipaddress.ip_address(host).is_unspecified:
-            return {**environ, API_ENV: f"127.0.0.1:{port}"}
-    except ValueError:
-        pass
-    return environ
+    return {**environ, API_ENV: f"127.0.0.1:{port}"} if host == "0.0.0.0" else environ  # noqa: S104
 
 
 def _is_loopback(host: str) -> bool:
