@@ -22,7 +22,7 @@ case $kind in
 wheel | typing)
     tree=$work/tree
     mkdir "$tree"
-    for part in tests docs examples benchmarks scripts pyproject.toml mkdocs.yml README.md; do
+    for part in tests docs examples benchmarks scripts pyproject.toml mkdocs.yml README.md PYPI.md; do
         cp -R "$repo/$part" "$tree/"
     done
     wheel=$artifact
