@@ -95,6 +95,22 @@ def test_the_navigation_reads_like_powertools(site: Path) -> None:
         assert section in home
 
 
+@pytest.mark.docs_site
+def test_the_api_page_shows_values_overloads_and_fixtures(site: Path) -> None:
+    api = (site / "api" / "index.html").read_text()
+    signatures = " ".join(
+        re.sub(r"<[^>]+>", "", block)
+        for block in re.findall(r'<div class="doc-signature.*?</div>', api, flags=re.S)
+    )
+    assert "timeout: float = 1.0" in signatures  # not "= DEFAULT_TIMEOUT"
+    assert "timeout: float = 2.0" in signatures  # the SnapStart hook's and EC2's
+    assert not re.search(r"= _?[A-Z][A-Z0-9_]{3,}\b", signatures)  # no constant by name
+    assert "-&gt; Any" not in signatures  # inject_az: its overloads only
+    assert "inject_az(wrapped: _Handler) -&gt; _Handler" in signatures
+    for fixture in ("lambda_metadata_endpoint", "no_lambda_metadata", "lambda_metadata_clock"):
+        assert f'id="lambda_metadata.testing.pytest_plugin.{fixture}"' in api
+
+
 @contextlib.contextmanager
 def _served(directory: Path) -> Iterator[str]:
     handler = functools.partial(_QuietHandler, directory=str(directory))
