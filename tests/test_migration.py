@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 
 import pytest
 from aws_lambda_powertools.utilities import metadata as powertools_metadata
@@ -15,6 +16,7 @@ from lambda_metadata import (
     MetadataUnavailableError,
     get_lambda_metadata,
 )
+from lambda_metadata.errors import MetadataHTTPError
 from lambda_metadata.testing import MetadataEndpoint
 
 
@@ -65,3 +67,11 @@ def test_the_differences_the_page_lists() -> None:
     assert dict(ours.raw) == {"AvailabilityZoneID": "use1-az1", "Next": 1}
     assert type(ours.availability_zone_id) is str
     assert powertools_metadata.LambdaMetadata().availability_zone_id is None
+
+
+def test_status_code_by_position_as_in_powertools() -> None:
+    assert LambdaMetadataError("x", 500).status_code == 500
+    assert powertools_metadata.LambdaMetadataError("x", 500).status_code == 500  # theirs
+    assert LambdaMetadataError("x", status_code=404).status_code == 404
+    error = MetadataHTTPError("x", 503)
+    assert pickle.loads(pickle.dumps(error)).status_code == 503
