@@ -156,12 +156,12 @@ def render(run: Mapping[str, Any]) -> str:
         "| group | measure | value | target | result |",
         "| --- | --- | ---: | --- | --- |",
     ]
+    verdicts = {None: "info", True: "met", False: "**missed**"}
     for group in run["groups"]:
         for measure in group["measures"]:
-            verdict = {None: "info", True: "met", False: "**missed**"}[measure["passed"]]
             lines.append(
                 f"| {group['title']} | {measure['label']} | {_value(measure, measure['value'])} "
-                f"| {_target(measure)} | {verdict} |"
+                f"| {_target(measure)} | {verdicts[measure['passed']]} |"
             )
     for group in run["groups"]:
         floor = next((s for s in group["subjects"] if s["key"] == group["floor"]), None)
@@ -169,6 +169,9 @@ def render(run: Mapping[str, Any]) -> str:
             "",
             f"### {group['title']}",
             "",
+            # A snippet section, so another page can include this group's figures by its key:
+            # --8<-- "docs/benchmarks/run.md:decorator". Hidden in the page, dropped by snippets.
+            f"<!-- --8<-- [start:{group['key']}] -->",
             f"Each sample: {group['sample']}.",
             "",
             "| subject | median | IQR | " + ("× floor |" if floor else "n |"),
@@ -180,8 +183,19 @@ def render(run: Mapping[str, Any]) -> str:
                 f"| {s['label']} | {format_ns(s['median'])} "
                 f"| {format_ns(s['q1'])} … {format_ns(s['q3'])} | {last} |"
             )
+        if group["measures"]:
+            lines += [
+                "",
+                "Against its targets: "
+                + "; ".join(
+                    f"{m['label']} {_value(m, m['value'])} ({_target(m)}, {verdicts[m['passed']]})"
+                    for m in group["measures"]
+                )
+                + ".",
+            ]
         if group["facts"].get("summary"):
             lines += ["", group["facts"]["summary"]]
+        lines += ["", f"<!-- --8<-- [end:{group['key']}] -->"]
     return "\n".join(lines) + "\n"
 
 

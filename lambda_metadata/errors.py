@@ -33,7 +33,7 @@ class LambdaMetadataError(Exception):
 
     status_code: int | None
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+    def __init__(self, message: str, status_code: int | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
 

@@ -3,7 +3,7 @@
 #   scripts/test_lowest.sh PYTHON [pytest args...]
 # uv's lowest-direct resolution picks the lowest allowed version of each direct dependency (the
 # package's, every extra's and the dev group's: wrapt 1.14, snapshot-restore-py 1.0, Powertools
-# 3.37, awslambdaric 3.0, boto3 1.34, ...) and the newest of what they pull in. The pins go to a
+# 3.26, awslambdaric 3.0, boto3 1.34, ...) and the newest of what they pull in. The pins go to a
 # temp dir only (never a lock file); the project is installed editable into a fresh venv there.
 set -euo pipefail
 python=$1

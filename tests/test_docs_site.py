@@ -14,11 +14,14 @@ import functools
 import http.server
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tarfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,6 +50,32 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     return out
+
+
+@pytest.fixture(scope="module")
+def mermaid_js(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The ``mermaid.min.js`` that mkdocs-material loads in a reader's browser from a CDN
+    (``mermaid@11``), taken here from the npm registry, as this machine reaches no CDN: the
+    browser tests serve it in place of the CDN's. ``None`` without npm or the registry."""
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    out = tmp_path_factory.mktemp("mermaid")
+    packed = subprocess.run(
+        [npm, "pack", "mermaid@11", "--silent", "--pack-destination", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if packed.returncode != 0 or not packed.stdout.split():
+        return None
+    with tarfile.open(out / packed.stdout.split()[-1]) as tar:
+        source = tar.extractfile("package/dist/mermaid.min.js")
+        assert source is not None
+        path = out / "mermaid.min.js"
+        path.write_bytes(source.read())
+    return path
 
 
 def _pages(site: Path) -> list[str]:
@@ -95,6 +124,22 @@ def test_the_navigation_reads_like_powertools(site: Path) -> None:
         assert section in home
 
 
+@pytest.mark.docs_site
+def test_the_api_page_shows_values_overloads_and_fixtures(site: Path) -> None:
+    api = (site / "api" / "index.html").read_text()
+    signatures = " ".join(
+        re.sub(r"<[^>]+>", "", block)
+        for block in re.findall(r'<div class="doc-signature.*?</div>', api, flags=re.S)
+    )
+    assert "timeout: float = 1.0" in signatures  # not "= DEFAULT_TIMEOUT"
+    assert "timeout: float = 2.0" in signatures  # the SnapStart hook's and EC2's
+    assert not re.search(r"= _?[A-Z][A-Z0-9_]{3,}\b", signatures)  # no constant by name
+    assert "-&gt; Any" not in signatures  # inject_az: its overloads only
+    assert "inject_az(wrapped: _Handler) -&gt; _Handler" in signatures
+    for fixture in ("lambda_metadata_endpoint", "no_lambda_metadata", "lambda_metadata_clock"):
+        assert f'id="lambda_metadata.testing.pytest_plugin.{fixture}"' in api
+
+
 @contextlib.contextmanager
 def _served(directory: Path) -> Iterator[str]:
     handler = functools.partial(_QuietHandler, directory=str(directory))
@@ -141,9 +186,17 @@ MEASURE = """() => {
 }"""
 
 
+def _serve_mermaid(browser: Any, mermaid_js: Path | None) -> None:
+    if mermaid_js is not None:
+        browser.route(
+            "**/mermaid.min.js",
+            lambda route: route.fulfill(path=str(mermaid_js), content_type="text/javascript"),
+        )
+
+
 @pytest.mark.browser
 def test_pages_render_without_cut_code_or_broken_names(
-    site: Path, tmp_path: Path, request: pytest.FixtureRequest
+    site: Path, tmp_path: Path, request: pytest.FixtureRequest, mermaid_js: Path | None
 ) -> None:
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
@@ -159,6 +212,7 @@ def test_pages_render_without_cut_code_or_broken_names(
             args=CHROMIUM_ARGS,
             viewport={"width": WIDTH, "height": 900},
         )
+        _serve_mermaid(browser, mermaid_js)
         try:
             page = browser.new_page()
             for path in _pages(site):
@@ -171,3 +225,75 @@ def test_pages_render_without_cut_code_or_broken_names(
         finally:
             browser.close()
     assert problems == {}
+
+
+# mkdocs-material draws a diagram into a closed shadow root; opened here so the test can read it.
+OPEN_SHADOW_ROOTS = """{
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (options) {
+    return attach.call(this, {...options, mode: 'open'});
+  };
+}"""
+
+DIAGRAM = """() => {
+  const host = document.querySelector('div.mermaid');
+  const svg = host && host.shadowRoot && host.shadowRoot.querySelector('svg');
+  if (!svg) return null;
+  const box = svg.getBoundingClientRect();
+  return {
+    text: svg.textContent,
+    width: box.width,
+    height: box.height,
+    nodes: svg.querySelectorAll('.node').length,
+    edges: svg.querySelectorAll('.edgePaths path, path.flowchart-link').length,
+    left_as_code: document.querySelectorAll('pre.mermaid').length,
+    content: document.querySelector('.md-content').getBoundingClientRect().width,
+  };
+}"""
+
+
+@pytest.mark.browser
+def test_the_home_page_diagram_renders_as_a_picture(
+    site: Path, tmp_path: Path, mermaid_js: Path | None
+) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if mermaid_js is None:
+        pytest.skip("no Mermaid from the npm registry (npm pack mermaid@11)")
+    shots = Path(os.environ.get("LAMBDA_METADATA_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with _served(site) as base, sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": WIDTH, "height": 900},
+        )
+        try:
+            browser.add_init_script(OPEN_SHADOW_ROOTS)
+            _serve_mermaid(browser, mermaid_js)
+            page = browser.new_page()
+            page.goto(base, wait_until="load", timeout=30_000)
+            page.wait_for_function(DIAGRAM, timeout=30_000)
+            found = page.evaluate(DIAGRAM)
+            page.locator("div.mermaid").screenshot(path=str(shots / "index-diagram.png"))
+        finally:
+            browser.close()
+    assert found["left_as_code"] == 0  # the source block was replaced by the picture
+    assert found["nodes"] == 10
+    assert found["edges"] == 9
+    for label in (
+        "Lambda metadata endpoint",
+        "get_lambda_metadata()",
+        "@inject_az",
+        "every log line",
+        "AZ-ID dimension",
+        "OpenTelemetry span",
+        "before the snapshot",
+        "after each restore",
+    ):
+        assert label in found["text"]
+    assert 300 < found["width"] <= found["content"]
+    assert found["height"] > 100

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import pickle
+import socket
+from unittest import mock
 
 import pytest
 from aws_lambda_powertools.utilities import metadata as powertools_metadata
@@ -13,8 +17,10 @@ from lambda_metadata import (
     LambdaMetadata,
     LambdaMetadataError,
     MetadataUnavailableError,
+    clear_metadata_cache,
     get_lambda_metadata,
 )
+from lambda_metadata.errors import MetadataConnectionError, MetadataHTTPError
 from lambda_metadata.testing import MetadataEndpoint
 
 
@@ -65,3 +71,76 @@ def test_the_differences_the_page_lists() -> None:
     assert dict(ours.raw) == {"AvailabilityZoneID": "use1-az1", "Next": 1}
     assert type(ours.availability_zone_id) is str
     assert powertools_metadata.LambdaMetadata().availability_zone_id is None
+
+
+# -- "Tests written for Powertools": what breaks when only the import changes ---------------------
+
+
+def test_patching_powertools_private_fetch_reaches_nothing(
+    no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: every connect is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_API", f"127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "test-token")
+    target = "aws_lambda_powertools.utilities.metadata.lambda_metadata._fetch_metadata"
+    with (
+        mock.patch(target, return_value={"AvailabilityZoneID": "use1-az1"}) as fetch,
+        pytest.raises(MetadataConnectionError),
+    ):
+        get_lambda_metadata(timeout=0.2)  # the page: within the default 1 s deadline
+    assert fetch.call_count == 0
+    # The next "outside Lambda" test, in the fail-fast window: the cached failure, not
+    # MetadataUnavailableError, until the cache is cleared (as the fixtures do).
+    monkeypatch.delenv("AWS_LAMBDA_METADATA_API")
+    monkeypatch.delenv("AWS_LAMBDA_METADATA_TOKEN")
+    with pytest.raises(MetadataConnectionError):
+        get_lambda_metadata()
+    clear_metadata_cache()
+    with pytest.raises(MetadataUnavailableError):
+        get_lambda_metadata()
+
+
+def test_the_endpoint_fixture_replaces_the_patches(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_switched=(EXAMPLES / "test_from_powertools.py").read_text())
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=5)
+
+
+def test_status_code_by_position_as_in_powertools() -> None:
+    assert LambdaMetadataError("x", 500).status_code == 500
+    assert powertools_metadata.LambdaMetadataError("x", 500).status_code == 500  # theirs
+    assert LambdaMetadataError("x", status_code=404).status_code == 404
+    error = MetadataHTTPError("x", 503)
+    assert pickle.loads(pickle.dumps(error)).status_code == 503
+
+
+def test_metadata_is_built_with_an_az_and_raw() -> None:
+    with pytest.raises(TypeError):
+        LambdaMetadata()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        LambdaMetadata(availability_zone_id="use1-az1", _raw={})  # type: ignore[call-arg]
+    made = LambdaMetadata(availability_zone_id="use1-az1")  # a mock's return_value still works
+    assert made.availability_zone_id == "use1-az1"
+    assert dict(made.raw) == {}
+
+
+def test_not_a_dataclass_and_what_to_use_instead() -> None:
+    metadata = LambdaMetadata.from_response({"AvailabilityZoneID": "use1-az1", "Next": 1})
+    assert not dataclasses.is_dataclass(metadata)
+    with pytest.raises(TypeError):
+        dataclasses.replace(metadata, availability_zone_id="use1-az2")  # type: ignore[type-var]
+    with pytest.raises(TypeError):
+        dataclasses.asdict(metadata)  # type: ignore[call-overload]
+    moved = LambdaMetadata("use1-az2", metadata.raw)  # instead of replace()
+    assert moved.availability_zone_id == "use1-az2"
+    assert moved.raw == metadata.raw
+    as_dict = {"availability_zone_id": metadata.availability_zone_id, "raw": dict(metadata.raw)}
+    assert json.loads(json.dumps(as_dict)) == {  # instead of asdict()
+        "availability_zone_id": "use1-az1",
+        "raw": {"AvailabilityZoneID": "use1-az1", "Next": 1},
+    }
+    match metadata:
+        case LambdaMetadata(zone_id, _):
+            assert zone_id == "use1-az1"
