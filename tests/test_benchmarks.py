@@ -227,6 +227,7 @@ def quick(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Pat
 
 
 @pytest.mark.bench
+@pytest.mark.timeout(600)  # the quick run itself, in the fixture: a minute on a quiet machine
 def test_a_quick_run_reports_every_group_its_machine_and_files(
     quick: tuple[dict[str, Any], Path],
 ) -> None:
