@@ -5,6 +5,7 @@ quotes none (it shows the chart drawn from the committed run)."""
 from __future__ import annotations
 
 import platform
+import os
 import re
 import shutil
 import subprocess
@@ -36,6 +37,8 @@ def _within(size: int, stated: float, tolerance: float) -> bool:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if os.environ.get("LAMBDA_METADATA_WHEEL"):  # CI's run of the built wheel: no source here
+        return Path(os.environ["LAMBDA_METADATA_WHEEL"])
     if UV is None:
         pytest.skip("uv is not on PATH")
     out = tmp_path_factory.mktemp("dist")
@@ -55,6 +58,8 @@ def layer_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("the layer build runs uv, for Lambda's Linux architectures")
     out = tmp_path_factory.mktemp("layer-zip")
     command = [sys.executable, str(ROOT / "scripts" / "build_layer.py"), "--python", PYTHON]
+    if os.environ.get("LAMBDA_METADATA_WHEEL"):
+        command += ["--wheel", os.environ["LAMBDA_METADATA_WHEEL"]]
     done = subprocess.run(
         [*command, "--arch", ARCH, "--out-dir", str(out)],
         capture_output=True,
