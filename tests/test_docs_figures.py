@@ -4,8 +4,8 @@ quotes none (it shows the chart drawn from the committed run)."""
 
 from __future__ import annotations
 
-import platform
 import os
+import platform
 import re
 import shutil
 import subprocess
