@@ -33,6 +33,9 @@ AVAILABILITY_ZONE_ID_FIELD = "AvailabilityZoneID"
 CONTEXT_ATTRIBUTE = "lambda_metadata"
 """Name of the attribute ``@inject_az`` sets on the context, and ``metadata_of`` reads."""
 
+DISABLED_ENV = "LAMBDA_METADATA_DISABLED"
+"""``true`` or ``1``: ``@inject_az`` returns the handler as it is; read when it is applied."""
+
 MAX_TOKEN_CHARS = 8192
 """Longest token sent; the real one is a few dozen characters."""
 

@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 
 import wrapt
 
 from . import _cache
-from ._constants import CONTEXT_ATTRIBUTE, DEFAULT_TIMEOUT, check_timeout
+from ._constants import CONTEXT_ATTRIBUTE, DEFAULT_TIMEOUT, DISABLED_ENV, check_timeout
 from ._log import FailureStreak
-from .errors import LambdaMetadataError, MissingOptionalDependencyError
+from .errors import InvalidArgumentError, LambdaMetadataError, MissingOptionalDependencyError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any, TypeVar, overload
 
+    from ._metrics import Dimensioned
     from ._model import LambdaMetadata
     from .tracing import Annotatable
 
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
         resolve_name: bool = False,
         tracer: Annotatable | None = None,
         otel: bool = False,
+        metrics: Dimensioned | None = None,
     ) -> Callable[[_Handler], _Handler]: ...
 
 
@@ -80,6 +83,7 @@ def inject_az(
     resolve_name: bool = False,
     tracer: Annotatable | None = None,
     otel: bool = False,
+    metrics: Dimensioned | None = None,
 ) -> Any:
     """Decorate a Lambda handler: ``context.lambda_metadata`` holds the ``LambdaMetadata``.
 
@@ -106,6 +110,13 @@ def inject_az(
             ``availability_zone_id`` annotation (and the name, with ``resolve_name``).
             Put ``@tracer.capture_lambda_handler`` above ``@inject_az``.
         otel: set the AZ on the current OpenTelemetry span (extra ``otel``).
+        metrics: a Powertools ``Metrics`` whose metrics, flushed by ``@metrics.log_metrics``,
+            carry the dimension ``AZ-ID`` (``unknown`` without metadata), the ``ColdStart``
+            metric included. Put ``@inject_az`` above ``@metrics.log_metrics``.
+
+    With ``LAMBDA_METADATA_DISABLED`` set to ``true`` or ``1`` when it is applied, the
+    decorator checks its options and returns the handler itself: no fetch, no log-record
+    factory, no extras.
 
     The extras follow ``strict``: by default no failure of theirs (any
     ``Exception``) reaches the handler, and one warning is logged per failure streak.
@@ -115,15 +126,21 @@ def inject_az(
         if not isinstance(value, bool):
             raise TypeError(f"inject_az({name}=...) must be True or False")
     check_timeout(timeout, "inject_az(timeout=...)")
-    extras = _extras(resolve_name, tracer, otel, strict, timeout)  # checked now, used or not
+    disabled = _disabled()
     if wrapped is None:  # called with options: wrapt's pattern for optional arguments
-        return functools.partial(inject_az, **switches, timeout=timeout, tracer=tracer, otel=otel)
+        if not disabled:  # the extras are checked now, at inject_az(...), used or not
+            _extras(resolve_name, tracer, otel, metrics, strict, timeout)
+        options = {"timeout": timeout, "tracer": tracer, "otel": otel, "metrics": metrics}
+        return functools.partial(inject_az, **switches, **options)
     function = getattr(wrapped, "__func__", wrapped)  # staticmethod / classmethod objects
     if not callable(function):
         raise TypeError(
             f"inject_az decorates a handler function, got {type(wrapped).__name__}; "
             "options are keyword-only: @inject_az(strict=True)"
         )
+    if disabled:
+        return wrapped
+    extras = _extras(resolve_name, tracer, otel, metrics, strict, timeout)
     flags, name, position = _inspect(function)
     if flags & (_CO_GENERATOR | _CO_ASYNC_GENERATOR):
         raise TypeError(
@@ -136,6 +153,25 @@ def inject_az(
         install_log_record_factory()
     make = _async_wrapper if flags & _CO_COROUTINE else _sync_wrapper
     return wrapt.FunctionWrapper(wrapped, make(strict, timeout, extras, name, position))
+
+
+def _disabled() -> bool:
+    """Whether ``LAMBDA_METADATA_DISABLED`` turns the decorator off: ``true`` or ``1``, in any
+    case and with spaces around; unset, empty, ``false`` or ``0`` leave it on.
+
+    Raises:
+        InvalidArgumentError: any other value, refused rather than guessed at: a switch that
+            does not say what it means is a mistake to show when the handler is loaded.
+    """
+    value = os.environ.get(DISABLED_ENV, "").strip().lower()
+    if value in ("", "false", "0"):
+        return False
+    if value in ("true", "1"):
+        return True
+    raise InvalidArgumentError(
+        f"{DISABLED_ENV} must be true or 1 (disabled), or false, 0 or empty (enabled), got "
+        f"{value[:40]!r}"
+    )
 
 
 def _inspect(function: Any) -> tuple[int, str, int]:
@@ -337,17 +373,24 @@ def _put_back(context: object, previous: object) -> None:
 
 
 def _extras(
-    resolve_name: bool, tracer: Annotatable | None, otel: bool, strict: bool, timeout: float
+    resolve_name: bool,
+    tracer: Annotatable | None,
+    otel: bool,
+    metrics: Dimensioned | None,
+    strict: bool,
+    timeout: float,
 ) -> _AddExtras | None:
-    """The opt-in extras of one decorated handler (the AZ name, X-Ray and OTel annotations),
-    checked when the decorator is applied; ``None`` when none is asked for.
+    """The opt-in extras of one decorated handler (the AZ name, X-Ray and OTel annotations,
+    the metrics' dimension), checked when the decorator is applied; ``None`` when none is
+    asked for.
 
     What it returns runs once per invocation, inside the handler's call (so a
     ``@tracer.capture_lambda_handler`` above has its subsegment open). No failure of
-    an extra (any ``Exception``: EC2, a tracer, a span) reaches the handler unless
-    ``strict``; one warning is logged per failure streak.
+    an extra (any ``Exception``: EC2, a tracer, a span, the metrics) reaches the handler
+    unless ``strict``; one warning is logged per failure streak.
     """
-    if not (resolve_name or otel or tracer is not None):
+    annotate = resolve_name or otel or tracer is not None
+    if not annotate and metrics is None:
         return None
     if tracer is not None and not callable(getattr(tracer, "put_annotation", None)):
         raise TypeError(
@@ -364,15 +407,22 @@ def _extras(
             raise MissingOptionalDependencyError(
                 f'inject_az({option}) needs {module}: pip install "lambda-metadata[{extra}]"'
             )
+    add_zone = None
+    if metrics is not None:
+        from ._metrics import zonal_metrics
+
+        add_zone = zonal_metrics(metrics)
     streak = FailureStreak()
 
     def add_extras(metadata: LambdaMetadata | None) -> None:
-        if metadata is None:  # the decorator's own policy already handled the failure
-            return
-        from .az_names import get_availability_zone_name
-        from .tracing import annotate_tracer, set_span_availability_zone
-
         try:
+            if add_zone is not None:  # without metadata too: the dimension says "unknown"
+                add_zone(metadata)
+            if metadata is None or not annotate:  # the decorator's own policy had the failure
+                return
+            from .az_names import get_availability_zone_name
+            from .tracing import annotate_tracer, set_span_availability_zone
+
             name = get_availability_zone_name(timeout=timeout) if resolve_name else None
             if tracer is not None:
                 annotate_tracer(tracer, metadata=metadata, zone_name=name, strict=True)
@@ -382,8 +432,8 @@ def _extras(
             if strict:
                 raise
             streak.failed(
-                "lambda_metadata: @inject_az could not add the AZ name or trace "
-                "annotations (%s: %s); the handler runs without them",
+                "lambda_metadata: @inject_az could not add the AZ name, trace annotations "
+                "or metric dimension (%s: %s); the handler runs without them",
                 type(exc).__name__,
                 exc,
             )

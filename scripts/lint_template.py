@@ -1,7 +1,11 @@
-"""Lint the SAM example as CloudFormation will deploy it: SAM-transformed offline, then cfn-lint.
+"""Lint the templates as CloudFormation will deploy them: SAM-transformed offline, then cfn-lint.
 
     uv run --with "cfn-lint>=1.54,<2" --with "aws-sam-translator>=1.95,<2" \
-        python scripts/lint_template.py [examples/sam-app/template.yaml] [--output out.json]
+        python scripts/lint_template.py [TEMPLATE ...] [--output out.json]
+
+By default: the SAM example and the impaired-AZ alarms of the docs. A template without the
+``AWS::Serverless`` transform goes to cfn-lint as it is: cfn-lint runs CloudFormation's own
+``AWS::LanguageExtensions`` transform (``Fn::ForEach``) and checks the resources it makes.
 
 cfn-lint 1.54 and later no longer run the SAM transform, so what they check of
 ``AWS::Serverless::*`` resources is not what SAM hands to CloudFormation: the role
@@ -23,6 +27,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "examples" / "sam-app" / "template.yaml"
+TEMPLATES = (TEMPLATE, ROOT / "docs" / "examples" / "impaired_az.yaml")
+SERVERLESS = "AWS::Serverless-2016-10-31"
 REGION = "us-east-1"
 """The transform fills in ``AWS::Region`` and ``AWS::Partition``; any commercial region does."""
 
@@ -64,13 +70,24 @@ def packaged(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def transform(template: dict[str, Any]) -> dict[str, Any]:
-    """What SAM deploys: the packaged template through aws-sam-translator, default parameters."""
+    """What SAM deploys: the packaged template through aws-sam-translator, default parameters.
+
+    A template without SAM's transform is returned as it is.
+    """
+    if not uses_sam(template):
+        return template
     from samtranslator.translator.transform import transform as sam_transform
 
     template = packaged(template)
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)  # read by the translator's session
     transformed: dict[str, Any] = sam_transform(template, {}, _NoManagedPolicies())
     return transformed
+
+
+def uses_sam(template: dict[str, Any]) -> bool:
+    """Whether the template names SAM's transform."""
+    transforms = template.get("Transform", [])
+    return SERVERLESS in ([transforms] if isinstance(transforms, str) else transforms)
 
 
 def lint(transformed: dict[str, Any]) -> list[str]:
@@ -82,21 +99,28 @@ def lint(transformed: dict[str, Any]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("template", nargs="?", type=Path, default=TEMPLATE)
-    parser.add_argument("--output", type=Path, help="also write the transformed template here")
+    parser.add_argument("templates", nargs="*", type=Path, default=list(TEMPLATES))
+    parser.add_argument("--output", type=Path, help="write the transformed template here (one)")
     args = parser.parse_args(argv)
-    transformed = transform(load(args.template))
-    if args.output:
-        args.output.write_text(json.dumps(transformed, indent=2) + "\n")
-    findings = lint(transformed)
-    for finding in findings:
-        print(finding)
-    resources = ", ".join(sorted(transformed["Resources"]))
-    print(
-        f"lint_template: {os.path.relpath(args.template)}, SAM-transformed ({resources}): "
-        f"{len(findings)} cfn-lint finding(s)"
-    )
-    return 1 if findings else 0
+    if args.output and len(args.templates) != 1:
+        parser.error("--output takes one template")
+    failed = 0
+    for path in args.templates:
+        template = load(path)
+        how = "SAM-transformed" if uses_sam(template) else "transformed by cfn-lint"
+        transformed = transform(template)
+        if args.output:
+            args.output.write_text(json.dumps(transformed, indent=2) + "\n")
+        findings = lint(transformed)
+        for finding in findings:
+            print(finding)
+        resources = ", ".join(sorted(transformed["Resources"]))
+        print(
+            f"lint_template: {os.path.relpath(path)}, {how} ({resources}): "
+            f"{len(findings)} cfn-lint finding(s)"
+        )
+        failed += bool(findings)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

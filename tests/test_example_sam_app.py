@@ -46,6 +46,14 @@ NODES = (
 
 def invoke(metadata: Mapping[str, str], **env: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the handler once in a new process; return its result and its one JSON log line."""
+    result, line, _ = invoke_with_metrics(metadata, **env)
+    return result, line
+
+
+def invoke_with_metrics(
+    metadata: Mapping[str, str], **env: str
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Run the handler once in a new process: its result, its log line and its EMF line."""
     done = subprocess.run(
         [sys.executable, "-c", INVOKE],
         cwd=APP / "src",
@@ -57,6 +65,7 @@ def invoke(metadata: Mapping[str, str], **env: str) -> tuple[dict[str, Any], dic
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
             "AWS_LAMBDA_FUNCTION_VERSION": "1",
             "POWERTOOLS_SERVICE_NAME": "az-example",
+            "POWERTOOLS_METRICS_NAMESPACE": "LambdaMetadataExample",
             **metadata,
             **env,
         },
@@ -67,9 +76,31 @@ def invoke(metadata: Mapping[str, str], **env: str) -> tuple[dict[str, Any], dic
     )
     assert done.returncode == 0, done.stderr
     [result_line] = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    [log_line] = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    [log_line] = [line for line in lines if "_aws" not in line]
+    [emf_line] = [line for line in lines if "_aws" in line]
     assert metadata["AWS_LAMBDA_METADATA_TOKEN"] not in done.stdout + done.stderr
-    return json.loads(result_line.removeprefix("RESULT ")), json.loads(log_line)
+    return json.loads(result_line.removeprefix("RESULT ")), log_line, emf_line
+
+
+@pytest.mark.parametrize("zone", ["use1-az4", None], ids=["metadata", "outside-lambda"])
+def test_the_handler_counts_the_request_per_az(zone: str | None) -> None:
+    with MetadataEndpoint(availability_zone_id=zone or "use1-az1") as endpoint:
+        environ = endpoint.environ
+        if zone is not None:
+            _, _, emf = invoke_with_metrics(environ)
+    if zone is None:  # the endpoint is gone: the count goes to the "unknown" zone
+        _, _, emf = invoke_with_metrics(environ)
+
+    [directive] = emf["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "LambdaMetadataExample"
+    assert directive["Metrics"] == [{"Name": "RequestsHandled", "Unit": "Count"}]
+    assert sorted(directive["Dimensions"]) == [["AZ-ID", "service"]]
+    assert (emf["AZ-ID"], emf["service"], emf["RequestsHandled"]) == (
+        zone or "unknown",
+        "az-example",
+        [1.0],
+    )
 
 
 def test_the_handler_logs_one_json_line_with_the_az() -> None:
@@ -129,6 +160,7 @@ def test_with_az_names_on_the_line_carries_this_accounts_az_name(
 
     monkeypatch.setenv("RESOLVE_AZ_NAME", "true")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "az-example")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "LambdaMetadataExample")
     spec = importlib.util.spec_from_file_location("sam_app_with_names", APP / "src" / "app.py")
     assert spec is not None
     assert spec.loader is not None

@@ -25,6 +25,7 @@ CHECKED = [
     "docs/examples/decorator_basic.py",
     "docs/examples/decorator_options.py",
     "docs/examples/decorator_extras.py",
+    "docs/examples/metrics_per_az.py",
 ]
 UNTYPED_USER = (
     "from aws_lambda_powertools.utilities.typing import LambdaContext\n"

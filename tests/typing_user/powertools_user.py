@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambda_metadata import LambdaMetadata, get_lambda_metadata, inject_az, metadata_of
 from lambda_metadata.testing import FakeLambdaContext, lambda_context
 
 logger = Logger(service="orders")
+metrics = Metrics(namespace="Shop", service="orders")
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -27,6 +28,13 @@ def strict_handler(event: dict[str, object], context: LambdaContext) -> str:
     metadata = metadata_of(context)
     assert metadata is not None  # strict=True: the handler never runs without it
     return metadata.availability_zone_id
+
+
+@inject_az(metrics=metrics)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def counted_handler(event: dict[str, object], context: LambdaContext) -> int:
+    metrics.add_metric(name="Orders", unit="Count", value=1)
+    return 1
 
 
 def call_locally() -> str | None:

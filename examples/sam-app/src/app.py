@@ -1,10 +1,11 @@
 """A SnapStart function that logs its Availability Zone, and reads from the Valkey node in it.
 
-``@inject_az`` puts the AZ on ``context.lambda_metadata`` and on every log line; Powertools
-Logger writes one JSON line per invocation. With ``CACHE_NODES`` set (``host:port:az_id:role``
-entries, comma-separated, written at deploy time) it names the node a read should use: one in
-this AZ when there is one. With ``RESOLVE_AZ_NAME=true`` (and ``ec2:DescribeAvailabilityZones``
-in the role) it adds this account's AZ name.
+``@inject_az`` puts the AZ on ``context.lambda_metadata``, on every log line and on the metrics:
+Powertools Logger writes one JSON line per invocation, and Powertools Metrics one EMF line whose
+``RequestsHandled`` count has the dimension ``AZ-ID``, for alarms per zone. With ``CACHE_NODES``
+set (``host:port:az_id:role`` entries, comma-separated, written at deploy time) it names the
+node a read should use: one in this AZ when there is one. With ``RESOLVE_AZ_NAME=true`` (and
+``ec2:DescribeAvailabilityZones`` in the role) it adds this account's AZ name.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import os
 from typing import Any, NamedTuple
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambda_metadata import LambdaMetadata, LambdaMetadataError, inject_az
 
 logger = Logger()  # service name from POWERTOOLS_SERVICE_NAME
+metrics = Metrics()  # namespace from POWERTOOLS_METRICS_NAMESPACE
 
 
 class CacheNode(NamedTuple):
@@ -61,8 +63,9 @@ def availability_zone_name() -> str | None:
         return None
 
 
-@inject_az
+@inject_az(metrics=metrics)
 @logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metadata: LambdaMetadata | None = context.lambda_metadata  # type: ignore[attr-defined]
     fields: dict[str, Any] = {}
@@ -73,4 +76,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if name is not None:
         fields["availability_zone_name"] = name
     logger.info("request handled", extra=fields)
+    metrics.add_metric(name="RequestsHandled", unit="Count", value=1)
     return {"availability_zone_id": metadata.availability_zone_id if metadata else None, **fields}

@@ -1,0 +1,95 @@
+"""The "Find an impaired Availability Zone" page: its handler's EMF, and its alarms as deployed.
+
+The template's tests are opt-in with the SAM example's (``-m sam``): they need cfn-lint
+(``uv run --with "cfn-lint>=1.54,<2" --with "aws-sam-translator>=1.95,<2"``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.metrics.provider.cold_start import reset_cold_start_flag
+from conftest import EXAMPLES, load_example
+
+from lambda_metadata.testing import MetadataEndpoint, lambda_context
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = EXAMPLES / "impaired_az.yaml"
+ALARMED = {"Requests", "Errors", "Latency"}
+"""The metrics the template's alarms read."""
+
+
+@pytest.fixture
+def example() -> Iterator[ModuleType]:
+    reset_cold_start_flag()  # type: ignore[no-untyped-call]
+    module = load_example("metrics_per_az")
+    yield module
+    module.metrics.clear_metrics()
+
+
+@pytest.mark.parametrize(("event", "errors"), [({"order": "o-1"}, 0.0), ({}, 1.0)])
+def test_the_handler_writes_what_the_alarms_read_per_zone(
+    example: ModuleType,
+    lambda_metadata_endpoint: MetadataEndpoint,
+    capsys: pytest.CaptureFixture[str],
+    event: dict[str, Any],
+    errors: float,
+) -> None:
+    lambda_metadata_endpoint.availability_zone_id = "use1-az2"
+    try:
+        example.handler(event, lambda_context())
+    except ValueError:
+        assert errors
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    [blob] = [line for line in lines if "Requests" in line]
+
+    [directive] = blob["_aws"]["CloudWatchMetrics"]
+    assert {metric["Name"] for metric in directive["Metrics"]} == ALARMED
+    assert sorted(directive["Dimensions"]) == [["AZ-ID", "service"]]  # as the alarms name them
+    assert (blob["AZ-ID"], blob["service"], blob["Errors"]) == ("use1-az2", "orders", [errors])
+
+
+def test_the_template_alarms_on_the_metrics_the_example_writes() -> None:
+    text = TEMPLATE.read_text()
+    for name in ALARMED:
+        assert f"MetricName: {name}" in text
+    assert text.count("Name: AZ-ID") == 4  # errors, requests, latency, and the unknown zone
+
+
+@pytest.fixture(scope="module")
+def lint_template() -> ModuleType:
+    pytest.importorskip("cfnlint", reason="uv run --with cfn-lint")
+    script = ROOT / "scripts" / "lint_template.py"
+    spec = importlib.util.spec_from_file_location("lint_template", script)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.sam
+def test_the_template_lints_clean_as_cloudformation_expands_it(
+    lint_template: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert lint_template.main([str(TEMPLATE)]) == 0
+    assert "0 cfn-lint finding(s)" in capsys.readouterr().out
+
+
+@pytest.mark.sam
+def test_the_linter_sees_inside_the_loop(lint_template: ModuleType, tmp_path: Path) -> None:
+    """A composite alarm naming an alarm the loop does not make is found, once per zone."""
+    broken = tmp_path / "broken.yaml"
+    text = TEMPLATE.read_text().replace("${Latency&{ZoneId}.Arn}", "${Lag&{ZoneId}.Arn}")
+    broken.write_text(text)
+
+    findings = lint_template.lint(lint_template.transform(lint_template.load(broken)))
+
+    assert len(findings) == 3  # the default parameter names three zones
+    assert all("Laguse1az" in finding for finding in findings)
