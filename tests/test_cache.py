@@ -612,11 +612,13 @@ def test_a_failure_with_nothing_cached_fails_fast_for_its_window(
     fake_clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    lambda_metadata_endpoint.impair(status=500)
-    first = _raised(lambda: get_lambda_metadata(timeout=0.2))
+    # A 404 is never retried: one request, answered and logged before the error is raised, so
+    # no retry cut short by the deadline lands late in the count on a loaded machine.
+    lambda_metadata_endpoint.impair(status=404)
+    first = _raised(lambda: get_lambda_metadata(timeout=2))
     assert isinstance(first, MetadataHTTPError)
     attempt = lambda_metadata_endpoint.request_count
-    assert attempt >= 1
+    assert attempt == 1
     started = time.perf_counter()
     again = [_raised(lambda: get_lambda_metadata(timeout=0.2)) for _ in range(100)]
     elapsed = time.perf_counter() - started
@@ -625,7 +627,7 @@ def test_a_failure_with_nothing_cached_fails_fast_for_its_window(
     for error in again:
         assert type(error) is MetadataHTTPError
         assert str(error) == str(first)
-        assert error.status_code == 500
+        assert error.status_code == 404
         assert len(traceback.extract_tb(error.__traceback__)) < 10, "the traceback stays short"
     assert len({id(error) for error in again}) == len(again), "a fresh instance each time"
     fake_clock.advance(0.49)
