@@ -155,7 +155,7 @@ def _replace(tree, old, new):
 
 def run_tests(timeout):
     # no bytecode at all: a mutant written in the same second as the last, with the same size,
-    # would pass a cached .pyc's check (a PYTHONPYCACHEPREFIX set keeps conftest from writing)
+    # would pass a cached .pyc's check (the prefix keeps even an existing __pycache__ unread)
     env = dict(
         os.environ, PYTHONPATH=WORK, PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=NO_BYTECODE
     )

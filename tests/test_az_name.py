@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import new_default_boto3_session
+from fake_ec2 import new_default_boto3_session
 
 from lambda_metadata import LambdaMetadataError, MetadataUnavailableError, clear_metadata_cache
 from lambda_metadata.az_names import (

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import RawServer, json_body, read_request
+from raw_http import RawServer, json_body, read_request
 
 import lambda_metadata
 import lambda_metadata.az_names

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from conftest import RawServer, json_body, read_request
+from raw_http import RawServer, json_body, read_request
 
 from lambda_metadata import get_lambda_metadata
 from lambda_metadata._constants import MAX_BODY_BYTES, METADATA_PATH

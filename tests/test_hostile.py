@@ -22,8 +22,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import RawServer, json_body, ok_head, read_request
-from conftest import assert_no_token as check_no_token
+from raw_http import RawServer, json_body, ok_head, read_request
+from raw_http import assert_no_token as check_no_token
 
 from lambda_metadata import (
     LambdaMetadata,

@@ -8,7 +8,7 @@ import socket
 from collections.abc import Callable
 
 import pytest
-from conftest import RawServer, assert_no_token, json_body, ok_head, read_request
+from raw_http import RawServer, assert_no_token, json_body, ok_head, read_request
 
 from lambda_metadata import LambdaMetadataError, get_lambda_metadata
 from lambda_metadata.testing import FakeClock, MetadataEndpoint
