@@ -53,14 +53,21 @@ def run_python(
     return done
 
 
-def load_example(name: str) -> ModuleType:
-    """Import ``docs/examples/<name>.py`` as a fresh module."""
-    spec = importlib.util.spec_from_file_location(f"docs_example_{name}", EXAMPLES / f"{name}.py")
+def load_module(path: Path, name: str | None = None) -> ModuleType:
+    """Import the file ``path`` as a fresh module named ``name`` (its stem by default), listed
+    in ``sys.modules`` only if no module of that name is (a dataclass looks its module up)."""
+    spec = importlib.util.spec_from_file_location(name or path.stem, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)
     spec.loader.exec_module(module)
     return module
+
+
+def load_example(name: str) -> ModuleType:
+    """Import ``docs/examples/<name>.py`` as a fresh module."""
+    return load_module(EXAMPLES / f"{name}.py", f"docs_example_{name}")
 
 
 # -- X-Ray and OTel stand-ins for the tracing integrations ------------------------------------
