@@ -109,22 +109,6 @@ def test_wrong_token_is_401_and_says_what_to_check(
     assert "AWS_LAMBDA_METADATA_TOKEN" in str(caught.value)
 
 
-def test_the_endpoint_itself_answers_405_to_other_methods(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    import http.client
-
-    host, port = lambda_metadata_endpoint.address.split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=2)
-    connection.request(
-        "POST",
-        "/2026-01-15/metadata/execution-environment",
-        headers={"Authorization": f"Bearer {lambda_metadata_endpoint.token}"},
-    )
-    assert connection.getresponse().status == 405
-    connection.close()
-
-
 @pytest.mark.parametrize(
     ("body", "error", "fragment"),
     [
