@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-import lambda_metadata.errors
 from lambda_metadata import LambdaMetadataError, MetadataUnavailableError, get_lambda_metadata
 from lambda_metadata.errors import (
     InvalidEndpointConfigError,
@@ -138,17 +137,3 @@ def test_bad_bodies_raise_typed_errors(
         get_lambda_metadata()
     assert caught.value.status_code is None
     assert lambda_metadata_endpoint.request_count == 1, "a bad 200 body is not retried"
-
-
-@pytest.mark.parametrize("name", lambda_metadata.errors.__all__)
-def test_every_error_is_a_lambda_metadata_error_and_pickles(name: str) -> None:
-    import pickle
-
-    error_class = getattr(lambda_metadata.errors, name)
-    assert issubclass(error_class, LambdaMetadataError)
-    error = error_class("refused", status_code=401)
-    copy = pickle.loads(pickle.dumps(error))
-    assert isinstance(copy, LambdaMetadataError)
-    assert type(copy) is error_class
-    assert copy.status_code == 401
-    assert str(copy) == "refused"

@@ -537,22 +537,7 @@ def test_a_refused_connection_is_a_connection_error(
     )
 
 
-# -- the metadata object, the reason phrase, the head's cap, the deadline, a missing token ----
-
-
-def test_lambda_metadata_built_directly_is_deeply_immutable() -> None:
-    raw = {"AvailabilityZoneID": "use1-az1", "List": [1, {"k": "v"}]}
-    metadata = LambdaMetadata("use1-az1", raw)
-    raw["List"].append(3)  # type: ignore[attr-defined]
-    assert metadata.raw["List"] == (1, {"k": "v"})
-    with pytest.raises(TypeError):
-        metadata.raw["List"][1]["k"] = "w"
-    with pytest.raises(AttributeError):
-        metadata.availability_zone_id = "use1-az2"  # type: ignore[misc]
-    with pytest.raises(InvalidMetadataError):
-        LambdaMetadata(42)  # type: ignore[arg-type]
-    with pytest.raises(InvalidMetadataError):
-        LambdaMetadata("use1-az1\nforged")
+# -- the reason phrase, the head's cap, the deadline, a missing token -----------------------
 
 
 def test_the_reason_phrase_is_capped_and_printable(hostile: Callable[..., RawServer]) -> None:
