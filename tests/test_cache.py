@@ -6,7 +6,6 @@ import contextlib
 import itertools
 import json
 import logging
-import math
 import os
 import signal
 import socket
@@ -34,7 +33,6 @@ from lambda_metadata import (
     get_lambda_metadata,
 )
 from lambda_metadata.errors import (
-    InvalidArgumentError,
     MetadataHTTPError,
     MetadataTimeoutError,
 )
@@ -542,34 +540,7 @@ def test_no_answer_to_a_request_sent_before_a_clear_or_a_refresh(
     assert server.connections == 2
 
 
-# -- one timeout check everywhere, warm path included -------------------------------------------
-
-
-BAD_TIMEOUTS = [-1, 0, 0.0, True, False, math.nan, math.inf, -math.inf, "1", None, 86401, 10**400]
-
-
-@pytest.mark.parametrize("timeout", BAD_TIMEOUTS, ids=lambda value: repr(value)[:12])
-def test_every_public_function_refuses_a_bad_timeout_even_when_cached(
-    timeout: object, lambda_metadata_endpoint: MetadataEndpoint
-) -> None:
-    get_lambda_metadata()
-    calls: list[Callable[[], object]] = [
-        lambda: get_lambda_metadata(timeout=timeout),  # type: ignore[arg-type]
-        lambda: get_lambda_metadata(refresh=True, timeout=timeout),  # type: ignore[arg-type]
-        lambda: lambda_metadata.inject_az(timeout=timeout),  # type: ignore[call-overload]
-        lambda: lambda_metadata.az_names.get_availability_zone_name(timeout=timeout),  # type: ignore[arg-type]
-        lambda: lambda_metadata.snapstart.refresh_after_restore(timeout=timeout),  # type: ignore[arg-type]
-    ]
-    for call in calls:
-        with pytest.raises(
-            InvalidArgumentError, match="must be a positive, finite number"
-        ) as caught:
-            call()
-        assert isinstance(caught.value, ValueError)
-        assert isinstance(caught.value, LambdaMetadataError)
-    with pytest.raises(InvalidArgumentError, match="timeout must be a positive, finite number of"):
-        get_lambda_metadata(timeout=timeout)  # type: ignore[arg-type]
-    assert lambda_metadata_endpoint.request_count == 1
+# -- good timeouts (the bad ones: test_timeout_rule.py) -----------------------------------------
 
 
 @pytest.mark.parametrize("timeout", [1, 1.0, 0.25, 30, 86400])

@@ -265,16 +265,6 @@ def test_get_invalid_response(endpoint: MetadataEndpoint, body: bytes) -> None:
     assert_one_line_error(result, endpoint.token)
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "-inf", "soon", ""])
-def test_get_rejects_a_bad_timeout(value: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["get", "--timeout", value])
-    assert exited.value.code == 2
-    err = capsys.readouterr().err
-    assert "usage: lambda-metadata get" in err
-    assert "--timeout" in err
-
-
 # -- serve -----------------------------------------------------------------------
 
 
