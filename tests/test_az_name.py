@@ -9,7 +9,7 @@ import runpy
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -266,13 +266,6 @@ def test_example_handler_when_denied(
 # -- during an EC2 failure: one client, no unbounded wait, a fail-fast window ------------
 
 
-@pytest.fixture
-def clock() -> Iterator[FakeClock]:
-    """The public fake clock: it times the AZ-name window as well as the cache."""
-    with FakeClock(1000.0) as fake:
-        yield fake
-
-
 def throttled(stubber: Stubber) -> None:
     stubber.add_client_error(
         "describe_availability_zones", "RequestLimitExceeded", http_status_code=503
@@ -289,7 +282,7 @@ def answer(stubber: Stubber, zone_id: str = ZONE_ID, name: str = ZONE_NAME) -> N
 
 @pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
 def test_a_failure_fails_fast_for_a_growing_window(
-    lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
     client = new_client("ec2")
     calls = count_describe_calls(client)
@@ -298,7 +291,7 @@ def test_a_failure_fails_fast_for_a_growing_window(
         with pytest.raises(AvailabilityZoneNameError, match="RequestLimitExceeded") as first:
             get_availability_zone_name(client=client)
         for _ in range(3):  # inside the first window (0.5 s): no EC2 call, the same error
-            clock.now += 0.1
+            fake_clock.now += 0.1
             with pytest.raises(AvailabilityZoneNameError, match="RequestLimitExceeded") as again:
                 get_availability_zone_name(client=client)
             assert type(again.value) is type(first.value)
@@ -306,17 +299,17 @@ def test_a_failure_fails_fast_for_a_growing_window(
         assert len(calls) == 1
         assert cached_availability_zone_name() is None
 
-        clock.now += 0.2  # the window has ended: EC2 is asked again, and fails again
+        fake_clock.now += 0.2  # the window has ended: EC2 is asked again, and fails again
         throttled(stubber)
         with pytest.raises(AvailabilityZoneNameError):
             get_availability_zone_name(client=client)
         assert len(calls) == 2
-        clock.now += 0.9  # the second window is 1 s
+        fake_clock.now += 0.9  # the second window is 1 s
         with pytest.raises(AvailabilityZoneNameError):
             get_availability_zone_name(client=client)
         assert len(calls) == 2
 
-        clock.now += 0.2
+        fake_clock.now += 0.2
         answer(stubber)
         assert get_availability_zone_name(client=client) == ZONE_NAME
         assert len(calls) == 3
@@ -325,7 +318,7 @@ def test_a_failure_fails_fast_for_a_growing_window(
 
 @pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
 def test_a_success_ends_the_failure_streak(
-    lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
     """After a success, the next failure opens a first (short) window again."""
     client = new_client("ec2")
@@ -335,7 +328,7 @@ def test_a_success_ends_the_failure_streak(
             throttled(stubber)
             with pytest.raises(AvailabilityZoneNameError):
                 get_availability_zone_name(client=client)
-            clock.now += 2.0
+            fake_clock.now += 2.0
         answer(stubber)
         assert get_availability_zone_name(client=client) == ZONE_NAME
 
@@ -343,7 +336,7 @@ def test_a_success_ends_the_failure_streak(
         throttled(stubber)
         with pytest.raises(AvailabilityZoneNameError):
             get_availability_zone_name(client=client)
-        clock.now += 0.5  # the first window again, not 4 s
+        fake_clock.now += 0.5  # the first window again, not 4 s
         answer(stubber)
         assert get_availability_zone_name(client=client) == ZONE_NAME
     assert len(calls) == 6
@@ -351,7 +344,7 @@ def test_a_success_ends_the_failure_streak(
 
 @pytest.mark.usefixtures("ec2")
 def test_a_cache_clear_or_another_client_ends_the_window(
-    lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
     client = new_client("ec2")
     with stubbed(client) as stubber:
@@ -375,7 +368,7 @@ def test_a_missing_region_fails_fast_too(
     lambda_metadata_endpoint: MetadataEndpoint,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Any,
-    clock: FakeClock,
+    fake_clock: FakeClock,
 ) -> None:
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(name, raising=False)
@@ -461,7 +454,7 @@ def test_no_caller_waits_unboundedly_behind_a_slow_call(
 
 @pytest.mark.usefixtures("aws_credentials")  # Stubber only: no moto
 def test_followers_share_the_leaders_failure(
-    lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
     class FailingSlowClient(SlowClient):
         def describe_availability_zones(self, **kwargs: Any) -> dict[str, Any]:
@@ -483,7 +476,7 @@ def test_followers_share_the_leaders_failure(
 
 @pytest.mark.usefixtures("ec2")
 def test_an_interrupted_call_does_not_wedge_the_resolver(
-    lambda_metadata_endpoint: MetadataEndpoint, clock: FakeClock
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
     class Interrupting:
         def describe_availability_zones(self, **kwargs: Any) -> Any:

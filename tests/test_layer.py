@@ -19,7 +19,6 @@ import subprocess
 import sys
 import textwrap
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -174,24 +173,16 @@ def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-@pytest.fixture
-def runtime_api() -> Iterator[Any]:
-    from fake_runtime import FakeRuntimeAPI
-
-    with FakeRuntimeAPI() as fake:
-        yield fake
-
-
 @pytest.mark.runtime
 def test_the_real_runtime_restores_a_snapstart_function_with_the_library_from_the_layer(
-    layer: Path, function_dir: Path, runtime_dir: Path, runtime_api: Any
+    layer: Path, function_dir: Path, runtime_dir: Path, api: Any
 ) -> None:
     from fake_runtime import running, runtime_environment
 
     path = os.pathsep.join(map(str, (runtime_dir, function_dir, layer)))
     with MetadataEndpoint(availability_zone_id="use1-az1") as endpoint:
         env = runtime_environment(
-            runtime_api,
+            api,
             endpoint.environ,
             initialization_type="snap-start",
             PYTHONPATH=path,
@@ -200,10 +191,10 @@ def test_the_real_runtime_restores_a_snapstart_function_with_the_library_from_th
         with running(
             "layer_function.handler", env, interpreter_args=CLEAN[1:], cwd=function_dir
         ) as runtime:
-            assert runtime_api.restore_requested.wait(15), runtime.stderr
+            assert api.restore_requested.wait(15), runtime.stderr
             endpoint.availability_zone_id = "use1-az2"  # restored in another AZ
-            runtime_api.release_restore()
-            result = runtime_api.invoke({})
+            api.release_restore()
+            result = api.invoke({})
             [line] = runtime.wait_for_lines("invocation az=")
 
             assert result["availability_zone_id"] == "use1-az2"
@@ -215,8 +206,8 @@ def test_the_real_runtime_restores_a_snapstart_function_with_the_library_from_th
             # the runtime's own, which its hooks run through: the layer does not shadow it
             assert _under(result["modules"]["snapshot_restore_py"], runtime_dir)
             assert "invocation az=use1-az2" in line
-            assert runtime_api.init_errors == runtime_api.restore_errors == []
-            assert runtime_api.invocation_errors == []
+            assert api.init_errors == api.restore_errors == []
+            assert api.invocation_errors == []
             assert runtime.returncode is None
         assert endpoint.token not in "\n".join(runtime.stdout + runtime.stderr)
 
