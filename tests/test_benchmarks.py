@@ -191,8 +191,8 @@ def test_the_page_shows_the_committed_run_its_tables_and_chart_generated_from_it
 
 # ------------------------------------------- one quick run of the whole suite (-m bench)
 
-# (group, numerator, denominator, at_most, at_least): issue 7's and issue 13's targets and
-# issue 14's (at most 1 ms per fail-fast invocation during an outage).
+# (group, numerator, denominator, at_most, at_least): the documented targets, and at most 1 ms
+# per fail-fast invocation during an outage.
 TARGETS = {
     ("cached", "powertools", "ours", None, 10),
     ("cached", "ours", "floor", 5, None),

@@ -6,7 +6,6 @@ import contextlib
 import itertools
 import json
 import logging
-import math
 import os
 import signal
 import socket
@@ -21,7 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import RawServer, json_body, read_request
+from raw_http import RawServer, json_body, read_request
 
 import lambda_metadata
 import lambda_metadata.az_names
@@ -34,36 +33,25 @@ from lambda_metadata import (
     get_lambda_metadata,
 )
 from lambda_metadata.errors import (
-    InvalidArgumentError,
     MetadataHTTPError,
     MetadataTimeoutError,
 )
 from lambda_metadata.testing import FakeClock, MetadataEndpoint
 
 
-def test_fetched_once_then_cached(lambda_metadata_endpoint: MetadataEndpoint) -> None:
+def test_fetched_once_then_cached_until_a_refresh_or_a_clear(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
     first = get_lambda_metadata()
     for _ in range(100):
         assert get_lambda_metadata() is first
     assert lambda_metadata_endpoint.request_count == 1
-
-
-def test_refresh_bypasses_and_replaces_the_cache(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    get_lambda_metadata()
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"
-    assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az2"
+    assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az2"  # replaces it
     assert get_lambda_metadata().availability_zone_id == "use1-az2"
-    assert lambda_metadata_endpoint.request_count == 2
-
-
-def test_clear_makes_the_next_call_fetch(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    get_lambda_metadata()
     clear_metadata_cache()
     get_lambda_metadata()
-    assert lambda_metadata_endpoint.request_count == 2
+    assert lambda_metadata_endpoint.request_count == 3
 
 
 def test_max_age_expires_on_the_monotonic_clock(
@@ -90,7 +78,7 @@ def test_max_age_expires_on_the_monotonic_clock(
 def test_a_value_is_stale_at_exactly_its_max_age(
     lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
-    """Fresh while its age is below max-age (RFC 9111 4.2), so stale when it equals it."""
+    # fresh while its age is below max-age (RFC 9111 4.2), so stale when it equals it
     lambda_metadata_endpoint.max_age = 2
     fetched_at = fake_clock.now
     get_lambda_metadata()
@@ -105,7 +93,6 @@ def test_a_value_is_stale_at_exactly_its_max_age(
 def test_the_default_clock_ignores_wall_clock_jumps(
     lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With no fake clock installed, a wall clock stepped back or ahead changes nothing."""
     get_lambda_metadata()  # max-age=43200
     wall = time.time()
     for jump in (86400.0, -86400.0, 10.0**9):
@@ -117,7 +104,7 @@ def test_the_default_clock_ignores_wall_clock_jumps(
 def test_installing_or_removing_a_fake_clock_clears_the_cache(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    """Expiries read from one clock mean nothing on another, so none outlives a swap."""
+    # expiries read from one clock mean nothing on another, so none outlives a swap
     get_lambda_metadata()
     with FakeClock(start=0.0):  # behind the real clock: the real expiry has not come
         get_lambda_metadata()
@@ -145,7 +132,7 @@ def test_no_caching_directives_fetch_every_time(
 def test_a_quoted_or_spaced_max_age_is_honoured(
     header: str, lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
-    """RFC 9111 asks recipients to accept the quoted form that senders must not use."""
+    # RFC 9111 asks recipients to accept the quoted form that senders must not use
     lambda_metadata_endpoint.max_age = None
     lambda_metadata_endpoint.cache_control = header
     get_lambda_metadata()
@@ -234,33 +221,30 @@ def _call_from_threads(count: int, *, timeout: float = 5) -> list[object]:
     return results
 
 
-def test_fifty_concurrent_first_calls_make_one_request(
+@pytest.mark.parametrize(
+    ("count", "timeout", "token", "outcome"),
+    [
+        (50, 5, None, LambdaMetadata),
+        (10, 0.6, None, LambdaMetadata),  # short deadlines: the answer comes in time
+        (50, 5, "wrong", MetadataHTTPError),  # one failure, shared
+    ],
+    ids=["fifty", "short-deadlines", "a-shared-failure"],
+)
+def test_concurrent_first_calls_make_one_request(
     lambda_metadata_endpoint: MetadataEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+    count: int,
+    timeout: float,
+    token: str | None,
+    outcome: type[object],
 ) -> None:
+    if token is not None:
+        monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", token)
     lambda_metadata_endpoint.impair(delay=0.2)
-    results = _call_from_threads(50)
-    assert len(results) == 50
-    assert {id(r) for r in results} == {id(results[0])}
-    assert lambda_metadata_endpoint.request_count == 1
-
-
-def test_followers_with_short_deadlines_get_the_answer_that_comes_in_time(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    lambda_metadata_endpoint.impair(delay=0.2)
-    results = _call_from_threads(10, timeout=0.6)
-    assert [type(r) for r in results] == [LambdaMetadata] * 10
-    assert lambda_metadata_endpoint.request_count == 1
-
-
-def test_fifty_concurrent_callers_share_one_failure(
-    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")
-    lambda_metadata_endpoint.impair(delay=0.2)
-    results = _call_from_threads(50)
-    assert len(results) == 50
-    assert all(isinstance(r, MetadataHTTPError) for r in results)
+    results = _call_from_threads(count, timeout=timeout)
+    assert [type(r) for r in results] == [outcome] * count
+    if outcome is LambdaMetadata:
+        assert {id(r) for r in results} == {id(results[0])}
     assert lambda_metadata_endpoint.request_count == 1
 
 
@@ -320,7 +304,7 @@ def test_child_forked_mid_fetch_gets_a_working_cache(
     assert lambda_metadata_endpoint.request_count == 2, "parent and child each fetched once"
 
 
-# -- issue 11 item 1: whatever is raised in the leader, the flight ends --------------------------
+# -- whatever is raised in the leader, the flight ends -------------------------------------------
 
 
 class _RaisingFilter(logging.Filter):
@@ -506,7 +490,7 @@ def test_a_call_whose_deadline_is_used_up_does_not_block_the_next_one(
     assert lambda_metadata_endpoint.request_count == 1
 
 
-# -- issue 11 item 6: after a clear, and on refresh, never an answer to an older request ---------
+# -- after a clear, and on refresh, never an answer to an older request -------------------------
 
 
 def _numbered_answers(
@@ -556,39 +540,7 @@ def test_no_answer_to_a_request_sent_before_a_clear_or_a_refresh(
     assert server.connections == 2
 
 
-# -- issue 11 item 8: one timeout check everywhere, warm path included ---------------------------
-
-
-BAD_TIMEOUTS = [-1, 0, 0.0, True, False, math.nan, math.inf, -math.inf, "1", None, 86401, 10**400]
-
-
-@pytest.mark.parametrize("timeout", BAD_TIMEOUTS, ids=lambda value: repr(value)[:12])
-def test_a_bad_timeout_is_refused_even_when_cached(
-    timeout: object, lambda_metadata_endpoint: MetadataEndpoint
-) -> None:
-    get_lambda_metadata()
-    with pytest.raises(InvalidArgumentError) as caught:
-        get_lambda_metadata(timeout=timeout)  # type: ignore[arg-type]
-    assert isinstance(caught.value, ValueError)
-    assert isinstance(caught.value, LambdaMetadataError)
-    assert "timeout must be a positive, finite number of seconds" in str(caught.value)
-    assert lambda_metadata_endpoint.request_count == 1
-
-
-@pytest.mark.parametrize("timeout", BAD_TIMEOUTS, ids=lambda value: repr(value)[:12])
-def test_every_public_function_refuses_the_same_timeouts(
-    timeout: object, no_lambda_metadata: None
-) -> None:
-    calls: list[Callable[[], object]] = [
-        lambda: get_lambda_metadata(timeout=timeout),  # type: ignore[arg-type]
-        lambda: get_lambda_metadata(refresh=True, timeout=timeout),  # type: ignore[arg-type]
-        lambda: lambda_metadata.inject_az(timeout=timeout),  # type: ignore[call-overload]
-        lambda: lambda_metadata.az_names.get_availability_zone_name(timeout=timeout),  # type: ignore[arg-type]
-        lambda: lambda_metadata.snapstart.refresh_after_restore(timeout=timeout),  # type: ignore[arg-type]
-    ]
-    for call in calls:
-        with pytest.raises(InvalidArgumentError, match="must be a positive, finite number"):
-            call()
+# -- good timeouts (the bad ones: test_timeout_rule.py) -----------------------------------------
 
 
 @pytest.mark.parametrize("timeout", [1, 1.0, 0.25, 30, 86400])
@@ -598,7 +550,7 @@ def test_good_timeouts_pass(timeout: float, lambda_metadata_endpoint: MetadataEn
     assert lambda_metadata_endpoint.request_count == 1
 
 
-# -- issue 14 item 1: negative caching ------------------------------------------------------------
+# -- negative caching ---------------------------------------------------------------------------
 
 
 def _raised(call: Callable[[], object]) -> BaseException:
@@ -776,7 +728,7 @@ def test_a_strict_decorated_handler_in_an_outage_raises_fast(
     assert lambda_metadata_endpoint.request_count == attempt + 1
 
 
-# -- issue 14 item 6: where Managed Instances fork ------------------------------------------------
+# -- where Managed Instances fork ---------------------------------------------------------------
 
 
 def test_the_caching_page_says_the_runtime_forks_before_importing_the_handler() -> None:

@@ -108,15 +108,10 @@ def closed_port_address() -> str:
 # -- the command itself --------------------------------------------------------
 
 
-def test_version() -> None:
-    result = run("--version")
-    assert result.returncode == 0
-    assert result.stdout == f"lambda-metadata {lambda_metadata.__version__}\n"
-
-
-def test_console_script_is_installed_and_runs() -> None:
+@pytest.mark.parametrize("command", [PYTHON_M, (str(SCRIPT),)], ids=["python-m", "script"])
+def test_version_from_python_m_and_the_console_script(command: Sequence[str]) -> None:
     assert SCRIPT.exists(), "the lambda-metadata console script is not installed"
-    result = run("--version", command=[str(SCRIPT)])
+    result = run("--version", command=command)
     assert result.returncode == 0
     assert result.stdout == f"lambda-metadata {lambda_metadata.__version__}\n"
 
@@ -148,19 +143,18 @@ def test_no_subcommand_is_a_usage_error() -> None:
 # -- get -------------------------------------------------------------------------
 
 
-def test_get_prints_the_availability_zone_id(endpoint: MetadataEndpoint) -> None:
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [(("get",), None), (("get", "--timeout", "2.5"), None), (("get",), (str(SCRIPT),))],
+    ids=["get", "fractional-timeout", "script"],
+)
+def test_get_prints_the_availability_zone_id(
+    endpoint: MetadataEndpoint, args: tuple[str, ...], command: Sequence[str] | None
+) -> None:
     endpoint.availability_zone_id = "euw1-az3"
-    result = run("get", env=endpoint.environ)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "euw1-az3\n"
-    assert result.stderr == ""
+    result = run(*args, env=endpoint.environ, command=command)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "euw1-az3\n", "")
     assert endpoint.request_count == 1
-
-
-def test_get_through_the_console_script(endpoint: MetadataEndpoint) -> None:
-    result = run("get", env=endpoint.environ, command=[str(SCRIPT)])
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "use1-az1\n"
 
 
 def test_get_json_prints_the_whole_response(endpoint: MetadataEndpoint) -> None:
@@ -176,16 +170,12 @@ def test_get_json_prints_the_whole_response(endpoint: MetadataEndpoint) -> None:
     assert endpoint.token not in result.stdout
 
 
-def test_get_in_process(endpoint: MetadataEndpoint, capsys: pytest.CaptureFixture[str]) -> None:
+def test_get_in_process_asks_the_endpoint_each_time(
+    endpoint: MetadataEndpoint, capsys: pytest.CaptureFixture[str]
+) -> None:
     endpoint.availability_zone_id = "apne1-az4"
     assert main(["get"]) == 0
     assert capsys.readouterr() == ("apne1-az4\n", "")
-
-
-def test_get_asks_the_endpoint_each_time(
-    endpoint: MetadataEndpoint, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["get"]) == 0
     endpoint.availability_zone_id = "use1-az6"
     assert main(["get", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["AvailabilityZoneID"] == "use1-az6"
@@ -198,26 +188,27 @@ def test_every_exit_code_is_distinct() -> None:
     assert not {0, 1, 2} & set(codes)
 
 
-def test_get_outside_lambda(no_lambda_metadata: None) -> None:
-    result = run("get")
-    assert result.returncode == 3
-    message = assert_one_line_error(result)
-    assert API_ENV in message
-    assert "lambda-metadata serve" in message
-
-
-def test_get_with_only_the_token_set(no_lambda_metadata: None) -> None:
-    result = run("get", env={TOKEN_ENV: "only-token-set-0123456789"})
-    assert result.returncode == 3
-    assert_one_line_error(result, "only-token-set-0123456789")
-
-
-@pytest.mark.parametrize("api", ["http://127.0.0.1:9001", "127.0.0.1", "127.0.0.1:99999"])
-def test_get_with_an_invalid_address(no_lambda_metadata: None, api: str) -> None:
+@pytest.mark.parametrize(
+    ("api", "code", "shown"),
+    [
+        (None, 3, "lambda-metadata serve"),  # outside Lambda: how to get an endpoint
+        ("", 3, ""),  # only the token set
+        *[(api, 4, API_ENV) for api in ["http://127.0.0.1:9001", "127.0.0.1", "127.0.0.1:99999"]],
+        ("closed", 8, ""),  # a port nobody listens on: connection refused
+    ],
+)
+def test_get_without_a_usable_endpoint(
+    no_lambda_metadata: None, api: str | None, code: int, shown: str
+) -> None:
     token = "config-token-0123456789"
-    result = run("get", env={API_ENV: api, TOKEN_ENV: token})
-    assert result.returncode == 4
-    assert API_ENV in assert_one_line_error(result, token)
+    api = closed_port_address() if api == "closed" else api
+    env = {TOKEN_ENV: token} if api == "" else {API_ENV: api, TOKEN_ENV: token} if api else {}
+    result = run("get", "--timeout", "0.3", env=env)
+    assert result.returncode == code
+    message = assert_one_line_error(result, token)
+    assert shown in message
+    if api is None:
+        assert API_ENV in message
 
 
 def test_get_with_a_token_that_cannot_be_sent(endpoint: MetadataEndpoint) -> None:
@@ -265,13 +256,6 @@ def test_get_timeout(endpoint: MetadataEndpoint) -> None:
     assert "deadline" in assert_one_line_error(result, endpoint.token)
 
 
-def test_get_connection_refused(no_lambda_metadata: None) -> None:
-    token = "refused-token-0123456789"
-    result = run("get", "--timeout", "0.3", env={API_ENV: closed_port_address(), TOKEN_ENV: token})
-    assert result.returncode == 8
-    assert_one_line_error(result, token)
-
-
 @pytest.mark.parametrize(
     "body", [b"not json", b"[1, 2]", b"{}", b'{"AvailabilityZoneID": ""}', b"x" * 9000]
 )
@@ -280,21 +264,6 @@ def test_get_invalid_response(endpoint: MetadataEndpoint, body: bytes) -> None:
     result = run("get", env=endpoint.environ)
     assert result.returncode == 9
     assert_one_line_error(result, endpoint.token)
-
-
-@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "-inf", "soon", ""])
-def test_get_rejects_a_bad_timeout(value: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["get", "--timeout", value])
-    assert exited.value.code == 2
-    err = capsys.readouterr().err
-    assert "usage: lambda-metadata get" in err
-    assert "--timeout" in err
-
-
-def test_get_accepts_a_fractional_timeout(endpoint: MetadataEndpoint) -> None:
-    result = run("get", "--timeout", "2.5", env=endpoint.environ)
-    assert (result.returncode, result.stdout) == (0, "use1-az1\n")
 
 
 # -- serve -----------------------------------------------------------------------

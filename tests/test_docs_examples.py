@@ -36,23 +36,21 @@ def test_errors_fallback_endpoint_down(
     assert "no AZ metadata (status 500)" in caplog.text
 
 
-def test_testing_example_passes_as_a_users_suite(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_users_suite=(EXAMPLES / "test_with_fixture.py").read_text())
-    result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=3)
-
-
-def test_clock_example_passes_as_a_users_suite(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_users_clock=(EXAMPLES / "test_with_clock.py").read_text())
-    result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
-
-
-def test_impairment_example_passes_as_a_users_suite(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(same_az_valkey=(EXAMPLES / "same_az_valkey.py").read_text())
-    pytester.makepyfile(test_users_impairment=(EXAMPLES / "test_az_impairment.py").read_text())
-    result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=6)
+@pytest.mark.parametrize(
+    ("files", "passed"),
+    [
+        (["test_with_fixture.py"], 3),
+        (["test_with_clock.py"], 2),
+        (["same_az_valkey.py", "test_az_impairment.py"], 6),  # the module it tests beside it
+    ],
+    ids=["fixture", "clock", "impairment"],
+)
+def test_testing_examples_pass_as_a_users_suite(
+    pytester: pytest.Pytester, files: list[str], passed: int
+) -> None:
+    for name in files:
+        pytester.makepyfile(**{name.removesuffix(".py"): (EXAMPLES / name).read_text()})
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=passed)
 
 
 def test_valkey_example_prints_same_az_first() -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import load_module
 from fake_ec2 import FakeEC2
 
 from lambda_metadata.testing import MetadataEndpoint
@@ -153,7 +154,6 @@ def test_with_az_names_on_the_line_carries_this_accounts_az_name(
     ec2: FakeEC2, lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``ResolveAzNames=true``: one EC2 call names the AZ on the log line."""
-    import importlib.util
     import io
 
     from awslambdaric.lambda_context import LambdaContext
@@ -161,11 +161,7 @@ def test_with_az_names_on_the_line_carries_this_accounts_az_name(
     monkeypatch.setenv("RESOLVE_AZ_NAME", "true")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "az-example")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "LambdaMetadataExample")
-    spec = importlib.util.spec_from_file_location("sam_app_with_names", APP / "src" / "app.py")
-    assert spec is not None
-    assert spec.loader is not None
-    app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)
+    app = load_module(APP / "src" / "app.py", "sam_app_with_names")
     out = io.StringIO()
     app.logger.registered_handler.setStream(out)
     context = LambdaContext("names-1", None, None, 4_102_444_800_000, "arn:aws:lambda:test")

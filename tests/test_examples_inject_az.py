@@ -5,27 +5,18 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
 from awslambdaric.lambda_context import LambdaContext
-from conftest import EXAMPLES, load_example
+from conftest import EXAMPLES, load_example, run_python
 
 from lambda_metadata.testing import MetadataEndpoint
 
 
 def run(name: str) -> list[str]:
     """Run an example as a script: its __main__ block starts its own endpoint emulator."""
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLES / f"{name}.py")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_python(str(EXAMPLES / f"{name}.py"))
     assert result.stderr == ""
     return result.stdout.splitlines()
 
@@ -78,19 +69,17 @@ def test_decorator_async_example_imported(lambda_metadata_endpoint: MetadataEndp
     assert not hasattr(context, "lambda_metadata")
 
 
-def test_decorator_async_example_outside_lambda(no_lambda_metadata: None) -> None:
-    example = load_example("decorator_async")
-
-    assert example.handler({}, SimpleNamespace(aws_request_id="x")) == {
-        "availability_zone_id": None,
-        "request_id": "x",
-    }
-
-
-def test_decorator_basic_outside_lambda(no_lambda_metadata: None) -> None:
-    basic = load_example("decorator_basic")
-
-    assert basic.handler({}, SimpleNamespace()) == {"availability_zone_id": "unknown"}
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("decorator_async", {"availability_zone_id": None, "request_id": "x"}),
+        ("decorator_basic", {"availability_zone_id": "unknown"}),
+    ],
+)
+def test_decorator_examples_outside_lambda(
+    no_lambda_metadata: None, name: str, expected: dict[str, object]
+) -> None:
+    assert load_example(name).handler({}, SimpleNamespace(aws_request_id="x")) == expected
 
 
 def test_logging_examples_imported(lambda_metadata_endpoint: MetadataEndpoint) -> None:

@@ -19,12 +19,11 @@ import subprocess
 import sys
 import textwrap
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import load_module
 
 from lambda_metadata.testing import MetadataEndpoint
 
@@ -108,7 +107,7 @@ def layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # lambda_metadata and the pinned wrapt only: the runtime provides snapshot_restore_py
     top = {name.split("/")[1].split("-")[0] for name in names}
     assert top == {"lambda_metadata", "wrapt"}, top
-    wrapt_version = _script(SCRIPT).WRAPT.split("==")[1]
+    wrapt_version = load_module(SCRIPT).WRAPT.split("==")[1]
     assert f"python/wrapt-{wrapt_version}.dist-info/METADATA" in names
     return unpacked / "python"
 
@@ -118,16 +117,6 @@ def function_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     task = tmp_path_factory.mktemp("task")
     (task / "layer_function.py").write_text(textwrap.dedent(FUNCTION))
     return task
-
-
-def _script(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(path.stem, module)  # a dataclass looks its module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 def _under(path: str | None, directory: Path) -> bool:
@@ -184,24 +173,16 @@ def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-@pytest.fixture
-def runtime_api() -> Iterator[Any]:
-    from fake_runtime import FakeRuntimeAPI
-
-    with FakeRuntimeAPI() as fake:
-        yield fake
-
-
 @pytest.mark.runtime
 def test_the_real_runtime_restores_a_snapstart_function_with_the_library_from_the_layer(
-    layer: Path, function_dir: Path, runtime_dir: Path, runtime_api: Any
+    layer: Path, function_dir: Path, runtime_dir: Path, api: Any
 ) -> None:
     from fake_runtime import running, runtime_environment
 
     path = os.pathsep.join(map(str, (runtime_dir, function_dir, layer)))
     with MetadataEndpoint(availability_zone_id="use1-az1") as endpoint:
         env = runtime_environment(
-            runtime_api,
+            api,
             endpoint.environ,
             initialization_type="snap-start",
             PYTHONPATH=path,
@@ -210,10 +191,10 @@ def test_the_real_runtime_restores_a_snapstart_function_with_the_library_from_th
         with running(
             "layer_function.handler", env, interpreter_args=CLEAN[1:], cwd=function_dir
         ) as runtime:
-            assert runtime_api.restore_requested.wait(15), runtime.stderr
+            assert api.restore_requested.wait(15), runtime.stderr
             endpoint.availability_zone_id = "use1-az2"  # restored in another AZ
-            runtime_api.release_restore()
-            result = runtime_api.invoke({})
+            api.release_restore()
+            result = api.invoke({})
             [line] = runtime.wait_for_lines("invocation az=")
 
             assert result["availability_zone_id"] == "use1-az2"
@@ -225,8 +206,8 @@ def test_the_real_runtime_restores_a_snapstart_function_with_the_library_from_th
             # the runtime's own, which its hooks run through: the layer does not shadow it
             assert _under(result["modules"]["snapshot_restore_py"], runtime_dir)
             assert "invocation az=use1-az2" in line
-            assert runtime_api.init_errors == runtime_api.restore_errors == []
-            assert runtime_api.invocation_errors == []
+            assert api.init_errors == api.restore_errors == []
+            assert api.invocation_errors == []
             assert runtime.returncode is None
         assert endpoint.token not in "\n".join(runtime.stdout + runtime.stderr)
 
@@ -240,12 +221,12 @@ def test_the_cold_start_measurement_runs_each_handler_from_its_layer_alone() -> 
     """
     pytest.importorskip("awslambdaric")
     pytest.importorskip("aws_lambda_powertools")
-    cold_start = _script(COLD_START)
+    cold_start = load_module(COLD_START)
     wheel = os.environ.get("LAMBDA_METADATA_WHEEL")
     table = cold_start.cold_start_table(1, wheel=Path(wheel) if wheel else None, compare=False)
     rows = [line for line in table.splitlines() if line.startswith("| ") and " ms |" in line]
     assert len(rows) == 2, table
-    assert rows[0].startswith(f"| `@inject_az`, the layer (wrapt {_script(SCRIPT).WRAPT[7:]})")
+    assert rows[0].startswith(f"| `@inject_az`, the layer (wrapt {load_module(SCRIPT).WRAPT[7:]})")
     assert "Powertools" in rows[1]
     assert "Powertools' cold start." in table
 
@@ -253,8 +234,8 @@ def test_the_cold_start_measurement_runs_each_handler_from_its_layer_alone() -> 
 def test_the_layers_wrapt_imports_no_asyncio_after_the_runtime() -> None:
     """The wrapt import measurement (docs/deploy.md's table), one round of the pinned release."""
     pytest.importorskip("awslambdaric")
-    pinned = _script(SCRIPT).WRAPT.split("==")[1]
-    table = _script(COLD_START).wrapt_import_table([pinned], 1)
+    pinned = load_module(SCRIPT).WRAPT.split("==")[1]
+    table = load_module(COLD_START).wrapt_import_table([pinned], 1)
     [row] = [line for line in table.splitlines() if line.startswith(f"| {pinned} |")]
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[2] == "1.0\N{MULTIPLICATION SIGN}"

@@ -56,6 +56,7 @@ def test_real_az_id_formats_are_accepted(zone_id: str) -> None:
         " use1-az1",
         "use1 az1",
         "use1-az1\n",
+        "use1-az1\nforged",
         "use1\x1b[31m",
         "use1\ud800",
         "x" * 65,

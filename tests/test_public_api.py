@@ -123,9 +123,10 @@ ERRORS: list[type[errors.LambdaMetadataError]] = [getattr(errors, name) for name
 
 
 @pytest.mark.parametrize("error_class", ERRORS, ids=lambda cls: cls.__name__)
-def test_every_error_pickles_with_its_status_code(
+def test_every_error_is_a_lambda_metadata_error_and_pickles_with_its_status_code(
     error_class: type[errors.LambdaMetadataError],
 ) -> None:
+    assert issubclass(error_class, errors.LambdaMetadataError)
     error = error_class("the endpoint answered 503", status_code=503)
     for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
         copy = pickle.loads(pickle.dumps(error, protocol=protocol))

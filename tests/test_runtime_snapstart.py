@@ -14,7 +14,6 @@ from lambda_metadata.testing import MetadataEndpoint
 pytestmark = pytest.mark.runtime
 HANDLER = "az_function.handler"
 RESTORE = "GET /2018-06-01/runtime/restore/next"
-"""Seconds Lambda allows for the whole restore, after-restore hooks included."""
 
 
 def test_restore_in_another_zone_is_seen_by_every_invocation_and_log_line(

@@ -23,7 +23,6 @@ from lambda_metadata.testing import MetadataEndpoint
 pytestmark = pytest.mark.runtime
 HANDLER = "az_logging_function.handler"
 INVOCATIONS = 3
-"""Seconds Lambda allows for the whole restore, after-restore hooks included."""
 
 
 def stdlib_zones(runtime: RuntimeProcess, phase: str, count: int = 1) -> list[str]:

@@ -9,7 +9,6 @@ builds must hold this checkout's package.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -21,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import load_module
 
 import lambda_metadata
 
@@ -30,20 +30,11 @@ SAM_CLI = "aws-sam-cli>=1.130,<2"
 VPC_POLICY = "AWSLambdaVPCAccessExecutionRole"
 
 
-def _script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def lint_template() -> ModuleType:
     pytest.importorskip("samtranslator", reason="uv run --with aws-sam-translator")
     pytest.importorskip("cfnlint", reason="uv run --with cfn-lint")
-    return _script("lint_template")
+    return load_module(ROOT / "scripts" / "lint_template.py")
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +170,7 @@ def _checkout_copy(destination: Path) -> Path:
 
 
 def _python313_dir() -> str:
-    found = _script("build_layer").interpreter("3.13")
+    found = load_module(ROOT / "scripts" / "build_layer.py").interpreter("3.13")
     if found is None:
         pytest.skip("sam build for python3.13 needs a Python 3.13 interpreter")
     directory = Path(found).parent

@@ -8,7 +8,7 @@ import socket
 from collections.abc import Callable
 
 import pytest
-from conftest import RawServer, assert_no_token, json_body, ok_head, read_request
+from raw_http import RawServer, assert_no_token, json_body, ok_head, read_request
 
 from lambda_metadata import LambdaMetadataError, get_lambda_metadata
 from lambda_metadata.testing import FakeClock, MetadataEndpoint
@@ -16,32 +16,24 @@ from lambda_metadata.testing import FakeClock, MetadataEndpoint
 TOKEN = "tok-SENSITIVE-7c1f0e"
 
 
-def _setups(endpoint: MetadataEndpoint) -> list[Callable[[], None]]:
-    def unauthorized() -> None:
-        endpoint.token = "the-real-one"
-
-    def server_error() -> None:
-        endpoint.impair(status=500)
-
-    def bad_body() -> None:
-        endpoint.body = b"<html>"
-
-    def missing_field() -> None:
-        endpoint.body = b'{"Other": 1}'
-
-    return [unauthorized, server_error, bad_body, missing_field]
+SETUPS: dict[str, Callable[[MetadataEndpoint], object]] = {
+    "unauthorized": lambda endpoint: setattr(endpoint, "token", "the-real-one"),
+    "server-error": lambda endpoint: endpoint.impair(status=500),
+    "bad-body": lambda endpoint: setattr(endpoint, "body", b"<html>"),
+    "missing-field": lambda endpoint: setattr(endpoint, "body", b'{"Other": 1}'),
+}
 
 
-@pytest.mark.parametrize("case", range(4))
+@pytest.mark.parametrize("setup", SETUPS.values(), ids=SETUPS.keys())
 def test_http_failures_never_show_the_token(
-    case: int,
+    setup: Callable[[MetadataEndpoint], object],
     lambda_metadata_endpoint: MetadataEndpoint,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     lambda_metadata_endpoint.reset(token=TOKEN)
     monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", TOKEN)
-    _setups(lambda_metadata_endpoint)[case]()
+    setup(lambda_metadata_endpoint)
     with caplog.at_level(logging.DEBUG), pytest.raises(LambdaMetadataError) as caught:
         get_lambda_metadata(timeout=0.2)
     assert_no_token(caught.value, TOKEN)
@@ -49,26 +41,20 @@ def test_http_failures_never_show_the_token(
     assert TOKEN not in repr(lambda_metadata_endpoint)
 
 
+@pytest.mark.parametrize("hang_up", [False, True], ids=["timeout", "reset"])
 def test_timeouts_and_resets_never_show_the_token(
     raw_server: Callable[[Callable[[socket.socket], None]], RawServer],
     monkeypatch: pytest.MonkeyPatch,
+    hang_up: bool,
 ) -> None:
     server: RawServer
 
-    def silent(conn: socket.socket) -> None:
+    def answer(conn: socket.socket) -> None:
         read_request(conn)
-        server.wait_closed(conn)
+        if not hang_up:
+            server.wait_closed(conn)
 
-    server = raw_server(silent)
-    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", TOKEN)
-    with pytest.raises(LambdaMetadataError) as caught:
-        get_lambda_metadata(timeout=0.2)
-    assert_no_token(caught.value, TOKEN)
-
-    def hang_up(conn: socket.socket) -> None:
-        read_request(conn)
-
-    raw_server(hang_up)
+    server = raw_server(answer)
     monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", TOKEN)
     with pytest.raises(LambdaMetadataError) as caught:
         get_lambda_metadata(timeout=0.2)

@@ -54,15 +54,24 @@ def handler_subsegment(daemon: XRayDaemon) -> dict[str, Any]:
     return subsegment
 
 
-def test_powertools_handler_subsegment_carries_the_az_id(
-    xray: XRayDaemon, lambda_metadata_endpoint: MetadataEndpoint
+@pytest.mark.parametrize(
+    ("given", "zone_name"),
+    [(False, None), (True, "us-east-1b")],
+    ids=["read-from-the-endpoint", "given-metadata-and-zone-name"],
+)
+def test_powertools_handler_subsegment_carries_the_az(
+    xray: XRayDaemon,
+    lambda_metadata_endpoint: MetadataEndpoint,
+    given: bool,
+    zone_name: str | None,
 ) -> None:
     lambda_metadata_endpoint.availability_zone_id = "use1-az4"
+    metadata = LambdaMetadata(availability_zone_id="use1-az1") if given else None
     tracer = new_tracer(service="orders", disabled=False, auto_patch=False)
 
     @tracer.capture_lambda_handler
     def handler(event: dict[str, Any], context: Any) -> str:
-        annotate_tracer(tracer)
+        annotate_tracer(tracer, metadata=metadata, zone_name=zone_name)
         return "ok"
 
     xray_recorder().begin_segment("function")
@@ -70,26 +79,9 @@ def test_powertools_handler_subsegment_carries_the_az_id(
     xray_recorder().end_segment()
 
     annotations = handler_subsegment(xray)["annotations"]
-    assert annotations[XRAY_AVAILABILITY_ZONE_ID] == "use1-az4"
-    assert XRAY_AVAILABILITY_ZONE_NAME not in annotations
-
-
-def test_zone_name_and_given_metadata(xray: XRayDaemon, no_lambda_metadata: None) -> None:
-    tracer = new_tracer(service="orders", disabled=False, auto_patch=False)
-    metadata = LambdaMetadata(availability_zone_id="use1-az1")
-
-    @tracer.capture_lambda_handler
-    def handler(event: dict[str, Any], context: Any) -> str:
-        annotate_tracer(tracer, metadata=metadata, zone_name="us-east-1b")
-        return "ok"
-
-    xray_recorder().begin_segment("function")
-    handler({}, None)
-    xray_recorder().end_segment()
-
-    annotations = handler_subsegment(xray)["annotations"]
-    assert annotations[XRAY_AVAILABILITY_ZONE_ID] == "use1-az1"
-    assert annotations[XRAY_AVAILABILITY_ZONE_NAME] == "us-east-1b"
+    assert annotations[XRAY_AVAILABILITY_ZONE_ID] == ("use1-az1" if given else "use1-az4")
+    assert annotations.get(XRAY_AVAILABILITY_ZONE_NAME) == zone_name
+    assert lambda_metadata_endpoint.request_count == (0 if given else 1)
 
 
 def test_a_disabled_tracer_reads_nothing(lambda_metadata_endpoint: MetadataEndpoint) -> None:
@@ -101,37 +93,27 @@ def test_a_disabled_tracer_reads_nothing(lambda_metadata_endpoint: MetadataEndpo
 # -- OpenTelemetry -----------------------------------------------------------
 
 
-def test_current_span_gets_the_id_not_the_semantic_convention(
+@pytest.mark.parametrize("zone_name", [None, "us-east-1c"], ids=["current-span", "given-span"])
+def test_the_span_gets_the_id_and_only_a_name_under_the_semantic_convention(
     otel: tuple[TracerProvider, InMemorySpanExporter],
     lambda_metadata_endpoint: MetadataEndpoint,
+    zone_name: str | None,
 ) -> None:
     provider, exporter = otel
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
-
-    with provider.get_tracer("test").start_as_current_span("handler"):
-        set_span_availability_zone()
-
-    (span,) = exporter.get_finished_spans()
-    assert span.attributes is not None
-    assert span.attributes[OTEL_AVAILABILITY_ZONE_ID] == "use1-az2"
-    assert OTEL_AVAILABILITY_ZONE not in span.attributes  # an ID is not an AZ name
-
-
-def test_the_semantic_convention_holds_the_name(
-    otel: tuple[TracerProvider, InMemorySpanExporter],
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    provider, exporter = otel
-    span = provider.get_tracer("test").start_span("handler")
-
-    set_span_availability_zone(span, zone_name="us-east-1c")
-    span.end()
+    if zone_name is None:
+        with provider.get_tracer("test").start_as_current_span("handler"):
+            set_span_availability_zone()
+    else:
+        span = provider.get_tracer("test").start_span("handler")
+        set_span_availability_zone(span, zone_name=zone_name)
+        span.end()
 
     (finished,) = exporter.get_finished_spans()
     assert finished.attributes is not None
     assert OTEL_AVAILABILITY_ZONE == "cloud.availability_zone"
-    assert finished.attributes[OTEL_AVAILABILITY_ZONE] == "us-east-1c"
-    assert finished.attributes[OTEL_AVAILABILITY_ZONE_ID] == "use1-az1"
+    assert finished.attributes[OTEL_AVAILABILITY_ZONE_ID] == "use1-az2"
+    assert finished.attributes.get(OTEL_AVAILABILITY_ZONE) == zone_name  # an ID is not a name
 
 
 def test_a_non_recording_span_reads_nothing(no_lambda_metadata: None) -> None:
@@ -159,7 +141,7 @@ def test_missing_opentelemetry_says_which_extra_to_install() -> None:
 
 
 def test_powertools_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    """With Lambda's variables set, X-Ray uses its Lambda context and streams subsegments."""
+    # with Lambda's variables set, X-Ray uses its Lambda context and streams subsegments
     daemon = XRayDaemon()
     lambda_metadata_endpoint.availability_zone_id = "use1-az6"
     program = "import runpy, sys\nrunpy.run_path(sys.argv[1])['handler']({}, None)\n"
@@ -219,7 +201,7 @@ def test_otel_example(lambda_metadata_endpoint: MetadataEndpoint) -> None:
 def test_outside_a_subsegment_in_lambda_warns_instead_of_failing_the_handler(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    """In Lambda the segment is Lambda's own and read-only: a misplaced call must not crash."""
+    # in Lambda the segment is Lambda's own and read-only: a misplaced call must not crash
     daemon = XRayDaemon()
     program = (
         "import logging\n"
