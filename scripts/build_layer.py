@@ -40,6 +40,11 @@ EPOCH = (1980, 1, 1, 0, 0, 0)
 """Every entry's timestamp, so a zip does not depend on when it was built."""
 
 
+UNCOMPILED = {k: v for k, v in os.environ.items() if k != "UV_COMPILE_BYTECODE"}
+"""The environment of ``uv pip install --no-compile``: the layer compiles its own bytecode, for
+its Python, and uv refuses ``--no-compile`` beside a ``UV_COMPILE_BYTECODE`` set for the venvs."""
+
+
 def _uv() -> str:
     found = shutil.which("uv")
     if found is None:
@@ -67,6 +72,7 @@ def install(wheel: Path, target: Path, *, python: str, arch: str, wrapt: str = W
             str(wheel), wrapt,
         ],
         check=True,
+        env=UNCOMPILED,
     )  # fmt: skip
     shutil.rmtree(target / "bin", ignore_errors=True)  # console scripts: no use in a layer
     (target / ".lock").unlink(missing_ok=True)  # uv's lock of the target directory

@@ -108,7 +108,7 @@ def _install(target: Path, requirements: Sequence[str], *, deps: bool = True) ->
     command = [_uv(), "pip", "install", "--quiet", "--no-compile", "--target", str(target)]
     command += ["--python-version", PYTHON, "--python-platform", build_layer.PLATFORMS[ARCH]]
     command += ["--only-binary", ":all:", *([] if deps else ["--no-deps"]), *requirements]
-    subprocess.run(command, check=True, timeout=600)
+    subprocess.run(command, check=True, timeout=600, env=build_layer.UNCOMPILED)
     shutil.rmtree(target / "bin", ignore_errors=True)
     _compile(target)
     return target
