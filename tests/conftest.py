@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -136,6 +137,22 @@ def otel() -> tuple[TracerProvider, InMemorySpanExporter]:
 
 
 # -- the end-to-end runtime tests, and the clock ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout's wheel, built once (CI's run of a built wheel has no source: its wheel)."""
+    if os.environ.get("LAMBDA_METADATA_WHEEL"):
+        return Path(os.environ["LAMBDA_METADATA_WHEEL"])
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH")
+    out = tmp_path_factory.mktemp("dist")
+    root = Path(__file__).resolve().parent.parent
+    command = [uv, "build", "--wheel", "--out-dir", str(out), str(root)]
+    subprocess.run(command, check=True, capture_output=True, timeout=600)
+    (built,) = out.glob("lambda_metadata-*.whl")
+    return built
 
 
 @pytest.fixture

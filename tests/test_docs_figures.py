@@ -36,23 +36,6 @@ def _within(size: int, stated: float, tolerance: float) -> bool:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if os.environ.get("LAMBDA_METADATA_WHEEL"):  # CI's run of the built wheel: no source here
-        return Path(os.environ["LAMBDA_METADATA_WHEEL"])
-    if UV is None:
-        pytest.skip("uv is not on PATH")
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [UV, "build", "--wheel", "--out-dir", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    (built,) = out.glob("lambda_metadata-*.whl")
-    return built
-
-
-@pytest.fixture(scope="module")
 def layer_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if UV is None or ARCH is None or sys.platform != "linux":
         pytest.skip("the layer build runs uv, for Lambda's Linux architectures")

@@ -40,21 +40,6 @@ EXAMPLE_FILES = sorted(EXAMPLES.glob("*.py"))
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if UV is None:
-        pytest.skip("uv is not on PATH")
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [UV, "build", "--wheel", "--out-dir", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    (built,) = out.glob("lambda_metadata-*.whl")
-    return built
-
-
-@pytest.fixture(scope="module")
 def venv_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """The python of a venv with the wheel and these extras, created on first use."""
     assert UV is not None
