@@ -1,13 +1,10 @@
-"""A fake Lambda Runtime API and a child-process harness for the real ``awslambdaric`` runtime.
+"""A fake Lambda Runtime API and the real ``awslambdaric`` runtime as a child process.
 
-``FakeRuntimeAPI`` is a real HTTP server on 127.0.0.1 speaking the parts of the
-Runtime API that awslambdaric 4.x uses: ``invocation/next`` (held until a test
-submits an event), ``invocation/{id}/response`` and ``/error``, ``init/error``,
-``restore/next`` (held until the test releases it) and ``restore/error``.
-
-``RuntimeProcess`` runs ``python -m awslambdaric module.handler`` with an
-environment built from scratch and keeps every stdout/stderr line for assertions.
-The runtime never exits on its own; ``stop()`` ends it and any workers it forked.
+``FakeRuntimeAPI`` is a real HTTP server on 127.0.0.1 speaking what awslambdaric 4.x asks for:
+``invocation/next`` (held until a test submits an event), ``invocation/{id}/response`` and
+``/error``, ``init/error``, ``restore/next`` (held until the test releases it) and
+``restore/error``. ``running`` runs ``python -m awslambdaric module.handler`` with an environment
+built from scratch, keeps every output line, and stops it and any workers it forked.
 """
 
 from __future__ import annotations
@@ -32,17 +29,18 @@ PREFIX = "/2018-06-01/runtime"
 HANDLERS_DIR = Path(__file__).parent / "runtime_handlers"
 WAIT = 15.0
 """Longest wait for anything the child should do; tests return as soon as it happens."""
+_Item = tuple[str, bytes]
 
 
 @dataclass(frozen=True, slots=True)
 class Posted:
-    """A POST the runtime made: which path, its headers and its body."""
+    """A POST the runtime made: its path and its body."""
 
     path: str
-    headers: dict[str, str]
     body: bytes
 
     def json(self) -> Any:
+        """The body, parsed."""
         return json.loads(self.body)
 
 
@@ -51,14 +49,11 @@ class FakeRuntimeAPI:
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
-        self._pending: deque[tuple[str, bytes]] = deque()
-        """Events submitted while no poller was waiting, oldest first."""
-        self._waiting: deque[_Poller] = deque()
-        """``invocation/next`` requests waiting for an event, oldest first."""
+        self._pending: deque[_Item] = deque()  # submitted while no poller waited, oldest first
+        self._waiting: deque[list[_Item]] = deque()  # each held invocation/next's slot
         self._responses: dict[str, Posted] = {}
         self._ids = itertools.count(1)
-        self._closed = threading.Event()
-        self._restore_gate = threading.Event()
+        self._closed = self._restored = False
         self.restore_requested = threading.Event()
         self.paths: list[str] = []
         """``METHOD path`` of every request received, oldest first."""
@@ -66,16 +61,13 @@ class FakeRuntimeAPI:
         self.restore_errors: list[Posted] = []
         self.invocation_errors: list[Posted] = []
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
 
     def __enter__(self) -> FakeRuntimeAPI:
-        self._thread.start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._change(self._closed.set)
+        self._change(lambda: setattr(self, "_closed", True))
         self._server.shutdown()
         self._server.server_close()
 
@@ -90,11 +82,9 @@ class FakeRuntimeAPI:
         host, port = self._server.server_address[:2]
         return f"{host!s}:{port}"
 
-    # -- what a test does ----------------------------------------------------
-
     def release_restore(self) -> None:
         """Answer the held ``restore/next``: the snapshot is now restored."""
-        self._restore_gate.set()
+        self._change(lambda: setattr(self, "_restored", True))
 
     def submit(self, event: Any) -> str:
         """Hand an event to the longest-waiting ``invocation/next`` (or the next one to come).
@@ -104,18 +94,13 @@ class FakeRuntimeAPI:
         request_id = f"request-{next(self._ids)}"
         item = (request_id, json.dumps(event).encode())
         with self._condition:
-            if self._waiting:
-                self._waiting.popleft().event = item
-            else:
-                self._pending.append(item)
+            (self._waiting.popleft() if self._waiting else self._pending).append(item)
             self._condition.notify_all()
         return request_id
 
     def result(self, request_id: str, timeout: float = WAIT) -> Any:
         """Wait for the function's response to ``request_id`` and return it parsed."""
-        self.wait_until(
-            lambda: request_id in self._responses, timeout, f"a response to {request_id}"
-        )
+        self.wait_until(lambda: request_id in self._responses, timeout, f"{request_id}'s response")
         return self._responses[request_id].json()
 
     def invoke(self, event: Any, timeout: float = WAIT) -> Any:
@@ -128,61 +113,46 @@ class FakeRuntimeAPI:
             if not self._condition.wait_for(predicate, timeout):
                 raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
-    # -- the server side -----------------------------------------------------
-
-    def _record(self, method: str, path: str) -> None:
-        with self._condition:
-            self.paths.append(f"{method} {path}")
-            self._condition.notify_all()
-
-    def _change(self, action: Callable[[], None]) -> None:
+    def _change(self, action: Callable[[], object]) -> None:
         with self._condition:
             action()
             self._condition.notify_all()
 
-    def _next_event(self) -> tuple[str, bytes] | None:
+    def _next_event(self) -> _Item | None:
         with self._condition:
             if self._pending:
                 return self._pending.popleft()
-            poller = _Poller()
-            self._waiting.append(poller)
+            slot: list[_Item] = []
+            self._waiting.append(slot)
             self._condition.notify_all()
-            self._condition.wait_for(lambda: poller.event is not None or self._closed.is_set())
-            if poller in self._waiting:
-                self._waiting.remove(poller)
-            return poller.event
+            self._condition.wait_for(lambda: slot or self._closed)
+            if slot in self._waiting:
+                self._waiting.remove(slot)
+            return slot[0] if slot else None
 
     def _hold_restore(self) -> bool:
-        self._change(self.restore_requested.set)
-        while not self._closed.is_set():
-            if self._restore_gate.wait(0.05):
-                return True
-        return False
+        with self._condition:
+            self.restore_requested.set()
+            self._condition.notify_all()
+            self._condition.wait_for(lambda: self._restored or self._closed)
+            return self._restored
 
     def _posted(self, posted: Posted) -> int:
-        """Store a POST; the status to answer."""
-        tail = posted.path.removeprefix(PREFIX)
-        if tail == "/init/error":
-            self._change(lambda: self.init_errors.append(posted))
-        elif tail == "/restore/error":
-            self._change(lambda: self.restore_errors.append(posted))
-        elif tail.startswith("/invocation/") and tail.endswith("/response"):
-            request_id = tail.removeprefix("/invocation/").removesuffix("/response")
-            self._change(lambda: self._responses.__setitem__(request_id, posted))
-        elif tail.startswith("/invocation/") and tail.endswith("/error"):
-            self._change(lambda: self.invocation_errors.append(posted))
-        else:
-            return 404
+        """Keep a POST; the status to answer."""
+        with self._condition:
+            match posted.path.removeprefix(PREFIX).split("/"):
+                case ["", "invocation", request_id, "response"]:
+                    self._responses[request_id] = posted
+                case ["", "invocation", _, "error"]:
+                    self.invocation_errors.append(posted)
+                case ["", "init", "error"]:
+                    self.init_errors.append(posted)
+                case ["", "restore", "error"]:
+                    self.restore_errors.append(posted)
+                case _:
+                    return 404
+            self._condition.notify_all()
         return 202
-
-
-class _Poller:
-    """One waiting ``invocation/next``; ``submit`` fills in its event."""
-
-    __slots__ = ("event",)
-
-    def __init__(self) -> None:
-        self.event: tuple[str, bytes] | None = None
 
 
 class _Server(ThreadingHTTPServer):
@@ -200,25 +170,18 @@ def _handler_for(api: FakeRuntimeAPI) -> type[BaseHTTPRequestHandler]:
         disable_nagle_algorithm = True  # else each response waits ~40 ms for delayed ACKs
 
         def do_GET(self) -> None:
-            api._record("GET", self.path)
+            api._change(lambda: api.paths.append(f"GET {self.path}"))
             if self.path == f"{PREFIX}/invocation/next":
-                event = api._next_event()
-                if event is None:
-                    return
-                request_id, body = event
-                deadline_ms = int(time.time() * 1000) + 60_000
-                self._answer(
-                    200,
-                    body,
-                    {
-                        "Lambda-Runtime-Aws-Request-Id": request_id,
-                        "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+                if (event := api._next_event()) is not None:
+                    headers = {
+                        "Lambda-Runtime-Aws-Request-Id": event[0],
+                        "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 60_000),
                         "Lambda-Runtime-Invoked-Function-Arn": (
                             "arn:aws:lambda:us-east-1:123456789012:function:az-function"
                         ),
                         "Content-Type": "application/json",
-                    },
-                )
+                    }
+                    self._answer(200, event[1], headers)
             elif self.path == f"{PREFIX}/restore/next":
                 if api._hold_restore():
                     self._answer(200, b"")
@@ -226,25 +189,23 @@ def _handler_for(api: FakeRuntimeAPI) -> type[BaseHTTPRequestHandler]:
                 self._answer(404, b'{"errorMessage": "unknown path"}')
 
         def do_POST(self) -> None:
-            api._record("POST", self.path)
-            posted = Posted(self.path, dict(self.headers.items()), self._read_body())
-            self._answer(api._posted(posted), b'{"status": "OK"}')
+            api._change(lambda: api.paths.append(f"POST {self.path}"))
+            self._answer(api._posted(Posted(self.path, self._read_body())), b'{"status": "OK"}')
 
         def _read_body(self) -> bytes:
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                chunks = []
-                while size := int(self.rfile.readline().split(b";")[0], 16):
-                    chunks.append(self.rfile.read(size))
-                    self.rfile.readline()
+            if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            chunks = []
+            while size := int(self.rfile.readline().split(b";")[0], 16):
+                chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-                return b"".join(chunks)
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.rfile.readline()
+            return b"".join(chunks)
 
         def _answer(self, status: int, body: bytes, headers: Mapping[str, str] = {}) -> None:
             self.send_response(status)
-            for name, value in headers.items():
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
@@ -278,12 +239,8 @@ class RuntimeProcess:
             text=True,
             start_new_session=True,  # its own process group: stop() ends forked workers too
         )
-        assert self.process.stdout is not None
-        assert self.process.stderr is not None
-        for stream, lines in (
-            (self.process.stdout, self.stdout),
-            (self.process.stderr, self.stderr),
-        ):
+        pipes = {self.process.stdout: self.stdout, self.process.stderr: self.stderr}
+        for stream, lines in pipes.items():
             threading.Thread(target=self._collect, args=(stream, lines), daemon=True).start()
 
     def _collect(self, stream: Any, lines: list[str]) -> None:
@@ -305,24 +262,23 @@ class RuntimeProcess:
     def wait_for_lines(self, text: str, count: int = 1, timeout: float = WAIT) -> list[str]:
         """Wait until ``count`` stdout lines contain ``text``; returns them all."""
         with self._condition:
-            if not self._condition.wait_for(
-                lambda: len([x for x in self.stdout if text in x]) >= count, timeout
-            ):
+            if not self._condition.wait_for(lambda: len(self.lines_with(text)) >= count, timeout):
                 raise AssertionError(
                     f"timed out waiting for {count} line(s) with {text!r}; "
                     f"stdout={self.stdout!r} stderr={self.stderr!r} rc={self.returncode}"
                 )
-            return [line for line in self.stdout if text in line]
+            return self.lines_with(text)
 
     def stop(self) -> None:
         """End the runtime and every process it forked."""
-        if self.returncode is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+        for sent in (signal.SIGTERM, signal.SIGKILL):
+            if self.returncode is not None:
+                return
+            os.killpg(self.process.pid, sent)
             try:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+                continue
 
 
 def runtime_environment(
@@ -348,19 +304,13 @@ def runtime_environment(
 
 
 @contextmanager
-def running(
-    handler: str,
-    env: Mapping[str, str],
-    *,
-    interpreter_args: Sequence[str] = (),
-    cwd: str | os.PathLike[str] | None = None,
-) -> Iterator[RuntimeProcess]:
-    """Run the runtime for the ``with`` block, then stop it.
+def running(handler: str, env: Mapping[str, str], **options: Any) -> Iterator[RuntimeProcess]:
+    """Run the runtime (``RuntimeProcess``'s ``options``) for the ``with`` block, then stop it.
 
     ``-S`` in ``interpreter_args`` hides site-packages and ``cwd`` (which ``-m`` puts first on
     ``sys.path``) moves it out of the source tree, so ``PYTHONPATH`` says what it can import.
     """
-    runtime = RuntimeProcess(handler, env, interpreter_args=interpreter_args, cwd=cwd)
+    runtime = RuntimeProcess(handler, env, **options)
     try:
         yield runtime
     finally:
