@@ -1,12 +1,13 @@
-"""The benchmark harness: its logic and the committed run the docs show (fast, default run), and
-one quick run of the whole suite checked against what the report promises (``-m bench``; CI runs
-it once). No time is asserted."""
+"""The benchmark harness: its logic, and the committed run the docs show instead of typed figures
+(fast, default run); one quick run of the whole suite checked against what the report promises
+(``-m bench``; CI runs it once). No time is asserted."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -59,18 +60,9 @@ def test_importtime_sums_the_top_level_imports_after_the_prelude() -> None:
     assert _read_imports("ours", "", stderr) == {"ours": 19_000.0}
 
 
-@pytest.mark.parametrize(
-    ("ns", "text"),
-    [
-        (412, "412 ns"),
-        (999.7, "1.00 µs"),
-        (1234, "1.23 µs"),
-        (45.6e6, "45.6 ms"),
-        (-2e6, "-2.00 ms"),
-    ],
-)
-def test_durations_print_with_three_digits(ns: float, text: str) -> None:
-    assert report.format_ns(ns) == text
+def test_durations_print_with_three_digits() -> None:
+    durations = [report.format_ns(ns) for ns in (412, 999.7, 1234, 45.6e6, -2e6)]
+    assert durations == ["412 ns", "1.00 µs", "1.23 µs", "45.6 ms", "-2.00 ms"]
 
 
 def _run(**medians: float) -> dict[str, Any]:
@@ -93,8 +85,9 @@ def _run(**medians: float) -> dict[str, Any]:
     return {"mode": "quick", "machine": machine, "groups": [report.group_json(group, samples, {})]}
 
 
-def test_a_group_gives_medians_quartiles_ratios_verdicts_and_chart_rows() -> None:
-    group = _run(ours=2e6, powertools=4e6, floor=1e6)["groups"][0]
+def test_a_group_gives_medians_quartiles_ratios_verdicts_chart_rows_and_narrow_tables() -> None:
+    run = _run(ours=2e6, powertools=4e6, floor=1e6)
+    group = run["groups"][0]
     ours = group["subjects"][0]
     assert (ours["n"], ours["median"], ours["min"], ours["max"]) == (3, 2e6, 1.8e6, 2.4e6)
     assert ours["q1"] <= ours["median"] <= ours["q3"]
@@ -107,10 +100,7 @@ def test_a_group_gives_medians_quartiles_ratios_verdicts_and_chart_rows() -> Non
     assert group["chart"] == [
         {"label": "Row", "ours": "ours", "powertools": "powertools"} | {"value": 2.0}
     ]
-
-
-def test_the_tables_are_narrow_and_judge_every_target() -> None:
-    text = report.render(_run(ours=2e6, powertools=4e6, floor=1e6))
+    text = report.render(run)
     assert "| Group | ours ÷ Powertools | 0.50× | ≤ 0.60× | met |" in text
     assert "| Group | ours adds | 2.00 ms | ≤ 1.00 ms | **missed** |" in text
     assert "| Group | ours ÷ floor | 2.00× | — | info |" in text
@@ -189,6 +179,24 @@ def test_the_page_shows_the_committed_run_its_tables_and_chart_generated_from_it
     assert "](benchmarks/ratios.svg)" in page.split("\n## ")[0]  # the chart opens the page
 
 
+FIGURE = re.compile(r"\d(?:[.,]\d+)?\s*(?:×|ms\b|µs|ns\b)")
+"""A timing or a ratio typed into prose: 1.49 times, 10.8 ms, 732 ns."""
+
+
+def test_readme_and_the_decorator_page_type_no_figure_but_show_the_committed_run() -> None:
+    speed = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## Speed\n", 1)[1]
+    speed = speed.split("\n## ", 1)[0]
+    assert "](docs/benchmarks/ratios.svg)" in speed  # the committed run's chart
+    decorator = (ROOT / "docs" / "decorator.md").read_text(encoding="utf-8")
+    assert '--8<-- "docs/benchmarks/run.md:decorator"' in decorator
+    assert '--8<-- "docs/benchmarks/matrix.md"' in decorator
+    assert not FIGURE.findall(speed + decorator)
+    run = (RUN / "run.md").read_text(encoding="utf-8")
+    section = run.split("<!-- --8<-- [start:decorator] -->", 1)[1].split("[end:decorator]")[0]
+    for included in ("`@inject_az`", "bare `@wrapt.decorator`", "Against its targets:"):
+        assert included in section
+
+
 # ------------------------------------------- one quick run of the whole suite (-m bench)
 
 # (group, numerator, denominator, at_most, at_least): the documented targets, and at most 1 ms
@@ -209,11 +217,13 @@ TARGETS = {
 }
 
 
-@pytest.fixture(scope="module")
-def quick(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    out = tmp_path_factory.mktemp("bench")
+@pytest.mark.bench
+@pytest.mark.timeout(600)  # a minute on a quiet machine
+def test_a_quick_run_reports_every_group_judges_every_target_and_writes_its_files(
+    tmp_path: Path,
+) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--json", "--out", str(out)],
+        [sys.executable, "-m", "benchmarks", "--quick", "--json", "--out", str(tmp_path)],
         cwd=ROOT,
         env=dict(os.environ, POWERTOOLS_DEV="true"),  # the suite must undo this for Powertools
         capture_output=True,
@@ -222,31 +232,16 @@ def quick(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Pat
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    run: dict[str, Any] = json.loads(done.stdout)
-    return run, out
-
-
-@pytest.mark.bench
-@pytest.mark.timeout(600)  # the quick run itself, in the fixture: a minute on a quiet machine
-def test_a_quick_run_reports_every_group_its_machine_and_files(
-    quick: tuple[dict[str, Any], Path],
-) -> None:
-    run, out = quick
+    run = json.loads(done.stdout)
     assert run["mode"] == "quick"
     assert [group["key"] for group in run["groups"]] == list(GROUPS)
     assert run["machine"]["python"] == ".".join(map(str, sys.version_info[:3]))
     assert run["machine"]["aws-lambda-powertools"] >= "3.37"
-    assert json.loads((out / "run.json").read_text(encoding="utf-8")) == run
-    assert (out / "run.md").read_text(encoding="utf-8") == report.render(run)
-    _check_chart(run, (out / "ratios.svg").read_text(encoding="utf-8"))
-
-
-@pytest.mark.bench
-def test_every_measure_is_of_medians_and_every_target_is_judged(
-    quick: tuple[dict[str, Any], Path],
-) -> None:
+    assert json.loads((tmp_path / "run.json").read_text(encoding="utf-8")) == run
+    assert (tmp_path / "run.md").read_text(encoding="utf-8") == report.render(run)
+    _check_chart(run, (tmp_path / "ratios.svg").read_text(encoding="utf-8"))
     found = set()
-    for group in quick[0]["groups"]:
+    for group in run["groups"]:
         median = {subject["key"]: subject["median"] for subject in group["subjects"]}
         assert {"ours", "powertools"} <= set(median), group["key"]
         for subject in group["subjects"]:
@@ -259,12 +254,6 @@ def test_every_measure_is_of_medians_and_every_target_is_judged(
         for row in group["chart"]:
             assert math.isclose(row["value"], median[row["powertools"]] / median[row["ours"]])
     assert found == TARGETS
-
-
-@pytest.mark.bench
-def test_the_outage_counts_one_attempt_per_fail_fast_window(
-    quick: tuple[dict[str, Any], Path],
-) -> None:
-    outage = next(group for group in quick[0]["groups"] if group["key"] == "outage")
-    assert outage["facts"]["attempts"] == 6  # 30 s: windows of 0.5, 1, 2, 4, 8 and 16 s
-    assert "made 6 attempts" in outage["facts"]["summary"]
+    [outage] = [group["facts"] for group in run["groups"] if group["key"] == "outage"]
+    assert outage["attempts"] == 6  # 30 s: windows of 0.5, 1, 2, 4, 8 and 16 s
+    assert "made 6 attempts" in outage["summary"]

@@ -1,29 +1,25 @@
-"""The Lambda layer, built by the documented command, is all a function needs of the library.
-
-The layer is built once for this interpreter's Python and the default architecture (x86_64 on
-an x86_64 machine), from ``LAMBDA_METADATA_WHEEL`` when CI tests a built wheel. A handler then
-runs in an interpreter without site-packages whose only path besides the standard library is the
-layer's ``python/``; and the real awslambdaric runtime, from a directory of its own as in
-Lambda's ``/var/runtime``, runs a SnapStart function whose library comes only from the layer.
-"""
+"""The Lambda layer (for this Python and machine, built by the documented command from the tested
+wheel) is all a function needs of the library: in an interpreter without site-packages, and in the
+real awslambdaric runtime kept apart as in Lambda's ``/var/runtime``. Its size and the wheel's are
+the docs'."""
 
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
-import textwrap
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import load_module
+from fake_runtime import running, runtime_environment
 
 from lambda_metadata.testing import MetadataEndpoint
 
@@ -36,119 +32,134 @@ ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm
 )
 CLEAN = [sys.executable, "-S", "-s", "-B"]
 """No site-packages, no user site: PYTHONPATH and the standard library are all it sees."""
+DEPLOY = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+TOLERANCES = {"wheel": 0.20, "layer": 0.15, "README's layer": 0.25}
+"""How far a size may be from the docs' figure; README's one figure stands for every Python."""
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("uv") is None, reason="the layer build runs uv"),
     pytest.mark.skipif(ARCH is None or sys.platform != "linux", reason="Lambda runs on Linux"),
 ]
 
-FUNCTION = """
-import json
-import logging
-import sys
-
-import lambda_metadata
+FUNCTION = """\
+import json, logging, sys
 from lambda_metadata import get_lambda_metadata, inject_az
 
 logger = logging.getLogger("layer_function")
 logger.setLevel(logging.INFO)
 INIT_AZ = get_lambda_metadata().availability_zone_id
 
-
 @inject_az
 def handler(event, context):
     az = context.lambda_metadata.availability_zone_id if context else None
     logger.info("invocation az=%s", az)
+    modules = ("lambda_metadata", "wrapt", "snapshot_restore_py")
     return {
         "availability_zone_id": get_lambda_metadata().availability_zone_id,
         "context_availability_zone_id": az,
         "init_availability_zone_id": INIT_AZ,
-        "modules": {
-            name: getattr(sys.modules.get(name), "__file__", None)
-            for name in ("lambda_metadata", "wrapt", "snapshot_restore_py")
-        },
-        "path": sys.path,
+        "modules": {name: getattr(sys.modules.get(name), "__file__", None) for name in modules},
+        "site_packages": [p for p in sys.path if "site-packages" in p],
         "no_site": sys.flags.no_site,
     }
 """
 
 
 @pytest.fixture(scope="module")
-def layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The layer zip for this Python and architecture, unpacked; returns its ``python/``."""
+def archive(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
+    """The layer zip for this Python and architecture, from the wheel the suite tests."""
     out = tmp_path_factory.mktemp("layer-zip")
     command = [sys.executable, str(SCRIPT), "--python", PYTHON, "--arch", str(ARCH)]
-    command += ["--out-dir", str(out)]
-    if os.environ.get("LAMBDA_METADATA_WHEEL"):
-        command += ["--wheel", os.environ["LAMBDA_METADATA_WHEEL"]]
+    command += ["--out-dir", str(out), "--wheel", str(wheel)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
-    [archive] = out.glob("*.zip")
-    assert archive.name == f"lambda-metadata-layer-python{PYTHON}-{ARCH}.zip"
     assert "bytes" in done.stdout
-    unpacked = tmp_path_factory.mktemp("layer")
-    with zipfile.ZipFile(archive) as opened:
-        names = opened.namelist()
-        opened.extractall(unpacked)
-    assert all(name.startswith("python/") for name in names)
-    assert "python/lambda_metadata/__init__.py" in names
-    assert "python/lambda_metadata/py.typed" in names
-    assert not [name for name in names if name.startswith("python/bin/")]
-    # Bytecode for this Python only, checked by hash only: /opt is read-only in Lambda, and a zip
-    # keeps no exact source mtimes, so any other .pyc would be compiled again on every cold start.
-    tag = f"cpython-{PYTHON.replace('.', '')}"
-    compiled = [name for name in names if name.endswith(".pyc")]
-    assert f"python/lambda_metadata/__pycache__/__init__.{tag}.pyc" in names
-    assert all(f".{tag}.pyc" in name for name in compiled)
-    with zipfile.ZipFile(archive) as opened:
-        header = opened.read(f"python/lambda_metadata/__pycache__/_cache.{tag}.pyc")[:8]
-    assert int.from_bytes(header[4:8], "little") == 0b01  # hash-based, unchecked
-    assert not [name for name in names if name.endswith("direct_url.json")]  # no local paths
-    # lambda_metadata and the pinned wrapt only: the runtime provides snapshot_restore_py
-    top = {name.split("/")[1].split("-")[0] for name in names}
-    assert top == {"lambda_metadata", "wrapt"}, top
-    wrapt_version = load_module(SCRIPT).WRAPT.split("==")[1]
-    assert f"python/wrapt-{wrapt_version}.dist-info/METADATA" in names
-    return unpacked / "python"
+    [built] = out.glob("*.zip")
+    assert built.name == f"lambda-metadata-layer-python{PYTHON}-{ARCH}.zip"
+    return built
 
 
 @pytest.fixture(scope="module")
-def function_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    task = tmp_path_factory.mktemp("task")
-    (task / "layer_function.py").write_text(textwrap.dedent(FUNCTION))
-    return task
+def layer(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The layer unpacked, beside the function's module; returns its ``python/``."""
+    unpacked = tmp_path_factory.mktemp("layer")
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(unpacked)
+    (unpacked / "task").mkdir()
+    (unpacked / "task" / "layer_function.py").write_text(FUNCTION)
+    return unpacked / "python"
+
+
+def test_the_layer_holds_the_library_its_wrapt_and_their_bytecode_alone(archive: Path) -> None:
+    with zipfile.ZipFile(archive) as opened:
+        names = opened.namelist()
+        tag = f"cpython-{PYTHON.replace('.', '')}"
+        header = opened.read(f"python/lambda_metadata/__pycache__/_cache.{tag}.pyc")[:8]
+    assert all(name.startswith("python/") for name in names)
+    assert {"python/lambda_metadata/__init__.py", "python/lambda_metadata/py.typed"} <= set(names)
+    assert not [name for name in names if name.startswith("python/bin/")]
+    # Bytecode for this Python only, checked by hash only: /opt is read-only in Lambda, and a zip
+    # keeps no exact source mtimes, so any other .pyc would be compiled again on every cold start.
+    assert f"python/lambda_metadata/__pycache__/__init__.{tag}.pyc" in names
+    assert all(f".{tag}.pyc" in name for name in names if name.endswith(".pyc"))
+    assert int.from_bytes(header[4:8], "little") == 0b01  # hash-based, unchecked
+    assert not [name for name in names if name.endswith("direct_url.json")]  # no local paths
+    # lambda_metadata and the pinned wrapt only: the runtime provides snapshot_restore_py
+    assert {name.split("/")[1].split("-")[0] for name in names} == {"lambda_metadata", "wrapt"}
+    wrapt_version = load_module(SCRIPT).WRAPT.split("==")[1]
+    assert f"python/wrapt-{wrapt_version}.dist-info/METADATA" in names
+
+
+def test_the_wheel_and_the_layer_are_the_sizes_the_docs_say(archive: Path, wheel: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    stated = {
+        "wheel": re.search(r"The wheel is about \*\*(\d+) KB\*\*", DEPLOY),
+        "layer": re.search(rf"^\| python{re.escape(PYTHON)} \| about (\d+) KB \|$", DEPLOY, re.M),
+        "README's layer": re.search(r"about (\d+(?:\.\d+)?) MB \(a test builds it", readme),
+    }
+    for what, found in stated.items():
+        assert found is not None, f"docs/deploy.md or README states no {what} size"
+        size = (wheel if what == "wheel" else archive).stat().st_size
+        figure = float(found.group(1)) * (1e6 if what.startswith("README") else 1e3)
+        assert abs(size - figure) <= TOLERANCES[what] * figure, (what, size)
+    assert f"within {TOLERANCES['layer']:.0%}" in DEPLOY
+    assert f"within {TOLERANCES['wheel']:.0%}" in DEPLOY
 
 
 def _under(path: str | None, directory: Path) -> bool:
     return path is not None and directory.resolve() in Path(path).resolve().parents
 
 
+def _check(result: dict[str, Any], layer: Path, az: str, *, init_az: str) -> None:
+    """The handler's answer: its AZs, and the library and wrapt from the layer alone."""
+    assert result["availability_zone_id"] == az
+    assert result["init_availability_zone_id"] == init_az
+    assert result["no_site"] == 1
+    assert result["site_packages"] == []
+    assert _under(result["modules"]["lambda_metadata"], layer), result["modules"]
+    assert _under(result["modules"]["wrapt"], layer), result["modules"]
+
+
 def test_a_handler_in_a_clean_interpreter_imports_the_library_from_the_layer_alone(
-    layer: Path, function_dir: Path, tmp_path: Path
+    layer: Path, tmp_path: Path
 ) -> None:
     program = "import json, layer_function\nprint(json.dumps(layer_function.handler({}, None)))\n"
+    path = f"{layer.parent / 'task'}{os.pathsep}{layer}"
     with MetadataEndpoint(availability_zone_id="euw1-az3") as endpoint:
         done = subprocess.run(
             [*CLEAN, "-c", program],
             cwd=tmp_path,
-            env={"PYTHONPATH": f"{function_dir}{os.pathsep}{layer}", **endpoint.environ},
+            env={"PYTHONPATH": path, **endpoint.environ},
             capture_output=True,
             text=True,
             timeout=60,
             check=False,
         )
     assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
-    assert result["availability_zone_id"] == "euw1-az3"
-    assert result["init_availability_zone_id"] == "euw1-az3"
+    result = json.loads(done.stdout.splitlines()[-1])
+    _check(result, layer, "euw1-az3", init_az="euw1-az3")
     assert result["context_availability_zone_id"] is None  # no context: run anyway, no metadata
-    assert result["no_site"] == 1
-    for name, path in result["modules"].items():
-        if path is not None:
-            assert _under(path, layer), (name, path)
-    assert _under(result["modules"]["lambda_metadata"], layer)
-    assert _under(result["modules"]["wrapt"], layer)
-    assert not [p for p in result["path"] if "site-packages" in p]
+    assert result["modules"]["snapshot_restore_py"] is None
     assert endpoint.token not in done.stdout + done.stderr
 
 
@@ -157,14 +168,10 @@ def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """awslambdaric, simplejson and snapshot_restore_py alone, as Lambda's runtime holds them."""
     pytest.importorskip("awslambdaric")
     target = tmp_path_factory.mktemp("var-runtime")
-    pins = [
-        f"{name}=={importlib.metadata.version(name)}"
-        for name in ("awslambdaric", "simplejson", "snapshot-restore-py")
-    ]
-    uv = shutil.which("uv")
-    assert uv is not None
+    names = ("awslambdaric", "simplejson", "snapshot-restore-py")
+    pins = [f"{name}=={importlib.metadata.version(name)}" for name in names]
     subprocess.run(
-        [uv, "pip", "install", "--quiet", "--no-deps", "--target", str(target), *pins],
+        ["uv", "pip", "install", "--quiet", "--no-deps", "--target", str(target), *pins],
         env={**os.environ, "UV_PYTHON": sys.executable},  # wheels for this Python, not the venv's
         check=True,
         timeout=300,
@@ -175,55 +182,40 @@ def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.runtime
 def test_the_real_runtime_restores_a_snapstart_function_with_the_library_from_the_layer(
-    layer: Path, function_dir: Path, runtime_dir: Path, api: Any
+    layer: Path, runtime_dir: Path, api: Any
 ) -> None:
-    from fake_runtime import running, runtime_environment
-
-    path = os.pathsep.join(map(str, (runtime_dir, function_dir, layer)))
+    task = layer.parent / "task"
     with MetadataEndpoint(availability_zone_id="use1-az1") as endpoint:
         env = runtime_environment(
             api,
             endpoint.environ,
             initialization_type="snap-start",
-            PYTHONPATH=path,
-            LAMBDA_TASK_ROOT=str(function_dir),
+            PYTHONPATH=os.pathsep.join(map(str, (runtime_dir, task, layer))),
+            LAMBDA_TASK_ROOT=str(task),
         )
-        with running(
-            "layer_function.handler", env, interpreter_args=CLEAN[1:], cwd=function_dir
-        ) as runtime:
-            assert api.restore_requested.wait(15), runtime.stderr
+        with running("layer_function.handler", env, interpreter_args=CLEAN[1:], cwd=task) as rt:
+            assert api.restore_requested.wait(15), rt.stderr
             endpoint.availability_zone_id = "use1-az2"  # restored in another AZ
             api.release_restore()
             result = api.invoke({})
-            [line] = runtime.wait_for_lines("invocation az=")
-
-            assert result["availability_zone_id"] == "use1-az2"
-            assert result["context_availability_zone_id"] == "use1-az2"
-            assert result["init_availability_zone_id"] == "use1-az1"
-            assert result["no_site"] == 1
-            for name in ("lambda_metadata", "wrapt"):
-                assert _under(result["modules"][name], layer), result["modules"]
-            # the runtime's own, which its hooks run through: the layer does not shadow it
-            assert _under(result["modules"]["snapshot_restore_py"], runtime_dir)
-            assert "invocation az=use1-az2" in line
-            assert api.init_errors == api.restore_errors == []
-            assert api.invocation_errors == []
-            assert runtime.returncode is None
-        assert endpoint.token not in "\n".join(runtime.stdout + runtime.stderr)
+            [line] = rt.wait_for_lines("invocation az=")
+            assert rt.returncode is None
+    _check(result, layer, "use1-az2", init_az="use1-az1")
+    assert result["context_availability_zone_id"] == "use1-az2"
+    # the runtime's own, which its hooks run through: the layer does not shadow it
+    assert _under(result["modules"]["snapshot_restore_py"], runtime_dir)
+    assert "invocation az=use1-az2" in line
+    assert api.init_errors == api.restore_errors == api.invocation_errors == []
+    assert endpoint.token not in "\n".join(rt.stdout + rt.stderr)
 
 
 @pytest.mark.runtime
-def test_the_cold_start_measurement_runs_each_handler_from_its_layer_alone() -> None:
-    """scripts/layer_cold_start.py, one round: docs/benchmarks.md's table comes from its runs.
-
-    Each handler must answer with the AZ from its own layer (the script checks every response);
-    no timing is asserted here.
-    """
+def test_the_cold_start_measurement_runs_each_handler_from_its_layer_alone(wheel: Path) -> None:
+    """scripts/layer_cold_start.py (docs/benchmarks.md's table), one round: the script checks
+    each handler answers with the AZ from its own layer. No timing is asserted."""
     pytest.importorskip("awslambdaric")
     pytest.importorskip("aws_lambda_powertools")
-    cold_start = load_module(COLD_START)
-    wheel = os.environ.get("LAMBDA_METADATA_WHEEL")
-    table = cold_start.cold_start_table(1, wheel=Path(wheel) if wheel else None, compare=False)
+    table = load_module(COLD_START).cold_start_table(1, wheel=wheel, compare=False)
     rows = [line for line in table.splitlines() if line.startswith("| ") and " ms |" in line]
     assert len(rows) == 2, table
     assert rows[0].startswith(f"| `@inject_az`, the layer (wrapt {load_module(SCRIPT).WRAPT[7:]})")
