@@ -9,7 +9,6 @@ either is missing. ``LAMBDA_METADATA_SCREENSHOTS=DIR`` keeps the screenshots.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import http.server
 import os
@@ -28,14 +27,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 WIDTH = 1280
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHROMIUM_ARGS += ["--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -80,48 +73,30 @@ def mermaid_js(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
 
 def _pages(site: Path) -> list[str]:
     """Site-relative paths of every page in the sitemap."""
-    sitemap = (site / "sitemap.xml").read_text()
-    base = re.search(r"<loc>(.*?)</loc>", sitemap)
-    assert base is not None
-    root = base.group(1)
-    return [loc[len(root) :] for loc in re.findall(r"<loc>(.*?)</loc>", sitemap)]
+    locations = re.findall(r"<loc>(.*?)</loc>", (site / "sitemap.xml").read_text())
+    return [loc.removeprefix(locations[0]) for loc in locations]
 
 
 @pytest.mark.docs_site
-def test_no_example_sources_or_caches_in_the_site(site: Path) -> None:
+def test_the_site_lists_every_page_links_the_guides_and_holds_no_sources(site: Path) -> None:
     built = [path.relative_to(site).as_posix() for path in site.rglob("*")]
     assert not [name for name in built if name.endswith(".py") or "__pycache__" in name]
     assert not (site / "examples").exists()
-
-
-@pytest.mark.docs_site
-def test_the_sitemap_lists_every_page(site: Path) -> None:
     pages = _pages(site)
     assert "" in pages
     assert {"getting-started/", "migration/", "testing/"} <= set(pages)
     assert len(pages) >= 15
-
-
-@pytest.mark.docs_site
-def test_home_page_installs_links_migration_and_has_key_features(site: Path) -> None:
     home = (site / "index.html").read_text()
     assert "pip install lambda-metadata" in home
     assert 'href="migration/"' in home
     assert 'id="key-features"' in home
+    for section in ("Getting started", "Features", "Testing your code", "Coming from Powertools"):
+        assert section in home  # the navigation reads like Powertools'
     getting_started = (site / "getting-started" / "index.html").read_text()
     for extra in ("powertools", "tracer", "ec2", "otel"):
         assert f"<code>{extra}</code>" in getting_started
-    assert (
-        "docs.aws.amazon.com/lambda/latest/dg/configuration-metadata-endpoint"
-        in (site / "migration" / "index.html").read_text()
-    )
-
-
-@pytest.mark.docs_site
-def test_the_navigation_reads_like_powertools(site: Path) -> None:
-    home = (site / "index.html").read_text()
-    for section in ("Getting started", "Features", "Testing your code", "Coming from Powertools"):
-        assert section in home
+    migration = (site / "migration" / "index.html").read_text()
+    assert "docs.aws.amazon.com/lambda/latest/dg/configuration-metadata-endpoint" in migration
 
 
 @pytest.mark.docs_site
@@ -140,23 +115,42 @@ def test_the_api_page_shows_values_overloads_and_fixtures(site: Path) -> None:
         assert f'id="lambda_metadata.testing.pytest_plugin.{fixture}"' in api
 
 
-@contextlib.contextmanager
-def _served(directory: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+@pytest.fixture
+def browser(site: Path, tmp_path: Path, mermaid_js: Path | None) -> Iterator[tuple[Any, str, Path]]:
+    """Chromium on the served site, Mermaid served in place of the CDN's: the browser, the
+    site's address and where screenshots go."""
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    shots = Path(os.environ.get("LAMBDA_METADATA_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),  # a fresh --user-data-dir
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": WIDTH, "height": 900},
+        )
+        if mermaid_js is not None:
+            context.route(
+                "**/mermaid.min.js",
+                lambda route: route.fulfill(path=str(mermaid_js), content_type="text/javascript"),
+            )
+        try:
+            yield context, f"http://127.0.0.1:{server.server_address[1]}/", shots
+        finally:
+            context.close()
+            server.shutdown()
+            server.server_close()
 
 
 MEASURE = """() => {
@@ -186,44 +180,20 @@ MEASURE = """() => {
 }"""
 
 
-def _serve_mermaid(browser: Any, mermaid_js: Path | None) -> None:
-    if mermaid_js is not None:
-        browser.route(
-            "**/mermaid.min.js",
-            lambda route: route.fulfill(path=str(mermaid_js), content_type="text/javascript"),
-        )
-
-
 @pytest.mark.browser
 def test_pages_render_without_cut_code_or_broken_names(
-    site: Path, tmp_path: Path, request: pytest.FixtureRequest, mermaid_js: Path | None
+    site: Path, browser: tuple[Any, str, Path]
 ) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    shots = Path(os.environ.get("LAMBDA_METADATA_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+    context, base, shots = browser
+    page = context.new_page()
     problems: dict[str, object] = {}
-    with _served(site) as base, sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),  # a fresh --user-data-dir
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": WIDTH, "height": 900},
-        )
-        _serve_mermaid(browser, mermaid_js)
-        try:
-            page = browser.new_page()
-            for path in _pages(site):
-                page.goto(base + path, wait_until="load", timeout=30_000)
-                found = page.evaluate(MEASURE)
-                name = path.strip("/").replace("/", "-") or "index"
-                page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-                if found["cut"] or found["broken"] or found["pageWidth"] > WIDTH:
-                    problems[path or "/"] = found
-        finally:
-            browser.close()
+    for path in _pages(site):
+        page.goto(base + path, wait_until="load", timeout=30_000)
+        found = page.evaluate(MEASURE)
+        name = path.strip("/").replace("/", "-") or "index"
+        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+        if found["cut"] or found["broken"] or found["pageWidth"] > WIDTH:
+            problems[path or "/"] = found
     assert problems == {}
 
 
@@ -254,33 +224,17 @@ DIAGRAM = """() => {
 
 @pytest.mark.browser
 def test_the_home_page_diagram_renders_as_a_picture(
-    site: Path, tmp_path: Path, mermaid_js: Path | None
+    browser: tuple[Any, str, Path], mermaid_js: Path | None
 ) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
     if mermaid_js is None:
         pytest.skip("no Mermaid from the npm registry (npm pack mermaid@11)")
-    shots = Path(os.environ.get("LAMBDA_METADATA_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-    with _served(site) as base, sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": WIDTH, "height": 900},
-        )
-        try:
-            browser.add_init_script(OPEN_SHADOW_ROOTS)
-            _serve_mermaid(browser, mermaid_js)
-            page = browser.new_page()
-            page.goto(base, wait_until="load", timeout=30_000)
-            page.wait_for_function(DIAGRAM, timeout=30_000)
-            found = page.evaluate(DIAGRAM)
-            page.locator("div.mermaid").screenshot(path=str(shots / "index-diagram.png"))
-        finally:
-            browser.close()
+    context, base, shots = browser
+    context.add_init_script(OPEN_SHADOW_ROOTS)
+    page = context.new_page()
+    page.goto(base, wait_until="load", timeout=30_000)
+    page.wait_for_function(DIAGRAM, timeout=30_000)
+    found = page.evaluate(DIAGRAM)
+    page.locator("div.mermaid").screenshot(path=str(shots / "index-diagram.png"))
     assert found["left_as_code"] == 0  # the source block was replaced by the picture
     assert found["nodes"] == 10
     assert found["edges"] == 9
