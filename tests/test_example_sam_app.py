@@ -45,15 +45,7 @@ NODES = (
 )
 
 
-def invoke(metadata: Mapping[str, str], **env: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Run the handler once in a new process; return its result and its one JSON log line."""
-    result, line, _ = invoke_with_metrics(metadata, **env)
-    return result, line
-
-
-def invoke_with_metrics(
-    metadata: Mapping[str, str], **env: str
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def invoke(metadata: Mapping[str, str], **env: str) -> tuple[dict[str, Any], ...]:
     """Run the handler once in a new process: its result, its log line and its EMF line."""
     done = subprocess.run(
         [sys.executable, "-c", INVOKE],
@@ -76,78 +68,63 @@ def invoke_with_metrics(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    [result_line] = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert metadata["AWS_LAMBDA_METADATA_TOKEN"] not in done.stdout + done.stderr
+    [result] = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     [log_line] = [line for line in lines if "_aws" not in line]
     [emf_line] = [line for line in lines if "_aws" in line]
-    assert metadata["AWS_LAMBDA_METADATA_TOKEN"] not in done.stdout + done.stderr
-    return json.loads(result_line.removeprefix("RESULT ")), log_line, emf_line
+    return json.loads(result.removeprefix("RESULT ")), log_line, emf_line
 
 
-@pytest.mark.parametrize("zone", ["use1-az4", None], ids=["metadata", "outside-lambda"])
-def test_the_handler_counts_the_request_per_az(zone: str | None) -> None:
+@pytest.mark.parametrize(
+    ("zone", "replica"),
+    [
+        ("use1-az1", None),
+        ("use1-az2", "orders-003"),
+        ("use1-az4", "orders-001"),
+        ("use1-az6", "orders-002"),
+        (None, "orders-002"),  # outside Lambda: the first replica, and the "unknown" zone
+    ],
+)
+def test_the_handler_answers_logs_one_json_line_and_counts_the_request_per_az(
+    zone: str | None, replica: str | None
+) -> None:
+    nodes = {"CACHE_NODES": NODES} if replica else {}
     with MetadataEndpoint(availability_zone_id=zone or "use1-az1") as endpoint:
         environ = endpoint.environ
         if zone is not None:
-            _, _, emf = invoke_with_metrics(environ)
-    if zone is None:  # the endpoint is gone: the count goes to the "unknown" zone
-        _, _, emf = invoke_with_metrics(environ)
+            result, line, emf = invoke(environ, **nodes)
+            assert endpoint.request_count == 1
+    if zone is None:  # the endpoint is gone: nothing listens
+        result, line, emf = invoke(environ, **nodes)
 
+    assert result["availability_zone_id"] == zone
+    assert line["message"] == "request handled"
+    if zone is not None:
+        assert (line["availability_zone_id"], line["level"]) == (zone, "INFO")
+        assert (line["function_name"], line["cold_start"]) == ("az-example", True)
+    if replica is None:
+        assert result == {"availability_zone_id": zone}
+        _check_the_docs_quote(line)
+    else:
+        assert result["cache_node"].startswith(replica + "."), zone
+        assert line["cache_node"] == result["cache_node"]
     [directive] = emf["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "LambdaMetadataExample"
     assert directive["Metrics"] == [{"Name": "RequestsHandled", "Unit": "Count"}]
     assert sorted(directive["Dimensions"]) == [["AZ-ID", "service"]]
-    assert (emf["AZ-ID"], emf["service"], emf["RequestsHandled"]) == (
-        zone or "unknown",
-        "az-example",
-        [1.0],
-    )
+    counted = (emf["AZ-ID"], emf["service"], emf["RequestsHandled"])
+    assert counted == (zone or "unknown", "az-example", [1.0])
 
 
-def test_the_handler_logs_one_json_line_with_the_az() -> None:
-    with MetadataEndpoint(availability_zone_id="use1-az1") as endpoint:
-        result, line = invoke(endpoint.environ)
-
-    assert result == {"availability_zone_id": "use1-az1"}
-    assert line["message"] == "request handled"
-    assert line["level"] == "INFO"
-    assert line["availability_zone_id"] == "use1-az1"
-    assert line["function_name"] == "az-example"
-    assert line["cold_start"] is True
-    assert endpoint.request_count == 1
-
-
-def test_the_docs_quote_the_line_the_handler_logs() -> None:
-    with MetadataEndpoint(availability_zone_id="use1-az1") as endpoint:
-        _, line = invoke(endpoint.environ)
+def _check_the_docs_quote(line: dict[str, Any]) -> None:
+    """docs/deploy.md quotes the line the handler logs, between markers."""
     quoted = re.search(r"<!-- log-line -->\n```json\n(.+?)\n```", DEPLOY_DOC.read_text(), re.S)
     assert quoted is not None, "docs/deploy.md quotes the log line between markers"
     documented = json.loads(quoted.group(1))
     assert documented.keys() == line.keys()
     for key in line.keys() - {"timestamp"}:
         assert documented[key] == line[key], key
-
-
-def test_reads_go_to_the_replica_in_the_same_az() -> None:
-    for zone, host in [
-        ("use1-az2", "orders-003"),
-        ("use1-az4", "orders-001"),
-        ("use1-az6", "orders-002"),
-    ]:
-        with MetadataEndpoint(availability_zone_id=zone) as endpoint:
-            result, line = invoke(endpoint.environ, CACHE_NODES=NODES)
-        assert result["cache_node"].startswith(host + "."), zone
-        assert line["cache_node"] == result["cache_node"]
-        assert line["availability_zone_id"] == zone
-
-
-def test_outside_lambda_the_handler_still_answers() -> None:
-    with MetadataEndpoint() as endpoint:
-        environ = endpoint.environ
-    result, line = invoke(environ, CACHE_NODES=NODES)  # the endpoint is gone: nothing listens
-    assert result["availability_zone_id"] is None
-    assert result["cache_node"].startswith("orders-002.")  # the first replica: AZ unknown
-    assert line["message"] == "request handled"
 
 
 def test_with_az_names_on_the_line_carries_this_accounts_az_name(
