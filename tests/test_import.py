@@ -16,49 +16,24 @@ from conftest import run_python
 
 import lambda_metadata
 
-EAGER = frozenset(
-    {
-        "lambda_metadata",
-        "lambda_metadata._cache",
-        "lambda_metadata._flight",
-        "lambda_metadata._log",
-        "lambda_metadata._constants",
-        "lambda_metadata.errors",
-        "lambda_metadata._model",
-    }
-)
-"""Our modules that ``import lambda_metadata`` may load: the cache, what it needs, the errors."""
 
-NEVER_AT_IMPORT = (  # the first four are the ones the runtime has not imported either
-    "typing",
-    "inspect",
-    "dataclasses",
-    "re",
-    "http.client",
-    "json",
-    "asyncio",
-    "importlib.metadata",
-    "urllib.request",
-    "argparse",
-    "wrapt",
-    "snapshot_restore_py",
-    "aws_lambda_powertools",
-    "boto3",
-    "botocore",
-    "aws_xray_sdk",
-    "opentelemetry",
-    "lambda_metadata.az_names",
-    "lambda_metadata.tracing",
-    "lambda_metadata.same_az",
-    "lambda_metadata.snapstart",
-    "lambda_metadata._client",
-    "lambda_metadata._decorator",
-    "lambda_metadata._logging",
+def _ours(*names: str) -> frozenset[str]:
+    return frozenset(f"lambda_metadata.{name}" for name in names)
+
+
+EAGER = _ours("_cache", "_flight", "_log", "_constants", "errors", "_model") | {"lambda_metadata"}
+"""Our modules that ``import lambda_metadata`` may load: the cache, what it needs, the errors."""
+CLIENT_ALONE = _ours("_client", "_constants", "errors", "_model")
+"""``_client`` and the modules it may import: nothing else of ours (and only ``__future__``)."""
+OPTIONAL = ("boto3", "botocore", "aws_lambda_powertools", "aws_xray_sdk", "opentelemetry")
+NEVER_AT_IMPORT = (
+    *("typing", "inspect", "dataclasses", "re"),  # what the runtime has not imported either
+    *("http.client", "json", "asyncio", "importlib.metadata", "urllib.request", "argparse"),
+    *("wrapt", "snapshot_restore_py", *OPTIONAL),
+    *_ours("az_names", "tracing", "same_az", "snapstart", "_client", "_decorator", "_logging"),
     "lambda_metadata.cli",
 )
 """What a bare ``import lambda_metadata`` must not load (a name covers its submodules)."""
-
-OPTIONAL = ("boto3", "botocore", "aws_lambda_powertools", "aws_xray_sdk", "opentelemetry")
 
 REFUSE_POWERTOOLS = """\
 import importlib.abc
@@ -90,16 +65,6 @@ assert attempts == [], attempts
 """
 
 
-CLIENT_ALONE = frozenset(
-    {
-        "lambda_metadata._client",
-        "lambda_metadata._constants",
-        "lambda_metadata.errors",
-        "lambda_metadata._model",
-    }
-)
-"""``_client`` and the modules it may import: nothing else of ours (and only ``__future__``)."""
-
 BARE_PACKAGE = f"""\
 import types
 package = types.ModuleType('lambda_metadata')
@@ -123,104 +88,83 @@ class Row(NamedTuple):
     present: tuple[str, ...] = ()
 
 
-ROWS = [
-    pytest.param(
-        Row(
-            setup=BARE_PACKAGE,
-            code="import lambda_metadata._client",
-            exact_foreign=frozenset({"__future__"}),
-            own=CLIENT_ALONE,
-            present=tuple(sorted(CLIENT_ALONE)),
-        ),
-        id="the-client-modules-import-only-each-other",
+RUNTIME = "import awslambdaric.bootstrap"
+SNAP_START = (("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start"),)
+ROWS = {
+    "the-client-modules-import-only-each-other": Row(
+        setup=BARE_PACKAGE,
+        code="import lambda_metadata._client",
+        exact_foreign=frozenset({"__future__"}),
+        own=CLIENT_ALONE,
+        present=tuple(sorted(CLIENT_ALONE)),
     ),
-    pytest.param(
-        Row(
-            setup="import awslambdaric.bootstrap",
-            code="import lambda_metadata",
-            exact_foreign=frozenset(),  # threading and os: the runtime has them already
-            own=EAGER,
-        ),
-        id="in-the-runtime-import-adds-only-our-core",
+    "in-the-runtime-import-adds-only-our-core": Row(
+        setup=RUNTIME,
+        code="import lambda_metadata",
+        exact_foreign=frozenset(),  # threading and os: the runtime has them already
+        own=EAGER,
     ),
-    pytest.param(
-        Row(
-            setup="import awslambdaric.bootstrap",
-            code="import lambda_metadata",
-            env=(("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start"),),
-            own=EAGER | {"lambda_metadata.snapstart"},
-            absent=("inspect", "dataclasses", "http", "asyncio", "importlib.metadata", "wrapt"),
-            present=("snapshot_restore_py", "lambda_metadata.snapstart"),
-        ),
-        id="in-the-runtime-under-snapstart-adds-the-hooks",
+    "in-the-runtime-under-snapstart-adds-the-hooks": Row(
+        setup=RUNTIME,
+        code="import lambda_metadata",
+        env=SNAP_START,
+        own=EAGER | {"lambda_metadata.snapstart"},
+        absent=("inspect", "dataclasses", "http", "asyncio", "importlib.metadata", "wrapt"),
+        present=("snapshot_restore_py", "lambda_metadata.snapstart"),
     ),
-    pytest.param(
-        Row(setup="", code="import lambda_metadata", absent=NEVER_AT_IMPORT[4:]),
-        id="bare-import-loads-nothing-heavy",
+    "bare-import-loads-nothing-heavy-nor-typing-inspect-dataclasses-re": Row(
+        setup="", code="import lambda_metadata", absent=NEVER_AT_IMPORT
     ),
-    pytest.param(
-        Row(setup="", code="import lambda_metadata", absent=NEVER_AT_IMPORT[:4]),
-        id="bare-import-loads-no-typing-inspect-dataclasses-re",
+    "inject_az-loads-wrapt-on-first-access": Row(
+        setup="import lambda_metadata",
+        code="from lambda_metadata import inject_az\n"
+        "assert inject_az is sys.modules['lambda_metadata._decorator'].inject_az",
+        absent=(*OPTIONAL, "urllib.request", *_ours("az_names", "tracing")),
+        present=("wrapt", "lambda_metadata._decorator"),
     ),
-    pytest.param(
-        Row(
-            setup="import lambda_metadata",
-            code="from lambda_metadata import inject_az\n"
-            "assert inject_az is sys.modules['lambda_metadata._decorator'].inject_az",
-            absent=(
-                *OPTIONAL,
-                "urllib.request",
-                "lambda_metadata.az_names",
-                "lambda_metadata.tracing",
-            ),
-            present=("wrapt", "lambda_metadata._decorator"),
-        ),
-        id="inject_az-loads-wrapt-on-first-access",
+    "public-submodules-load-no-optional-integration": Row(
+        setup="",
+        code="import lambda_metadata\n"
+        "from lambda_metadata.az_names import get_availability_zone_name\n"
+        "from lambda_metadata.same_az import order_by_availability_zone\n"
+        "from lambda_metadata.tracing import annotate_tracer, set_span_availability_zone\n"
+        "from lambda_metadata.snapstart import refresh_after_restore\n"
+        "from lambda_metadata.errors import MetadataTimeoutError\n",
+        absent=(*OPTIONAL, "snapshot_restore_py", "wrapt"),
     ),
-    pytest.param(
-        Row(
-            setup="",
-            code="import lambda_metadata\n"
-            "from lambda_metadata.az_names import get_availability_zone_name\n"
-            "from lambda_metadata.same_az import order_by_availability_zone\n"
-            "from lambda_metadata.tracing import annotate_tracer, set_span_availability_zone\n"
-            "from lambda_metadata.snapstart import refresh_after_restore\n"
-            "from lambda_metadata.errors import MetadataTimeoutError\n",
-            absent=(*OPTIONAL, "snapshot_restore_py", "wrapt"),
-        ),
-        id="public-submodules-load-no-optional-integration",
+    "decorate-invoke-snapshot-restore-never-imports-powertools": Row(
+        setup=REFUSE_POWERTOOLS,
+        code=DECORATE_INVOKE_SNAPSHOT_RESTORE,
+        env=SNAP_START,
+        absent=("aws_lambda_powertools",),
+        present=("snapshot_restore_py", "wrapt"),  # the hooks ran, the decorator was used
     ),
-    pytest.param(
-        Row(
-            setup=REFUSE_POWERTOOLS,
-            code=DECORATE_INVOKE_SNAPSHOT_RESTORE,
-            env=(("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start"),),
-            absent=("aws_lambda_powertools",),
-            present=("snapshot_restore_py", "wrapt"),  # the hooks ran, the decorator was used
-        ),
-        id="decorate-invoke-snapshot-restore-never-imports-powertools",
+    # nonsense in the environment at import, fixed before the call: nothing was read early
+    "import-reads-no-environment-variable-of-the-endpoint": Row(
+        setup="import os\nos.environ['AWS_LAMBDA_METADATA_API'] = 'garbage'",
+        code="import lambda_metadata\n"
+        "os.environ.pop('AWS_LAMBDA_METADATA_API')\n"
+        "try:\n"
+        "    lambda_metadata.get_lambda_metadata()\n"
+        "except lambda_metadata.MetadataUnavailableError:\n"
+        "    pass\n",
     ),
-]
+}
 
 
 def _is_under(module: str, names: tuple[str, ...] | frozenset[str]) -> bool:
     return any(module == name or module.startswith(f"{name}.") for name in names)
 
 
-def _modules_added(row: Row) -> set[str]:
+@pytest.mark.parametrize("row", ROWS.values(), ids=ROWS.keys())
+def test_what_each_entry_point_imports(row: Row) -> None:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_LAMBDA_")}
-    environment.update(row.env)
     script = (
         f"import sys, json\n{row.setup}\n_before = set(sys.modules)\n{row.code}\n"
         "print(json.dumps(sorted(set(sys.modules) - _before)))"
     )
-    result = run_python("-c", script, env=environment)
-    return set(json.loads(result.stdout.splitlines()[-1]))
-
-
-@pytest.mark.parametrize("row", ROWS)
-def test_what_each_entry_point_imports(row: Row) -> None:
-    added = _modules_added(row)
+    done = run_python("-c", script, env={**environment, **dict(row.env)})
+    added = set(json.loads(done.stdout.splitlines()[-1]))
     ours = {name for name in added if _is_under(name, ("lambda_metadata",))}
     if row.exact_foreign is not None:
         assert added - ours == row.exact_foreign
@@ -228,17 +172,3 @@ def test_what_each_entry_point_imports(row: Row) -> None:
         assert ours <= row.own, sorted(ours - row.own)
     assert sorted(name for name in added if _is_under(name, row.absent)) == []
     assert [name for name in row.present if name not in added] == []
-
-
-def test_import_reads_no_environment_variable_of_the_endpoint() -> None:
-    # Setting nonsense at import and fixing it before the call must work: nothing was read early.
-    code = (
-        "os.environ['AWS_LAMBDA_METADATA_API'] = 'garbage'\n"
-        "import lambda_metadata\n"
-        "os.environ.pop('AWS_LAMBDA_METADATA_API')\n"
-        "try:\n"
-        "    lambda_metadata.get_lambda_metadata()\n"
-        "except lambda_metadata.MetadataUnavailableError:\n"
-        "    pass\n"
-    )
-    _modules_added(Row(setup="import os", code=code))
