@@ -78,11 +78,6 @@ def test_calls_anywhere_outside_lambda(no_lambda_metadata: None) -> None:
         load_example("readme_calls")  # the first line raises: outside Lambda there is no AZ
 
 
-def test_early_logging_needs_no_handler_decorated_first() -> None:
-    result = run_python(str(EXAMPLES / "readme_early_logging.py"))
-    assert result.stderr == "WARNING az=- module loaded\n"
-
-
 def test_pytest_snippet_passes_in_a_users_project(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         app=(EXAMPLES / "app.py").read_text(),
