@@ -11,7 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -26,32 +26,31 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["pytester", "raw_http", "fake_ec2"]
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+"""The checkout (or the copy of its tests, docs and scripts that CI's wheel and sdist runs use)."""
+EXAMPLES = ROOT / "docs" / "examples"
 """The docs' examples: real files that tests run (the one copy of this path)."""
 
 RESTORE_LIMIT = 10.0
 """Seconds Lambda allows for the whole SnapStart restore, after-restore hooks included."""
 
 
-def run_python(
-    *args: str, env: Mapping[str, str] | None = None, timeout: float = 60, ok: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """Run this interpreter with ``args`` in a fresh process, output captured as text.
+def run(*command: object, ok: bool = True, **options: Any) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in a fresh process to its end, its output captured as text.
 
-    ``env`` replaces the environment (``None``: inherit it). With ``ok`` the exit code must
-    be 0, and a failure shows the child's stderr.
+    ``options`` go to ``subprocess.run`` (``env`` replaces the environment; 60 s unless
+    ``timeout``). With ``ok`` the exit code must be 0, and a failure shows the child's output.
     """
-    done = subprocess.run(
-        [sys.executable, *args],
-        env=None if env is None else dict(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    options = {"timeout": 60, **options}
+    done = subprocess.run(list(map(str, command)), capture_output=True, text=True, **options)
     if ok:
-        assert done.returncode == 0, done.stderr
+        assert done.returncode == 0, done.stdout + done.stderr
     return done
+
+
+def run_python(*args: object, **options: Any) -> subprocess.CompletedProcess[str]:
+    """``run`` this interpreter with ``args``."""
+    return run(sys.executable, *args, **options)
 
 
 def load_module(path: Path, name: str | None = None) -> ModuleType:
@@ -148,9 +147,15 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if uv is None:
         pytest.skip("uv is not on PATH")
     out = tmp_path_factory.mktemp("dist")
-    root = Path(__file__).resolve().parent.parent
-    command = [uv, "build", "--wheel", "--out-dir", str(out), str(root)]
-    subprocess.run(command, check=True, capture_output=True, timeout=600)
+    run(
+        uv,
+        "build",
+        "--wheel",
+        "--out-dir",
+        out,
+        Path(__file__).resolve().parent.parent,
+        timeout=600,
+    )
     (built,) = out.glob("lambda_metadata-*.whl")
     return built
 

@@ -8,19 +8,18 @@ import json
 import math
 import os
 import re
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT, run_python
 
 from benchmarks import _report as report
 from benchmarks._groups import GROUPS, _read_imports
 from benchmarks._harness import imported_after, importtime, interleave
 
-ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "docs" / "benchmarks"
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -222,16 +221,12 @@ TARGETS = {
 def test_a_quick_run_reports_every_group_judges_every_target_and_writes_its_files(
     tmp_path: Path,
 ) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--json", "--out", str(tmp_path)],
+    done = run_python(
+        *("-m", "benchmarks", "--quick", "--json", "--out", tmp_path),
         cwd=ROOT,
         env=dict(os.environ, POWERTOOLS_DEV="true"),  # the suite must undo this for Powertools
-        capture_output=True,
-        text=True,
         timeout=600,
-        check=False,
     )
-    assert done.returncode == 0, done.stderr
     run = json.loads(done.stdout)
     assert run["mode"] == "quick"
     assert [group["key"] for group in run["groups"]] == list(GROUPS)

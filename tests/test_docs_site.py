@@ -14,8 +14,6 @@ import http.server
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tarfile
 import threading
 from collections.abc import Iterator
@@ -23,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT, run, run_python
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 WIDTH = 1280
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -34,14 +32,8 @@ CHROMIUM_ARGS += ["--disable-component-update", "--disable-sync", "--no-first-ru
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=300,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
+    command = ["-m", "mkdocs", "build", "--strict", "--quiet", "-d", out]
+    run_python(*command, cwd=ROOT, timeout=300, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     return out
 
 
@@ -51,17 +43,10 @@ def mermaid_js(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     (``mermaid@11``), taken here from the npm registry, as this machine reaches no CDN: the
     browser tests serve it in place of the CDN's. ``None`` without npm or the registry."""
     npm = shutil.which("npm")
-    if npm is None:
-        return None
     out = tmp_path_factory.mktemp("mermaid")
-    packed = subprocess.run(
-        [npm, "pack", "mermaid@11", "--silent", "--pack-destination", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if packed.returncode != 0 or not packed.stdout.split():
+    command = [npm, "pack", "mermaid@11", "--silent", "--pack-destination", out]
+    packed = run(*command, timeout=300, ok=False) if npm else None
+    if packed is None or packed.returncode != 0 or not packed.stdout.split():
         return None
     with tarfile.open(out / packed.stdout.split()[-1]) as tar:
         source = tar.extractfile("package/dist/mermaid.min.js")

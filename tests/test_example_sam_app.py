@@ -10,14 +10,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import load_module
+from conftest import ROOT, load_module, run_python
 from fake_ec2 import FakeEC2
 
 from lambda_metadata.testing import MetadataEndpoint
@@ -25,7 +22,6 @@ from lambda_metadata.testing import MetadataEndpoint
 pytest.importorskip("aws_lambda_powertools")
 pytest.importorskip("awslambdaric")
 
-ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "examples" / "sam-app"
 DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 INVOKE = """
@@ -47,8 +43,9 @@ NODES = (
 
 def invoke(metadata: Mapping[str, str], **env: str) -> tuple[dict[str, Any], ...]:
     """Run the handler once in a new process: its result, its log line and its EMF line."""
-    done = subprocess.run(
-        [sys.executable, "-c", INVOKE],
+    done = run_python(
+        "-c",
+        INVOKE,
         cwd=APP / "src",
         env={
             "PATH": os.environ.get("PATH", ""),
@@ -62,12 +59,7 @@ def invoke(metadata: Mapping[str, str], **env: str) -> tuple[dict[str, Any], ...
             **metadata,
             **env,
         },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
-    assert done.returncode == 0, done.stderr
     assert metadata["AWS_LAMBDA_METADATA_TOKEN"] not in done.stdout + done.stderr
     [result] = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]

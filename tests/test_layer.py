@@ -11,19 +11,17 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import load_module
+from conftest import ROOT, load_module, run, run_python
 from fake_runtime import running, runtime_environment
 
 from lambda_metadata.testing import MetadataEndpoint
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "build_layer.py"
 COLD_START = ROOT / "scripts" / "layer_cold_start.py"
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -69,11 +67,8 @@ def handler(event, context):
 def archive(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
     """The layer zip for this Python and architecture, from the wheel the suite tests."""
     out = tmp_path_factory.mktemp("layer-zip")
-    command = [sys.executable, str(SCRIPT), "--python", PYTHON, "--arch", str(ARCH)]
-    command += ["--out-dir", str(out), "--wheel", str(wheel)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr
-    assert "bytes" in done.stdout
+    arguments = ["--python", PYTHON, "--arch", ARCH, "--out-dir", out, "--wheel", wheel]
+    assert "bytes" in run_python(SCRIPT, *arguments, timeout=300).stdout
     [built] = out.glob("*.zip")
     assert built.name == f"lambda-metadata-layer-python{PYTHON}-{ARCH}.zip"
     return built
@@ -146,16 +141,9 @@ def test_a_handler_in_a_clean_interpreter_imports_the_library_from_the_layer_alo
     program = "import json, layer_function\nprint(json.dumps(layer_function.handler({}, None)))\n"
     path = f"{layer.parent / 'task'}{os.pathsep}{layer}"
     with MetadataEndpoint(availability_zone_id="euw1-az3") as endpoint:
-        done = subprocess.run(
-            [*CLEAN, "-c", program],
-            cwd=tmp_path,
-            env={"PYTHONPATH": path, **endpoint.environ},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+        done = run(
+            *CLEAN, "-c", program, cwd=tmp_path, env={"PYTHONPATH": path, **endpoint.environ}
         )
-    assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
     _check(result, layer, "euw1-az3", init_az="euw1-az3")
     assert result["context_availability_zone_id"] is None  # no context: run anyway, no metadata
@@ -170,12 +158,8 @@ def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("var-runtime")
     names = ("awslambdaric", "simplejson", "snapshot-restore-py")
     pins = [f"{name}=={importlib.metadata.version(name)}" for name in names]
-    subprocess.run(
-        ["uv", "pip", "install", "--quiet", "--no-deps", "--target", str(target), *pins],
-        env={**os.environ, "UV_PYTHON": sys.executable},  # wheels for this Python, not the venv's
-        check=True,
-        timeout=300,
-    )
+    install = ["uv", "pip", "install", "--quiet", "--no-deps", "--target", target, *pins]
+    run(*install, env={**os.environ, "UV_PYTHON": sys.executable}, timeout=300)  # for this Python
     assert not (target / "lambda_metadata").exists()
     return target
 
