@@ -14,19 +14,17 @@ from pathlib import Path
 
 import pytest
 
-import lambda_metadata
 import lambda_metadata.testing.pytest_plugin
 
 
 def test_the_pytest_plugin_is_loaded_through_its_entry_point(
     request: pytest.FixtureRequest,
 ) -> None:
-    [entry_point] = [
-        ep for ep in distribution("lambda-metadata").entry_points if ep.group == "pytest11"
-    ]
-    assert entry_point.value == "lambda_metadata.testing.pytest_plugin"
-    plugin = request.config.pluginmanager.get_plugin(entry_point.name)
-    assert plugin is lambda_metadata.testing.pytest_plugin
+    [entry] = [ep for ep in distribution("lambda-metadata").entry_points if ep.group == "pytest11"]
+    assert entry.value == "lambda_metadata.testing.pytest_plugin"
+    assert (
+        request.config.pluginmanager.get_plugin(entry.name) is lambda_metadata.testing.pytest_plugin
+    )
 
 
 @pytest.mark.installed
@@ -40,6 +38,6 @@ def test_the_package_is_the_installed_one_not_a_source_tree() -> None:
     package = Path(lambda_metadata.__file__).resolve().parent
     assert package.parent.name == "site-packages"
     assert venv in package.parents
-    files = distribution("lambda-metadata").files or []
-    assert any(str(f) == "lambda_metadata/py.typed" for f in files)
-    assert not any(str(f).endswith(".pth") for f in files), "an editable install, not the wheel"
+    files = [str(f) for f in distribution("lambda-metadata").files or []]
+    assert "lambda_metadata/py.typed" in files
+    assert not [f for f in files if f.endswith(".pth")], "an editable install, not the wheel"
