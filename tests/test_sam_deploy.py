@@ -13,18 +13,16 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import load_module
+from conftest import ROOT, load_module, run
 
 import lambda_metadata
 
-ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "examples" / "sam-app"
 SAM_CLI = "aws-sam-cli>=1.130,<2"
 VPC_POLICY = "AWSLambdaVPCAccessExecutionRole"
@@ -57,16 +55,6 @@ def resolve(value: Any, conditions: Mapping[str, bool]) -> Any:
     return value
 
 
-@pytest.mark.sam
-def test_the_transformed_template_lints_clean(
-    lint_template: ModuleType, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert lint_template.main([str(APP / "template.yaml")]) == 0
-    out = capsys.readouterr().out
-    assert "SAM-transformed" in out
-    assert "0 cfn-lint finding(s)" in out
-
-
 SAM_ADDS_IT_TOO = f"""
 Transform: AWS::Serverless-2016-10-31
 Parameters:
@@ -90,10 +78,15 @@ Resources:
 
 
 @pytest.mark.sam
-def test_the_linter_sees_what_sam_adds(lint_template: ModuleType, tmp_path: Path) -> None:
-    """The template's role in a VPC listing the VPC policy: SAM adds it to the role it generates
-    too, so in a VPC the role lists it twice (cfn-lint's E3037), which only the transformed
-    template shows."""
+def test_the_example_lints_clean_as_transformed_where_sam_adds_what_it_adds(
+    lint_template: ModuleType, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A role in a VPC listing the VPC policy lists it twice once SAM adds it to the role it
+    generates too (cfn-lint's E3037): only the transformed template shows it."""
+    assert lint_template.main([str(APP / "template.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "SAM-transformed" in out
+    assert "0 cfn-lint finding(s)" in out
     template = tmp_path / "template.yaml"
     template.write_text(SAM_ADDS_IT_TOO)
     assert lint_template.lint(lint_template.load(template)) == []  # untransformed: unseen
@@ -118,18 +111,9 @@ def test_the_role_has_vpc_and_ec2_permissions_only_when_asked(
     managed = json.dumps(role.get("ManagedPolicyArns", []))
     assert managed.count(VPC_POLICY) == (1 if in_vpc else 0)
     assert ("VpcConfig" in resolve(function, conditions)) is in_vpc
-    statements = [
-        statement
-        for policy in role["Policies"]
-        for statement in policy["PolicyDocument"]["Statement"]
-    ]
-    actions = sorted(
-        action
-        for statement in statements
-        for action in (
-            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        )
-    )
+    statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+    listed = [s["Action"] if isinstance(s["Action"], list) else [s["Action"]] for s in statements]
+    actions = sorted(action for each in listed for action in each)
     expected = ["logs:CreateLogStream", "logs:PutLogEvents"]
     assert actions == sorted(expected + (["ec2:DescribeAvailabilityZones"] if az_names else []))
     [logs] = [s for s in statements if s["Action"] == expected]
@@ -160,52 +144,33 @@ def test_every_guide_gives_the_same_build_commands() -> None:
     )
 
 
-def _checkout_copy(destination: Path) -> Path:
-    """This checkout without what is built or cached in it (dist/, .venv/, .aws-sam/, …)."""
-    ignore = shutil.ignore_patterns(
-        ".git", ".venv", "dist", "site", ".aws-sam", "__pycache__", "*.pyc", ".*_cache", ".mutation"
-    )
-    shutil.copytree(ROOT, destination, ignore=ignore)
-    return destination
-
-
-def _python313_dir() -> str:
-    found = load_module(ROOT / "scripts" / "build_layer.py").interpreter("3.13")
-    if found is None:
-        pytest.skip("sam build for python3.13 needs a Python 3.13 interpreter")
-    directory = Path(found).parent
-    if not (directory / "python3.13").exists():
-        pytest.skip(f"no python3.13 beside {found}")
-    return str(directory)
-
-
 @pytest.mark.sam
 def test_sam_build_as_the_readme_gives_it_packs_this_checkout(tmp_path: Path) -> None:
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.skip("the guide's commands run uv, and the SAM CLI comes through uvx")
-    copy = _checkout_copy(tmp_path / "checkout")
+    python313 = load_module(ROOT / "scripts" / "build_layer.py").interpreter("3.13")
+    if shutil.which("uv") is None or python313 is None:
+        pytest.skip("the guide's commands run uv, and sam build for python3.13 a Python 3.13")
+    if not (Path(python313).parent / "python3.13").exists():
+        pytest.skip(f"no python3.13 beside {python313}")
+    # the checkout without what is built or cached in it (dist/, .venv/, .aws-sam/, ...)
+    ignore = [".git", ".venv", "dist", "site", ".aws-sam", "__pycache__", "*.pyc", ".*_cache"]
+    cwd = tmp_path / "checkout"
+    shutil.copytree(ROOT, cwd, ignore=shutil.ignore_patterns(*ignore, ".mutation"))
     env = {
         **os.environ,
-        "PATH": os.pathsep.join([_python313_dir(), os.environ.get("PATH", "")]),
+        "PATH": os.pathsep.join([str(Path(python313).parent), os.environ.get("PATH", "")]),
         "SAM_CLI_TELEMETRY": "0",
         "UV_NO_PROGRESS": "1",
     }
     for name in ("VIRTUAL_ENV", "PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_NO_INDEX"):
         env.pop(name, None)  # what the guide's shell would not have
-
-    cwd = copy
     for line in readme_commands():
         if line.startswith("cd "):
             cwd = cwd / line.removeprefix("cd ")
             continue
         command = line.split(" && ")[0].split()  # `sam deploy` needs an AWS account: not run
         if command[0] == "sam":
-            command = [uv, "tool", "run", "--from", SAM_CLI, *command]
-        done = subprocess.run(
-            command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
-        )
-        assert done.returncode == 0, f"{line}\n{done.stdout}\n{done.stderr}"
+            command = ["uv", "tool", "run", "--from", SAM_CLI, *command]
+        run(*command, cwd=cwd, env=env, timeout=900)
 
     built = cwd / ".aws-sam" / "build" / "AzFunction"
     assert (built / "app.py").read_bytes() == (APP / "src" / "app.py").read_bytes()
