@@ -9,12 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, load_example, run_python
+from conftest import ROOT, load_example, run_python
 
 from lambda_metadata import MetadataUnavailableError
 from lambda_metadata.testing import MetadataEndpoint, lambda_context
 
-ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 BLOCK = re.compile(r"(?:<!-- file: (?P<file>\S+) -->\n)?```(?P<lang>\w*)\n(?P<body>.*?)```", re.S)
 
@@ -46,10 +45,6 @@ def test_every_lambda_metadata_command_in_the_readme_exists() -> None:
         run_python("-m", "lambda_metadata", sub, "--help")
 
 
-def test_intro_handler(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    assert load_example("readme_intro").handler({}, lambda_context()) == "use1-az1"
-
-
 def test_powertools_handler_logs_the_az_as_json(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
@@ -64,24 +59,15 @@ def test_powertools_handler_logs_the_az_as_json(
     assert line["function_name"] == "orders"
 
 
-def test_calls_anywhere_run(
+def test_the_intro_handler_and_the_calls_anywhere_run(
     lambda_metadata_endpoint: MetadataEndpoint, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    module = load_example("readme_calls")
-    assert module.zone == "use1-az1"
-    assert module.fields == {"AvailabilityZoneID": "use1-az1"}
+    assert load_example("readme_intro").handler({}, lambda_context()) == "use1-az1"
+    calls = load_example("readme_calls")
+    assert (calls.zone, calls.fields) == ("use1-az1", {"AvailabilityZoneID": "use1-az1"})
     assert capsys.readouterr().out == ""  # the last call succeeded: nothing printed
 
 
 def test_calls_anywhere_outside_lambda(no_lambda_metadata: None) -> None:
     with pytest.raises(MetadataUnavailableError):
         load_example("readme_calls")  # the first line raises: outside Lambda there is no AZ
-
-
-def test_pytest_snippet_passes_in_a_users_project(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        app=(EXAMPLES / "app.py").read_text(),
-        test_app=(EXAMPLES / "test_app.py").read_text(),
-    )
-    result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
