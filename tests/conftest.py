@@ -147,15 +147,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if uv is None:
         pytest.skip("uv is not on PATH")
     out = tmp_path_factory.mktemp("dist")
-    run(
-        uv,
-        "build",
-        "--wheel",
-        "--out-dir",
-        out,
-        Path(__file__).resolve().parent.parent,
-        timeout=600,
-    )
+    run(uv, "build", "--wheel", "--out-dir", out, ROOT, timeout=600)
     (built,) = out.glob("lambda_metadata-*.whl")
     return built
 

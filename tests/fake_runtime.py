@@ -125,9 +125,7 @@ class FakeRuntimeAPI:
             slot: list[_Item] = []
             self._waiting.append(slot)
             self._condition.notify_all()
-            self._condition.wait_for(lambda: slot or self._closed)
-            if slot in self._waiting:
-                self._waiting.remove(slot)
+            self._condition.wait_for(lambda: slot or self._closed)  # closed: left waiting
             return slot[0] if slot else None
 
     def _hold_restore(self) -> bool:
