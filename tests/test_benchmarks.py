@@ -22,6 +22,8 @@ from benchmarks._harness import imported_after, importtime, interleave
 
 RUN = ROOT / "docs" / "benchmarks"
 SVG = "{http://www.w3.org/2000/svg}"
+FIGURE = re.compile(r"\d(?:[.,]\d+)?\s*(?:×|ms\b|µs|ns\b)")
+"""A timing or a ratio typed into prose: 1.49 times, 10.8 ms, 732 ns."""
 
 
 def test_rounds_interleave_subjects_in_rotating_order_and_drop_the_warmup() -> None:
@@ -162,11 +164,12 @@ def test_the_matrix_has_a_row_per_cell_and_a_column_per_measure() -> None:
 # ----------------------------------------------- the committed run the benchmarks page shows
 
 
-def test_the_page_shows_the_committed_run_its_tables_and_chart_generated_from_its_json() -> None:
+def test_the_docs_show_the_committed_run_generated_from_its_json_and_type_no_figure() -> None:
     run = json.loads((RUN / "run.json").read_text(encoding="utf-8"))
     assert run["mode"] == "full"
     assert [group["key"] for group in run["groups"]] == list(GROUPS)
-    assert (RUN / "run.md").read_text(encoding="utf-8") == report.render(run)
+    markdown = (RUN / "run.md").read_text(encoding="utf-8")
+    assert markdown == report.render(run)
     svg = (RUN / "ratios.svg").read_text(encoding="utf-8")
     assert svg == report.chart(run)
     _check_chart(run, svg)
@@ -176,13 +179,7 @@ def test_the_page_shows_the_committed_run_its_tables_and_chart_generated_from_it
     for name in ("run.md", "matrix.md"):
         assert f'--8<-- "docs/benchmarks/{name}"' in page
     assert "](benchmarks/ratios.svg)" in page.split("\n## ")[0]  # the chart opens the page
-
-
-FIGURE = re.compile(r"\d(?:[.,]\d+)?\s*(?:×|ms\b|µs|ns\b)")
-"""A timing or a ratio typed into prose: 1.49 times, 10.8 ms, 732 ns."""
-
-
-def test_readme_and_the_decorator_page_type_no_figure_but_show_the_committed_run() -> None:
+    # README and the decorator page show the committed run's chart and tables, typing no figure
     speed = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## Speed\n", 1)[1]
     speed = speed.split("\n## ", 1)[0]
     assert "](docs/benchmarks/ratios.svg)" in speed  # the committed run's chart
@@ -190,8 +187,7 @@ def test_readme_and_the_decorator_page_type_no_figure_but_show_the_committed_run
     assert '--8<-- "docs/benchmarks/run.md:decorator"' in decorator
     assert '--8<-- "docs/benchmarks/matrix.md"' in decorator
     assert not FIGURE.findall(speed + decorator)
-    run = (RUN / "run.md").read_text(encoding="utf-8")
-    section = run.split("<!-- --8<-- [start:decorator] -->", 1)[1].split("[end:decorator]")[0]
+    section = markdown.split("<!-- --8<-- [start:decorator] -->", 1)[1].split("[end:decorator]")[0]
     for included in ("`@inject_az`", "bare `@wrapt.decorator`", "Against its targets:"):
         assert included in section
 
