@@ -1,11 +1,7 @@
 """The built docs site: what a reader gets (``-m docs_site``), and how it renders in Chromium
-(``-m browser``). Both groups are opt-in, as building the site takes seconds of CPU; CI runs them
-together, so one build serves both: ``-m "docs_site or browser"``.
-
-The browser checks need Debian's chromium at /usr/bin/chromium and the ``playwright`` package
-(never ``playwright install``): ``uv run --with playwright pytest -m browser``. They skip when
-either is missing. ``LAMBDA_METADATA_SCREENSHOTS=DIR`` keeps the screenshots.
-"""
+(``-m browser``; CI runs both on one build: ``-m "docs_site or browser"``). The browser checks
+need Debian's /usr/bin/chromium and ``uv run --with playwright`` (never ``playwright install``),
+and skip without them. ``LAMBDA_METADATA_SCREENSHOTS=DIR`` keeps the screenshots."""
 
 from __future__ import annotations
 

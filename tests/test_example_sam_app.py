@@ -1,9 +1,6 @@
-"""The SAM example's handler, run as Lambda would run it, against the bundled endpoint emulator.
-
-Each run is a fresh interpreter (a new execution environment: Powertools' cold start and the
-module-level node list are per process). The JSON line it logs is the one ``docs/deploy.md``
-quotes; the test checks the quote against the real output.
-"""
+"""The SAM example's handler, run as Lambda would run it, against the bundled endpoint emulator:
+each run a fresh interpreter (Powertools' cold start and the node list are per process). The
+JSON line it logs is the one ``docs/deploy.md`` quotes."""
 
 from __future__ import annotations
 

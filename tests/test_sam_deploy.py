@@ -1,11 +1,9 @@
 """The SAM example as it deploys: its template SAM-transformed and linted, and ``sam build``.
 
-Opt-in but for the check of the guides' commands (``-m sam``; CI runs it once): it needs
-aws-sam-translator and cfn-lint (``uv run --with``), and ``sam build`` runs the SAM CLI from the
-package index through ``uv tool run`` with a ``python3.13`` on the ``PATH``. The build runs the
-commands of ``examples/sam-app/README.md`` in a copy of this checkout, and the function it
-builds must hold this checkout's package.
-"""
+Opt-in but for the guides' commands (``-m sam``, with ``uv run --with`` aws-sam-translator and
+cfn-lint). ``sam build`` (the SAM CLI through ``uv tool run``, a ``python3.13`` on the ``PATH``)
+runs ``examples/sam-app/README.md``'s commands in a copy of this checkout: the function it builds
+must hold this checkout's package."""
 
 from __future__ import annotations
 
