@@ -118,9 +118,8 @@ def test_errors_fallback_endpoint_down(
         (["test_with_fixture.py"], 3),
         (["test_with_clock.py"], 2),
         (["same_az_valkey.py", "test_az_impairment.py"], 6),  # the module it tests beside it
-        (["app.py", "test_app.py"], 1),  # README's
     ],
-    ids=["fixture", "clock", "impairment", "readme"],
+    ids=["fixture", "clock", "impairment"],
 )
 def test_testing_examples_pass_as_a_users_suite(
     pytester: pytest.Pytester, files: list[str], passed: int

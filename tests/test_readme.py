@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, load_example, run_python
+from conftest import EXAMPLES, ROOT, load_example, run_python
 
 from lambda_metadata import MetadataUnavailableError
 from lambda_metadata.testing import MetadataEndpoint, lambda_context
@@ -71,3 +71,10 @@ def test_the_intro_handler_and_the_calls_anywhere_run(
 def test_calls_anywhere_outside_lambda(no_lambda_metadata: None) -> None:
     with pytest.raises(MetadataUnavailableError):
         load_example("readme_calls")  # the first line raises: outside Lambda there is no AZ
+
+
+def test_pytest_snippet_passes_in_a_users_project(pytester: pytest.Pytester) -> None:
+    """Last: its in-process run leaves the app's Powertools handler on a stream it closes."""
+    for name in ("app", "test_app"):
+        pytester.makepyfile(**{name: (EXAMPLES / f"{name}.py").read_text()})
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
