@@ -110,27 +110,21 @@ def test_a_group_gives_medians_quartiles_ratios_verdicts_chart_rows_and_narrow_t
     assert max(widths) <= 5
 
 
-def _one(element: ET.Element, tag: str) -> ET.Element:
-    found = element.find(SVG + tag)
-    assert found is not None, tag
-    return found
-
-
 def _bars(svg: str) -> list[tuple[str, str, float]]:
     """(label, printed value, value read back from the bar's geometry) of every row."""
-    root = ET.fromstring(svg)
-    ticks = {
-        float(_one(g, "line").attrib["x1"]): _one(g, "text").text
-        for g in root.iter(f"{SVG}g")
-        if g.get("class") == "tick"
-    }
-    one = next(x for x, text in ticks.items() if text == "1.00×")
-    ten = next(x for x, text in ticks.items() if text == "10.0×")
+    groups = list(ET.fromstring(svg).iter(f"{SVG}g"))
+    ticks: dict[str | None, float] = {}
+    for tick in (g for g in groups if g.get("class") == "tick"):
+        line = tick.find(f"{SVG}line")
+        assert line is not None
+        ticks[tick.findtext(f"{SVG}text")] = float(line.attrib["x1"])
+    one, ten = ticks["1.00×"], ticks["10.0×"]
     bars = []
-    for g in (g for g in root.iter(f"{SVG}g") if g.get("class") == "row"):
-        label, value = (t.text or "" for t in g.iter(f"{SVG}text"))
-        rect = _one(g, "rect").attrib
-        left, width = float(rect["x"]), float(rect["width"])
+    for row in (g for g in groups if g.get("class") == "row"):
+        label, value = (t.text or "" for t in row.iter(f"{SVG}text"))
+        rect = row.find(f"{SVG}rect")
+        assert rect is not None
+        left, width = float(rect.attrib["x"]), float(rect.attrib["width"])
         end = left + width if left >= one else left
         bars.append((label, value, 10 ** ((end - one) / (ten - one))))
     return bars
