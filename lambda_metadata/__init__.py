@@ -1,15 +1,10 @@
 """A small, fast, correct client for the AWS Lambda metadata endpoint.
 
-``get_lambda_metadata()`` returns the execution environment's Availability Zone
-ID, fetched once and cached. ``@inject_az`` decorates a handler so that
-``context.lambda_metadata`` holds it and every log record carries
-``availability_zone_id``. The optional integrations have their own modules:
-``lambda_metadata.az_names``, ``.tracing``, ``.same_az``, ``.snapstart``, and
-every error class is in ``lambda_metadata.errors``.
-
-Importing the package imports nothing the Lambda runtime has not imported
-already: ``inject_az`` (with wrapt), the logging hook and the submodules load on
-first use, and ``snapshot_restore_py`` only under SnapStart.
+``get_lambda_metadata()`` returns the execution environment's Availability Zone ID, fetched
+once and cached; ``@inject_az`` puts it on ``context.lambda_metadata`` and on every log record.
+The integrations have their own modules (``az_names``, ``tracing``, ``same_az``, ``snapstart``)
+and the errors are in ``errors``. Importing the package imports nothing the runtime has not
+already: ``inject_az`` (with wrapt), the logging hook and the submodules load on first use.
 """
 
 from os import environ as _environ
