@@ -33,8 +33,9 @@ __all__ = [
     "metadata_of",
 ]
 
+# Imported on first attribute access: the public submodules, and two names from private ones.
 _SUBMODULES = frozenset({"az_names", "errors", "same_az", "snapstart", "testing", "tracing"})
-"""Public submodules, imported on first attribute access."""
+_LAZY = {"inject_az": "_decorator", "install_log_record_factory": "_logging"}
 
 # Named where users import them from, so reprs and pickles never name a private module.
 for _value in (clear_metadata_cache, get_lambda_metadata, metadata_of, LambdaMetadata):
@@ -49,21 +50,12 @@ if _environ.get(_INITIALIZATION_TYPE_ENV) == _SNAP_START:
 
 def __getattr__(name: str) -> object:
     """Load ``inject_az`` (and wrapt), the logging hook and the submodules on first access."""
-    value: object
-    if name == "inject_az":
-        from ._decorator import inject_az
-
-        value = inject_az
-    elif name == "install_log_record_factory":
-        from ._logging import install_log_record_factory
-
-        value = install_log_record_factory
-    elif name in _SUBMODULES:
-        from importlib import import_module
-
-        return import_module(f"{__name__}.{name}")
-    else:
+    if name in _SUBMODULES:
+        __import__(f"{__name__}.{name}")  # which sets the attribute
+        return globals()[name]
+    if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(__import__(f"{__name__}.{_LAZY[name]}", fromlist=[name]), name)
     value.__module__ = __name__
     globals()[name] = value
     return value

@@ -8,8 +8,6 @@ without sleeping). ``run_before_snapshot_hooks`` and ``run_after_restore_hooks``
 through a SnapStart snapshot and restore; ``lambda_context()`` builds a Lambda-like context.
 """
 
-from __future__ import annotations
-
 from ._clock import FakeClock
 from ._emulator import Impairment, InvalidImpairmentError, MetadataEndpoint, RecordedRequest
 from ._hooks import run_after_restore_hooks, run_before_snapshot_hooks

@@ -57,11 +57,8 @@ class Impairment:
 class MetadataEndpoint:
     """A real HTTP server on loopback that answers like the Lambda metadata endpoint.
 
-    ``availability_zone_id``, ``extra_fields`` (more fields in the body), ``max_age`` (``None``:
-    no Cache-Control), ``cache_control`` (a literal one) and ``body`` (raw bytes instead of the
-    document) shape a healthy answer, read at each request; ``impair()`` makes answers fail or
-    come late; ``idle_timeout`` (seconds a silent connection stays open) is read at ``start()``.
-    """
+    Its attributes shape the answers, read at each request (``idle_timeout`` at ``start()``);
+    ``impair()`` makes them fail or come late. docs/testing.md describes each."""
 
     def __init__(
         self,
@@ -90,9 +87,8 @@ class MetadataEndpoint:
     def start(self) -> MetadataEndpoint:
         """Bind and serve in a background thread; returns ``self``."""
         if self._server is None:
-            handler = type("Handler", (_Handler,), {"timeout": self.idle_timeout})  # idle: closed
-            self._server = _Server(self._bind, handler)
-            self._server.endpoint = self
+            options = {"endpoint": self, "timeout": self.idle_timeout}  # idle connections end
+            self._server = _Server(self._bind, type("Handler", (_Handler,), options))
             threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
@@ -164,7 +160,9 @@ class MetadataEndpoint:
         HTTP error; ``None`` keeps 200) after ``delay`` seconds, which every other answer waits
         too. It replaces the impairment in force, until its ``with`` block ends, ``heal()`` or
         ``reset()``; an option it cannot apply raises ``InvalidImpairmentError``."""
-        if status is not None and not (_is_int(status) and status >= 400 and status in _PHRASES):
+        if status is not None and not (
+            _is_int(status) and status >= 400 and status in HTTPStatus._value2member_map_
+        ):
             raise InvalidImpairmentError(f"status must be an HTTP error status, got {status!r}")
         if not (_is_int(delay) or isinstance(delay, float)) or not 0 <= delay < math.inf:
             raise InvalidImpairmentError(f"delay must be finite seconds >= 0, got {delay!r}")
@@ -178,16 +176,12 @@ class MetadataEndpoint:
 
     @contextmanager
     def environment(self, **extra: str) -> Iterator[dict[str, str]]:
-        """Set the two variables (and ``extra`` ones, such as ``AWS_LAMBDA_INITIALIZATION_TYPE``)
-        in ``os.environ`` for the ``with`` block, then put back exactly what was there."""
+        """Set the two variables and ``extra`` ones in ``os.environ`` for the ``with`` block."""
         from unittest import mock
 
         environ = {**self.environ, **extra}
         with mock.patch.dict(os.environ, environ):
             yield environ
-
-
-_PHRASES = {int(status): status.phrase for status in HTTPStatus}
 
 
 def _is_int(value: object) -> bool:
@@ -196,7 +190,6 @@ def _is_int(value: object) -> bool:
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 1024  # the backlog (to somaxconn): bursts wait instead of being dropped
-    endpoint: MetadataEndpoint
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # a client that hangs up early (a refused oversized body) is not an error here
@@ -207,10 +200,10 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
-    server: _Server
+    endpoint: MetadataEndpoint
 
     def _respond(self) -> None:
-        endpoint = self.server.endpoint
+        endpoint = self.endpoint
         authorized = self.headers.get("Authorization") == f"Bearer {endpoint.token}"
         status = 200 if authorized else 401
         if self.command != "GET":
@@ -233,7 +226,7 @@ class _Handler(BaseHTTPRequestHandler):
             control = f"private, max-age={endpoint.max_age}, immutable"
         body = endpoint.body
         if status != 200:
-            body = json.dumps({"message": _PHRASES[status]}).encode()
+            body = json.dumps({"message": HTTPStatus(status).phrase}).encode()
         elif body is None:
             document = {AVAILABILITY_ZONE_ID_FIELD: endpoint.availability_zone_id}
             body = json.dumps({**document, **endpoint.extra_fields}).encode()

@@ -1,8 +1,6 @@
 """pytest plugin, registered through the ``pytest11`` entry point: the fixtures
 ``lambda_metadata_endpoint``, ``no_lambda_metadata`` and ``lambda_metadata_clock``."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 
 import pytest
