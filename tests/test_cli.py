@@ -1,12 +1,12 @@
 """The ``lambda-metadata`` command as a user runs it: a real endpoint, real processes for the
-entry points and ``serve``, and ``get`` through ``main()`` in this process."""
+entry points, ``serve`` and ``demo`` (its output parsed), and ``get`` mostly through ``main()``
+in this process, with the environment and cache a fresh process has."""
 
 from __future__ import annotations
 
 import _socket
 import contextlib
 import http.client
-import io
 import json
 import os
 import re
@@ -22,7 +22,6 @@ from unittest import mock
 import pytest
 
 import lambda_metadata
-from lambda_metadata import clear_metadata_cache
 from lambda_metadata._constants import API_ENV, METADATA_PATH, TOKEN_ENV
 from lambda_metadata.cli import EXIT_CODES, main
 from lambda_metadata.testing import MetadataEndpoint
@@ -30,7 +29,8 @@ from lambda_metadata.testing import MetadataEndpoint
 PYTHON_M = (sys.executable, "-m", "lambda_metadata")
 SCRIPT = (str(Path(sys.executable).with_name("lambda-metadata")),)
 ERROR = "lambda-metadata: error: "
-WAIT = 20.0  # generous bound for a subprocess on a loaded machine; not a timed assertion
+WAIT = 30.0  # generous bound for a subprocess on a loaded machine (a demo: a few seconds)
+NAMES = (API_ENV, TOKEN_ENV)
 
 
 def clean_env(environ: Mapping[str, str | None] | None = None) -> dict[str, str]:
@@ -40,37 +40,21 @@ def clean_env(environ: Mapping[str, str | None] | None = None) -> dict[str, str]
 
 
 def run(
-    *args: str, env: dict[str, Any] | None = None, command: tuple[str, ...] = ()
+    *args: str, env: Mapping[str, str | None] | None = None, command: tuple[str, ...] = PYTHON_M
 ) -> subprocess.CompletedProcess[str]:
-    """Run the command with only the endpoint variables of ``env``: ``get`` in this process
-    through ``main()``, with the environment, streams and cache a fresh process has (a process
-    start costs more than the rest of the test), anything else or a ``command`` in a process."""
-    if command or args[:1] != ("get",):
-        argv = [*(command or PYTHON_M), *args]
-        return subprocess.run(
-            argv, capture_output=True, text=True, env=clean_env(env), timeout=WAIT, check=False
-        )
-    out, err = io.StringIO(), io.StringIO()
-    clear_metadata_cache()
-    try:
-        with (
-            mock.patch.dict(os.environ, clean_env(env), clear=True),
-            contextlib.redirect_stdout(out),
-            contextlib.redirect_stderr(err),
-        ):
-            code = main(list(args))
-    finally:
-        clear_metadata_cache()
-    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+    """The command in a fresh process, with only the endpoint variables of ``env``."""
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, env=clean_env(env), timeout=WAIT
+    )
 
 
-def one_line_error(result: subprocess.CompletedProcess[str], *secrets: str) -> str:
+def one_line_error(out: str, err: str, *secrets: str) -> str:
     """The failure a user sees: nothing on stdout, one ``error:`` line on stderr, no secret."""
-    assert result.stdout == ""
-    [line] = result.stderr.splitlines()
+    assert out == ""
+    [line] = err.splitlines()
     assert line.startswith(ERROR)
     for secret in secrets:
-        assert secret not in result.stderr
+        assert secret not in err
     return line[len(ERROR) :]
 
 
@@ -162,6 +146,7 @@ def test_get_prints_the_answer_or_one_line_and_its_exit_code(
     shown: Any,
     requests: range,
     monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     endpoint = lambda_metadata_endpoint
     setup = dict(setup)
@@ -174,18 +159,19 @@ def test_get_prints_the_answer_or_one_line_and_its_exit_code(
         endpoint.impair(**impairment)
     for name, value in setup.items():
         setattr(endpoint, name, value)
-    result = run("get", *args.split(), env=environ)
-    assert result.returncode == code, result.stderr
+    with mock.patch.dict(os.environ, clean_env(environ), clear=True):  # as a fresh process
+        assert main(["get", *args.split()]) == code
+    out, err = capsys.readouterr()
     assert endpoint.request_count in requests
-    assert endpoint.token not in result.stdout
+    assert endpoint.token not in out
     if code:
         token = str(environ.get(TOKEN_ENV))
-        assert re.search(shown, one_line_error(result, endpoint.token, token.split("\n")[-1]))
+        assert re.search(shown, one_line_error(out, err, endpoint.token, token.split("\n")[-1]))
     elif isinstance(shown, dict):  # one line of strict JSON
-        [line] = result.stdout.splitlines()
+        [line] = out.splitlines()
         assert json.loads(line, parse_constant=pytest.fail) == shown
     else:
-        assert (result.stdout, result.stderr) == (shown, "")
+        assert (out, err) == (shown, "")
 
 
 def test_get_asks_the_endpoint_each_time_and_a_script_prints_the_same(
@@ -221,7 +207,7 @@ def test_documented_exit_codes_match_the_command() -> None:
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) == 3 and cells[0].isdigit():
             rows[int(cells[0])] = (cells[1].replace("`", ""), cells[2].strip("`"))
-    helped = run("get", "--help", command=PYTHON_M).stdout.split("exit codes:\n", 1)[1].splitlines()
+    helped = run("get", "--help").stdout.split("exit codes:\n", 1)[1].splitlines()
     assert [line.split(maxsplit=1) for line in helped] == [
         [str(code), meaning] for code, (meaning, _) in rows.items()
     ]
@@ -245,15 +231,12 @@ def serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]
     try:
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(2)]
-        assert [line.split("=")[0] for line in lines] == [
-            f"export {API_ENV}",
-            f"export {TOKEN_ENV}",
-        ]
+        assert [line.split("=")[0] for line in lines] == [f"export {name}" for name in NAMES]
         script = "".join(lines) + f'printf "%s\\n%s" "${API_ENV}" "${TOKEN_ENV}"'
         shell = subprocess.run(
             ["sh", "-c", script], capture_output=True, text=True, timeout=WAIT, check=True
         )
-        yield process, dict(zip((API_ENV, TOKEN_ENV), shell.stdout.split("\n"), strict=True))
+        yield process, dict(zip(NAMES, shell.stdout.split("\n"), strict=True))
     finally:
         if process.poll() is None:  # a failed test leaves no server behind
             process.kill()
@@ -275,13 +258,12 @@ def test_serve_answers_at_its_exports_until_a_signal(args: str, signum: int) -> 
         host, _, port = environ[API_ENV].partition(":")
         assert host == ("127.0.0.2" if option.get("--host") == "127.0.0.2" else "127.0.0.1")
         assert int(port) == int(option.get("--port", port)) > 0
-        assert environ[TOKEN_ENV] == option.get("--token", environ[TOKEN_ENV])
+        token = environ[TOKEN_ENV]
+        assert token == option.get("--token", token)
         result = run("get", env=environ)
         assert (result.returncode, result.stdout) == (0, f"{option.get('--az', 'use1-az1')}\n")
         connection = http.client.HTTPConnection(host, int(port), timeout=WAIT)
-        connection.request(
-            "GET", METADATA_PATH, headers={"Authorization": f"Bearer {environ[TOKEN_ENV]}"}
-        )
+        connection.request("GET", METADATA_PATH, headers={"Authorization": f"Bearer {token}"})
         control = connection.getresponse().getheader("Cache-Control")
         assert control == f"private, max-age={option.get('--max-age', 43200)}, immutable"
         connection.close()
@@ -300,8 +282,50 @@ def test_serve_that_cannot_listen_prints_one_error(no_lambda_metadata: None, hos
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         result = run("serve", "--host", host, "--port", str(taken.getsockname()[1]))
-    assert (result.returncode, result.stdout) == (1, "")
+    assert result.returncode == 1
     *warning, error = result.stderr.splitlines()
+    one_line_error(result.stdout, error)
     assert error.startswith(f"{ERROR}cannot listen on {host} port")
     if host != "127.0.0.1":  # warned about, then never exposed
         assert warning[0].startswith(f"lambda-metadata: warning: {host} is not a loopback address")
+
+
+# -- demo ---------------------------------------------------------------------------------
+
+PHASES = ["Init", "Invocations", "SnapStart", "Restore", "Invocations after", "Summary"]
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+@pytest.mark.parametrize(
+    ("args", "command", "kind"),
+    [
+        ("demo", SCRIPT, "Powertools Logger"),  # auto: Powertools, which is installed
+        ("demo --logger powertools", PYTHON_M, "Powertools Logger"),
+        ("demo --logger stdlib", PYTHON_M, "standard logging"),
+    ],
+)
+def test_demo_shows_the_az_everywhere_and_the_restore(
+    args: str, command: tuple[str, ...], kind: str
+) -> None:
+    done = run(*args.split(), command=command)  # within WAIT
+    assert (done.returncode, "Traceback" in done.stderr) == (0, False), done.stderr
+    parts = re.split(r"^== ", done.stdout, flags=re.M)[1:]  # the output at its headings
+    phases = {prefix: next(part for part in parts if part.startswith(prefix)) for prefix in PHASES}
+    assert f"endpoint in use1-az1, {kind}" in phases["Init"]
+    for phase, zone in [("Invocations", "use1-az1"), ("Invocations after", "use1-az2")]:
+        logs = json_lines(phases[phase])
+        assert [line["availability_zone_id"] for line in logs] == [zone] * 3
+        assert phases[phase].count(f"context.lambda_metadata.availability_zone_id = {zone!r}") == 3
+        assert all("function_request_id" in line for line in logs) or "stdlib" in args
+    assert json_lines(phases["Init"])[0]["availability_zone_id"] == "use1-az1"
+    assert json_lines(phases["SnapStart"])[0]["availability_zone_id"] == "-", "cache dropped"
+    for line in json_lines(phases["SnapStart"]) + json_lines(phases["Restore"]):
+        assert not {"function_request_id", "cold_start"} & set(line), "hooks run outside calls"
+    summary = phases["Summary"]
+    assert "requests to the endpoint: 2 (init: 1, restore: 1;" in summary
+    first = float(re.search(r"first call: ([0-9.]+) ms", summary)[1])  # type: ignore[index]
+    cached = float(re.search(r"cached call: ([0-9.]+) ns", summary)[1])  # type: ignore[index]
+    assert first * 1e6 > cached > 0

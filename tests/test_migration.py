@@ -102,6 +102,7 @@ def test_built_with_an_az_and_raw_not_a_dataclass_and_what_to_use_instead() -> N
 def test_patching_powertools_private_fetch_reaches_nothing(
     no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # and the endpoint fixture replaces the patches: test_emulator.py runs the docs' tests
     with socket.socket() as probe:  # a port nothing listens on: every connect is refused
         probe.bind(("127.0.0.1", 0))
         monkeypatch.setenv("AWS_LAMBDA_METADATA_API", f"127.0.0.1:{probe.getsockname()[1]}")
@@ -122,8 +123,3 @@ def test_patching_powertools_private_fetch_reaches_nothing(
     clear_metadata_cache()
     with pytest.raises(MetadataUnavailableError):
         get_lambda_metadata()
-
-
-def test_the_endpoint_fixture_replaces_the_patches(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_switched=(EXAMPLES / "test_from_powertools.py").read_text())
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=5)
