@@ -79,8 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     parsers = {}
     for name, run, text in [
-        ("get", _get, f"print the Availability Zone ID from the endpoint {API_ENV} names"),
-        ("serve", _serve, "run a local endpoint until Ctrl-C or SIGTERM; print its exports"),
+        ("get", _get, "print this execution environment's Availability Zone ID"),
+        ("serve", _serve, "run a local endpoint until Ctrl-C or SIGTERM, export lines on stdout"),
         ("demo", _demo, "watch a decorated function through init, calls and a SnapStart restore"),
     ]:
         parsers[name] = commands.add_parser(name, help=text, description=text)
@@ -97,16 +97,15 @@ def _parser() -> argparse.ArgumentParser:
         help=f"overall deadline in seconds, retries included (default: {DEFAULT_TIMEOUT:g})",
     )
     for name, default, check, rule, text in [
-        ("--host", "127.0.0.1", None, "", "address to listen on; not loopback prints a warning"),
-        ("--port", "0", _is_port, "a port number from 0 to 65535", "port; 0 is any free port"),
+        ("--host", "127.0.0.1", None, "", "address to listen on; not loopback: a warning"),
+        ("--port", "0", _is_port, "a port number from 0 to 65535", "port; 0: any free one"),
         ("--az", "use1-az1", is_valid_az_id, AZ_ID_RULE, "Availability Zone ID to answer"),
-        ("--token", "", is_valid_token, TOKEN_RULE, "bearer token to require; none: random"),
-        ("--max-age", "43200", _is_whole, "whole seconds, 0 or more", "Cache-Control's max-age"),
+        ("--token", "", is_valid_token, TOKEN_RULE, "bearer token to require; default: random"),
+        ("--max-age", "43200", _is_whole, "whole seconds, 0 or more", "Cache-Control max-age"),
     ]:
         kind = _rule(check, rule, int if name in ("--port", "--max-age") else str)
-        parsers["serve"].add_argument(
-            name, default=default or None, type=kind, help=f"{text} ({default})"
-        )
+        text += f" (default: {default})" if default else ""
+        parsers["serve"].add_argument(name, default=default or None, type=kind, help=text)
     parsers["demo"].add_argument(
         "--logger",
         choices=("auto", "powertools", "stdlib"),

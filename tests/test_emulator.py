@@ -130,21 +130,6 @@ def test_a_delay_holds_every_answer_while_it_lasts_and_past_a_deadline_is_a_time
     assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
 
 
-def test_environment_context_manager_restores_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_LAMBDA_METADATA_API", "before:1")
-    monkeypatch.delenv("AWS_LAMBDA_METADATA_TOKEN", raising=False)
-    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
-    with (
-        MetadataEndpoint() as endpoint,
-        endpoint.environment(AWS_LAMBDA_INITIALIZATION_TYPE="snap-start") as environ,
-    ):
-        assert environ == {**endpoint.environ, "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start"}
-        assert {name: os.environ[name] for name in environ} == environ
-    assert os.environ["AWS_LAMBDA_METADATA_API"] == "before:1"
-    assert "AWS_LAMBDA_METADATA_TOKEN" not in os.environ
-    assert os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
-
-
 def test_plugin_fixtures_in_a_users_test_suite(pytester: pytest.Pytester) -> None:
     # The docs' tests switched from Powertools' patches (docs/migration.md), and what they leave.
     pytester.makepyfile(
@@ -169,8 +154,16 @@ def test_plugin_fixtures_in_a_users_test_suite(pytester: pytest.Pytester) -> Non
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=8)
 
 
-def test_a_request_still_in_flight_at_reset_is_not_logged_after_it() -> None:
+def test_environment_is_put_back_and_a_request_in_flight_at_reset_is_not_logged_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_API", "before:1")
+    monkeypatch.delenv("AWS_LAMBDA_METADATA_TOKEN", raising=False)
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
     with MetadataEndpoint() as endpoint:
+        with endpoint.environment(AWS_LAMBDA_INITIALIZATION_TYPE="snap-start") as environ:
+            assert environ == {**endpoint.environ, "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start"}
+            assert {name: os.environ[name] for name in environ} == environ
         endpoint.impair(delay=0.3)
         slow = threading.Thread(target=request, args=(endpoint,))
         slow.start()
@@ -178,5 +171,7 @@ def test_a_request_still_in_flight_at_reset_is_not_logged_after_it() -> None:
             time.sleep(0.01)
         endpoint.reset()  # the next test begins while the old answer is still being delayed
         slow.join()
-        assert endpoint.requests == []
-        assert endpoint.request_count == 0
+        assert (endpoint.requests, endpoint.request_count) == ([], 0)
+    assert os.environ["AWS_LAMBDA_METADATA_API"] == "before:1"
+    assert "AWS_LAMBDA_METADATA_TOKEN" not in os.environ
+    assert os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
