@@ -1,15 +1,10 @@
 """A small, fast, correct client for the AWS Lambda metadata endpoint.
 
-``get_lambda_metadata()`` returns the execution environment's Availability Zone
-ID, fetched once and cached. ``@inject_az`` decorates a handler so that
-``context.lambda_metadata`` holds it and every log record carries
-``availability_zone_id``. The optional integrations have their own modules:
-``lambda_metadata.az_names``, ``.tracing``, ``.same_az``, ``.snapstart``, and
-every error class is in ``lambda_metadata.errors``.
-
-Importing the package imports nothing the Lambda runtime has not imported
-already: ``inject_az`` (with wrapt), the logging hook and the submodules load on
-first use, and ``snapshot_restore_py`` only under SnapStart.
+``get_lambda_metadata()`` returns the execution environment's Availability Zone ID, fetched
+once and cached; ``@inject_az`` puts it on ``context.lambda_metadata`` and on every log record.
+The integrations have their own modules (``az_names``, ``tracing``, ``same_az``, ``snapstart``)
+and the errors are in ``errors``. Importing the package imports nothing the runtime has not
+already: ``inject_az`` (with wrapt), the logging hook and the submodules load on first use.
 """
 
 from os import environ as _environ
@@ -38,8 +33,9 @@ __all__ = [
     "metadata_of",
 ]
 
+# Imported on first attribute access: the public submodules, and two names from private ones.
 _SUBMODULES = frozenset({"az_names", "errors", "same_az", "snapstart", "testing", "tracing"})
-"""Public submodules, imported on first attribute access."""
+_LAZY = {"inject_az": "_decorator", "install_log_record_factory": "_logging"}
 
 # Named where users import them from, so reprs and pickles never name a private module.
 for _value in (clear_metadata_cache, get_lambda_metadata, metadata_of, LambdaMetadata):
@@ -54,21 +50,12 @@ if _environ.get(_INITIALIZATION_TYPE_ENV) == _SNAP_START:
 
 def __getattr__(name: str) -> object:
     """Load ``inject_az`` (and wrapt), the logging hook and the submodules on first access."""
-    value: object
-    if name == "inject_az":
-        from ._decorator import inject_az
-
-        value = inject_az
-    elif name == "install_log_record_factory":
-        from ._logging import install_log_record_factory
-
-        value = install_log_record_factory
-    elif name in _SUBMODULES:
-        from importlib import import_module
-
-        return import_module(f"{__name__}.{name}")
-    else:
+    if name in _SUBMODULES:
+        __import__(f"{__name__}.{name}")  # which sets the attribute
+        return globals()[name]
+    if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(__import__(f"{__name__}.{_LAZY[name]}", fromlist=[name]), name)
     value.__module__ = __name__
     globals()[name] = value
     return value

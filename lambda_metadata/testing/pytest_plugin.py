@@ -1,15 +1,5 @@
-"""pytest plugin, registered through the ``pytest11`` entry point.
-
-Fixtures:
-    lambda_metadata_endpoint: a running ``MetadataEndpoint`` with both environment
-        variables pointing at it, and the endpoint reset and the cache cleared before and
-        after the test.
-    no_lambda_metadata: no endpoint variables and an empty cache, as outside Lambda.
-    lambda_metadata_clock: a ``FakeClock`` the cache reads its expiries and fail-fast
-        windows from; ``advance(seconds)`` moves past them without sleeping.
-"""
-
-from __future__ import annotations
+"""pytest plugin, registered through the ``pytest11`` entry point: the fixtures
+``lambda_metadata_endpoint``, ``no_lambda_metadata`` and ``lambda_metadata_clock``."""
 
 from collections.abc import Iterator
 
@@ -31,7 +21,8 @@ def _lambda_metadata_server() -> Iterator[MetadataEndpoint]:
 def lambda_metadata_endpoint(
     _lambda_metadata_server: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MetadataEndpoint]:
-    """A local metadata endpoint answering ``use1-az1``, with the env pointing at it."""
+    """A running ``MetadataEndpoint`` answering ``use1-az1``, both variables pointing at it,
+    and the endpoint reset and the cache cleared before and after the test."""
     endpoint = _lambda_metadata_server
     endpoint.reset()
     for name, value in endpoint.environ.items():
@@ -54,6 +45,7 @@ def no_lambda_metadata(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def lambda_metadata_clock() -> Iterator[FakeClock]:
-    """A ``FakeClock`` installed for the test: ``advance()`` expires ``max-age`` at once."""
+    """A ``FakeClock`` the cache reads its expiries and fail-fast windows from, for the test:
+    ``advance(seconds)`` moves past them without sleeping."""
     with FakeClock() as clock:
         yield clock
