@@ -30,9 +30,7 @@ if TYPE_CHECKING:
     _Tracer = Annotatable | None
     _Metrics = Dimensioned | None
 
-    class _OptionalArguments(Protocol[_P]):
-        """A decorator used bare (``@d``) or with its options (``@d(...)``), as in wrapt's docs."""
-
+    class _OptionalArguments(Protocol[_P]):  # @d or @d(...), as in wrapt's docs
         @overload
         def __call__(self, wrapped: _Handler, /) -> _Handler: ...
         @overload
@@ -53,7 +51,7 @@ def _optional_arguments(decorator: Callable[Concatenate[Any, _P], Any]) -> _Opti
 
 @_optional_arguments
 def inject_az(
-    wrapped: Any = None,
+    wrapped: _Handler | None = None,
     /,
     *,
     strict: bool = False,
@@ -63,7 +61,7 @@ def inject_az(
     tracer: Annotatable | None = None,
     otel: bool = False,
     metrics: Dimensioned | None = None,
-) -> Any:
+) -> _Handler | Callable[[_Handler], _Handler]:
     """Decorate a Lambda handler: ``context.lambda_metadata`` holds the ``LambdaMetadata``.
 
     Bare (``@inject_az``) or with options (``@inject_az(strict=True)``), on a ``def`` or an
@@ -100,7 +98,8 @@ def inject_az(
             _extras(strict, timeout, resolve_name, tracer, otel, metrics)
         options = {"timeout": timeout, "tracer": tracer, "otel": otel, "metrics": metrics}
         return functools.partial(inject_az, **switches, **options)
-    function = getattr(wrapped, "__func__", wrapped)  # a method, staticmethod or classmethod
+    target: Any = wrapped  # a function, or a method, staticmethod or classmethod object
+    function = getattr(target, "__func__", target)
     if not callable(function):
         raise TypeError(
             f"inject_az decorates a handler, got {type(wrapped).__name__}: options are keyword-only"
@@ -118,7 +117,7 @@ def inject_az(
         install_log_record_factory()
     coroutine = inspect.iscoroutinefunction(function)
     wrapper = _wrapper(coroutine, strict, timeout, extras, _position(function))
-    return wrapt.FunctionWrapper(wrapped, wrapper)
+    return wrapt.FunctionWrapper(target, wrapper)
 
 
 def _position(function: Any) -> int:

@@ -35,10 +35,6 @@ if TYPE_CHECKING:
 ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"  # as tests/fake_ec2.py names it
 
 
-class SlottedContext:
-    __slots__ = ()  # refuses lambda_metadata: passed on as it is, the extras run all the same
-
-
 def zone(event: object, context: object) -> str | None:
     metadata = metadata_of(context)
     return None if metadata is None else metadata.availability_zone_id
@@ -82,23 +78,6 @@ def test_a_name_that_cannot_be_had_warns_once_or_raises_when_strict(
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
         assert [handler({}, lambda_context()) for _ in range(2)] == ["use1-az99"] * 2
     assert len(failures(caplog)) == 1
-
-
-@pytest.mark.usefixtures("ec2")
-def test_tracer_option_annotates_the_handler_subsegment(
-    xray: XRayDaemon, lambda_metadata_endpoint: MetadataEndpoint
-) -> None:
-    from aws_lambda_powertools import Tracer  # with the X-Ray SDK, slow to import: on use
-    from aws_xray_sdk.core import xray_recorder
-
-    tracer = Tracer(service="orders", disabled=False, auto_patch=False)
-    handler = tracer.capture_lambda_handler(inject_az(tracer=tracer, resolve_name=True)(zone))
-    xray_recorder.begin_segment("function")
-    handler({}, lambda_context())
-    xray_recorder.end_segment()
-    (subsegment,) = [e for e in xray.entities(2) if e["name"] == "## zone"]
-    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_ID] == ZONE_ID
-    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == ZONE_NAME
 
 
 def test_otel_option_sets_the_span_attribute_and_is_skipped_without_metadata(
@@ -150,7 +129,8 @@ def test_a_missing_extra_fails_at_decoration(hidden: str, option: str, extra: st
 
 
 def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    """Lambda's variables set (so Powertools traces); EC2 answered in the child by fake_ec2."""
+    """``tracer=`` and ``resolve_name=True``, Lambda's variables set (so Powertools traces): the
+    handler's subsegment is annotated. EC2 is answered in the child by tests/fake_ec2.py."""
     from fake_ec2 import install_in_child
 
     daemon = XRayDaemon()
@@ -160,32 +140,21 @@ def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -
         + "handler = runpy.run_path(sys.argv[1])['handler']\n"
         "print(json.dumps(handler({}, types.SimpleNamespace(aws_request_id='r'))))\n"
     )
+    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    aws |= {"AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
     env = daemon.lambda_environment(
-        task_root=str(EXAMPLES),
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_REGION="us-east-1",
-        AWS_EC2_METADATA_DISABLED="true",
-        **lambda_metadata_endpoint.environ,
+        task_root=str(EXAMPLES), **aws, **lambda_metadata_endpoint.environ
     )
     try:
-        example = str(EXAMPLES / "decorator_extras.py")
-        done = subprocess.run(
-            [sys.executable, "-c", program, example],
-            env=env,
-            timeout=60,
-            capture_output=True,
-            text=True,
-        )
+        command = [sys.executable, "-c", program, str(EXAMPLES / "decorator_extras.py")]
+        done = subprocess.run(command, env=env, timeout=60, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         entities = daemon.entities(2)  # the EC2 call, traced by Powertools' patching, then ours
     finally:
         daemon.socket.close()
     (subsegment,) = [e for e in entities if e["name"] == "## handler"]
-    assert json.loads(done.stdout) == {
-        "availability_zone_id": ZONE_ID,
-        "availability_zone_name": ZONE_NAME,
-    }
+    zones = json.loads(done.stdout)
+    assert (zones["availability_zone_id"], zones["availability_zone_name"]) == (ZONE_ID, ZONE_NAME)
     assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_ID] == ZONE_ID
     assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == ZONE_NAME
 
@@ -247,7 +216,8 @@ def test_one_warning_per_failure_streak(
     handler = inject_az(tracer=tracer)(ok)
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
         for tracer.failing in (True, True, False, False, True, True):
-            assert handler({}, lambda_context()) == handler({}, SlottedContext()) == "ok"
+            slotted = type("Slotted", (), {"__slots__": ()})()  # refuses the attribute, not extras
+            assert handler({}, lambda_context()) == handler({}, slotted) == "ok"
     assert len(failures(caplog)) == 2  # two streaks
     assert tracer.calls == 12
 
