@@ -105,7 +105,12 @@ def test_otel_option_sets_the_span_attribute_and_is_skipped_without_metadata(
 
 @pytest.mark.parametrize(
     ("options", "match"),
-    [({"tracer": object()}, "Powertools Tracer"), ({"metrics": Metrics}, "Powertools Metrics")],
+    [
+        ({"tracer": object()}, "Powertools Tracer"),
+        ({"metrics": type("Duck", (), {"add_dimension": print})()}, "Powertools Metrics"),
+        ({"metrics": Metrics}, "Powertools Metrics"),  # the class, not an instance
+    ],
+    ids=["tracer", "metrics-duck", "metrics-class"],
 )
 def test_a_wrong_tracer_or_metrics_is_refused_at_decoration(options: Any, match: str) -> None:
     with pytest.raises(TypeError, match=match):
@@ -331,7 +336,10 @@ def test_every_flushed_metric_carries_the_zone_cold_start_included(
     assert [list(blob)[-1] for blob in second] == ["Orders"]
     for blob in first + second:  # each dimension set names AZ-ID, and the value is on the root
         assert blob["AZ-ID"] == (zone or "unknown")
-        assert all("AZ-ID" in dimensions for dimensions in dimension_sets(blob))
+        for dimensions in dimension_sets(blob):  # within CloudWatch's limit, each value a string
+            assert "AZ-ID" in dimensions
+            assert len(dimensions) <= 30
+            assert all(isinstance(blob[name], str) for name in dimensions)
 
 
 @pytest.mark.parametrize(("defaults", "strict"), [(27, False), (28, False), (28, True)])

@@ -107,11 +107,13 @@ SHAPES = {
     "nested": inject_az(inject_az(strict=True)(plain)),
     "coroutine": inject_az(coroutine),
     "method": Handlers().method,
+    "unbound-method": lambda event, context: Handlers.method(Handlers(), event, context),
     "class-outer": Handlers.class_outer,
     "class-outer-instance": Handlers().class_outer,
     "class-inner": Handlers.class_inner,
     "class-inner-instance": Handlers().class_inner,
     "static-outer": Handlers.static_outer,
+    "static-inner": Handlers.static_inner,
     "static-inner-instance": Handlers().static_inner,
     "callable-instance": Handlers(),
     "async-method": Handlers().async_method,
@@ -139,14 +141,6 @@ def test_every_shape_finds_the_context_and_gives_it_back(
         seen = asyncio.run(seen)
     assert seen == "use1-az1"
     assert not hasattr(context, "lambda_metadata")
-
-
-def test_an_unbound_method_called_through_its_class(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    context = LambdaContext("request-1", None, None, 4_102_444_800_000, "arn:aws:lambda:fn")
-    assert Handlers.method(Handlers(), {}, context) == "use1-az1"
-    assert Handlers.static_inner({}, context) == "use1-az1"
 
 
 def wraps_generator(function: Any) -> Any:

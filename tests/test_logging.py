@@ -170,26 +170,14 @@ FRESH = {  # a script in a fresh interpreter (its own record factory), and what 
 }
 
 
-@pytest.mark.parametrize(("script", "printed"), FRESH.values(), ids=FRESH.keys())
-def test_in_a_fresh_interpreter(
-    lambda_metadata_endpoint: MetadataEndpoint, script: str, printed: list[str]
-) -> None:
-    done = run_python(
-        "-c",
-        "import logging, sys\n" + script,
-        env={**os.environ, **lambda_metadata_endpoint.environ},
-    )
-    assert (done.stdout.splitlines(), done.stderr) == (printed, "")
-
-
 NAMED_KEY = """
-import io, json, logging, sys
 from aws_lambda_powertools import Logger
 from lambda_metadata import inject_az, install_log_record_factory
 from lambda_metadata.errors import InvalidArgumentError
 from lambda_metadata.testing import lambda_context
 {install}
-logger = Logger(service="orders", stream=sys.stdout)
+buffer = io.StringIO()
+logger = Logger(service="orders", stream=buffer)
 plain = logging.StreamHandler(sys.stdout)
 plain.setFormatter(logging.Formatter("%(az_id)s %(message)s"))
 logging.getLogger("app").addHandler(plain)
@@ -201,33 +189,35 @@ def handler(event, context):
     logging.getLogger("app").warning("plain")
 
 handler({{}}, lambda_context())
-for other in ("availability_zone_id", "message", "not an identifier"):
-    try:
+line = json.loads(buffer.getvalue())
+print(line["message"], line["az_id"], "availability_zone_id" in line)
+for other in ("availability_zone_id", "message", "not an identifier"):  # another key than the one
+    try:  # in place, one that every record has already, and no identifier
         install_log_record_factory(key=other)
     except InvalidArgumentError as error:
         print("refused", other)
 """
-
-
-@pytest.mark.parametrize(
-    ("install", "env"),
-    [("install_log_record_factory(key='az_id')", {}), ("", {"LAMBDA_METADATA_LOG_KEY": "az_id"})],
-    ids=["keyword", "variable"],
+NAMED = ["use1-az1 plain", "json use1-az1 False"]
+NAMED += ["refused availability_zone_id", "refused message", "refused not an identifier"]
+FRESH["the-log-key-named-by-keyword"] = (
+    NAMED_KEY.format(install="install_log_record_factory(key='az_id')"),
+    NAMED,
 )
-def test_the_log_key_can_be_named_otherwise(
-    lambda_metadata_endpoint: MetadataEndpoint, install: str, env: dict[str, str]
+FRESH["the-log-key-named-by-the-variable"] = (
+    NAMED_KEY.format(
+        install="os.environ['LAMBDA_METADATA_LOG_KEY'] = 'az_id'"
+    ),  # read when installed
+    NAMED,
+)
+
+
+@pytest.mark.parametrize(("script", "printed"), FRESH.values(), ids=FRESH.keys())
+def test_in_a_fresh_interpreter(
+    lambda_metadata_endpoint: MetadataEndpoint, script: str, printed: list[str]
 ) -> None:
-    environ = {**os.environ, **lambda_metadata_endpoint.environ, **env}
-    out = run_python("-c", NAMED_KEY.format(install=install), env=environ).stdout.splitlines()
-    line = json.loads(out[0])
-    assert (line["message"], line["az_id"]) == ("json", "use1-az1")
-    assert "availability_zone_id" not in line
-    assert out[1:] == [
-        "use1-az1 plain",
-        "refused availability_zone_id",  # another key than the one in place
-        "refused message",  # a key every record has already
-        "refused not an identifier",
-    ]
+    env = {**os.environ, **lambda_metadata_endpoint.environ}
+    done = run_python("-c", "import io, json, logging, os, sys\n" + script, env=env)
+    assert (done.stdout.splitlines(), done.stderr) == (printed, "")
 
 
 def powertools_logger() -> tuple[Logger, Callable[[], list[dict[str, Any]]]]:
