@@ -168,6 +168,11 @@ FRESH = {  # a script in a fresh interpreter (its own record factory), and what 
         ["- at import, before any handler is decorated"],
     ),
 }
+DECORATE = "from lambda_metadata import inject_az\ninject_az(lambda event, context: None)\n"
+DECORATE += "print(getattr(logging.makeLogRecord({}), 'availability_zone_id', None))\n"
+for switch, printed in (("true", "None"), ("false", "-")):  # LAMBDA_METADATA_DISABLED: no factory
+    script = f"os.environ['LAMBDA_METADATA_DISABLED'] = {switch!r}\n{DECORATE}"
+    FRESH[f"disabled-{switch}"] = (script, [printed])
 
 
 NAMED_KEY = """
