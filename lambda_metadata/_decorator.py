@@ -139,7 +139,7 @@ def _metadata(strict: bool, timeout: float) -> LambdaMetadata | None:
     except LambdaMetadataError as exc:
         if strict:
             raise
-        message = "lambda_metadata: no metadata (%s: %s); handlers run without it"
+        message = "lambda_metadata: no metadata for this invocation (%s: %s); handlers run without"
         _no_metadata.failed(message, type(exc).__name__, exc, epoch=_cache.generation())
         return None
     _no_metadata.succeeded()

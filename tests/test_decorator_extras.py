@@ -52,32 +52,33 @@ def failures(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if "extras failed" in r.getMessage()]
 
 
+def zone_and_name(event: object, context: object) -> tuple[str | None, str | None]:
+    return zone(event, context), cached_availability_zone_name()
+
+
 @pytest.mark.usefixtures("ec2")
-def test_resolve_name_makes_the_name_available_to_the_handler(
+@pytest.mark.parametrize(
+    ("zone_id", "strict", "name"),
+    [(ZONE_ID, False, ZONE_NAME), ("use1-az99", False, None), ("use1-az99", True, None)],
+    ids=["resolved-for-the-handler", "unknown-warns-once", "unknown-raises-when-strict"],
+)
+def test_resolve_name(
     lambda_metadata_endpoint: MetadataEndpoint,
+    caplog: pytest.LogCaptureFixture,
+    zone_id: str,
+    strict: bool,
+    name: str | None,
 ) -> None:
-    @inject_az(resolve_name=True)
-    def handler(event: dict[str, Any], context: Any) -> tuple[str, str | None]:
-        return context.lambda_metadata.availability_zone_id, cached_availability_zone_name()
-
-    assert [handler({}, lambda_context()) for _ in range(2)] == [(ZONE_ID, ZONE_NAME)] * 2
-    assert lambda_metadata_endpoint.request_count == 1
-
-
-@pytest.mark.usefixtures("ec2")
-@pytest.mark.parametrize("strict", [False, True])
-def test_a_name_that_cannot_be_had_warns_once_or_raises_when_strict(
-    lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture, strict: bool
-) -> None:
-    lambda_metadata_endpoint.availability_zone_id = "use1-az99"  # a zone EC2 does not know
-    handler = inject_az(resolve_name=True, strict=strict)(zone)
+    lambda_metadata_endpoint.availability_zone_id = zone_id  # use1-az99: EC2 knows no such zone
+    handler = inject_az(resolve_name=True, strict=strict)(zone_and_name)
     if strict:
         with pytest.raises(AvailabilityZoneNameError):
             handler({}, lambda_context())
         return
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
-        assert [handler({}, lambda_context()) for _ in range(2)] == ["use1-az99"] * 2
-    assert len(failures(caplog)) == 1
+        assert [handler({}, lambda_context()) for _ in range(2)] == [(zone_id, name)] * 2
+    assert len(failures(caplog)) == (name is None)
+    assert lambda_metadata_endpoint.request_count == 1
 
 
 def test_otel_option_sets_the_span_attribute_and_is_skipped_without_metadata(
