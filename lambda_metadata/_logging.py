@@ -1,11 +1,8 @@
 """The log-record factory that puts ``availability_zone_id`` on every log record.
 
-One chained ``logging.setLogRecordFactory`` wrapper serves every logger and
-formatter in the process: ``%(availability_zone_id)s`` works in any format
-string, and JSON formatters that emit non-standard record attributes (Powertools'
-``Logger`` among them) show the key. The factory reads the cached value only and
-never does I/O; before the AZ is known a record carries ``PLACEHOLDER``. The key
-can be named otherwise, once per process (``LOG_KEY_ENV``, or ``key=``).
+One chained ``logging.setLogRecordFactory`` wrapper serves every logger and formatter: format
+strings and JSON formatters (Powertools' ``Logger``) see the key. It reads the cached value only,
+never does I/O, and shows ``PLACEHOLDER`` before the AZ is known.
 """
 
 from __future__ import annotations
@@ -21,40 +18,25 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["LOG_KEY_ENV", "PLACEHOLDER", "RECORD_ATTRIBUTE", "install_log_record_factory"]
-
-RECORD_ATTRIBUTE = "availability_zone_id"
-"""Name of the attribute set on every ``logging.LogRecord``, unless named otherwise."""
-
-LOG_KEY_ENV = "LAMBDA_METADATA_LOG_KEY"
-"""Environment variable naming the attribute instead, read when the factory is installed."""
-
-PLACEHOLDER = "-"
-"""Value of the attribute while the AZ is not known (no fetch has succeeded yet)."""
-
+RECORD_ATTRIBUTE = "availability_zone_id"  # the attribute, unless named otherwise
+LOG_KEY_ENV = "LAMBDA_METADATA_LOG_KEY"  # names it otherwise, read when the factory is installed
+PLACEHOLDER = "-"  # its value while the AZ is not known
 _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
-
 _lock = threading.Lock()
-_ours: object = None
-"""The factory this module installed last, to recognise it without a probe."""
-_key = RECORD_ATTRIBUTE
-"""The attribute that factory sets."""
+_ours: object = None  # the factory installed last, recognised without a probe
+_key = RECORD_ATTRIBUTE  # the attribute it sets
 
 
 def install_log_record_factory(*, key: str | None = None) -> None:
     """Chain the AZ-adding factory in front of the current one, unless records already get it.
 
-    A factory set before this one keeps running (ours calls it, then adds the
-    attribute); a factory set later that chains to the one it found keeps ours,
-    and calling this again then changes nothing. When something has put back a
-    factory without ours (``logging.setLogRecordFactory(logging.LogRecord)``),
-    this installs it again.
+    A factory set before keeps running (ours calls it); one set later that chains to ours keeps
+    it, and calling this again changes nothing. When a factory without ours has been put back
+    (``logging.setLogRecordFactory(logging.LogRecord)``), this installs it again.
 
     Args:
-        key: the attribute's name, for a log schema that names the AZ otherwise; by
-            default ``LAMBDA_METADATA_LOG_KEY``, else ``availability_zone_id``. The first
-            installation decides it for the process (``@inject_az`` installs the factory
-            with the default when it is applied).
+        key: the attribute's name (``LAMBDA_METADATA_LOG_KEY``, else ``availability_zone_id``);
+            the first installation (``@inject_az``'s, when applied) decides it for the process.
 
     Raises:
         InvalidArgumentError: ``key`` (or the variable) is not an identifier, is an attribute
@@ -64,8 +46,7 @@ def install_log_record_factory(*, key: str | None = None) -> None:
     wanted = key or os.environ.get(LOG_KEY_ENV) or RECORD_ATTRIBUTE
     if not wanted.isidentifier() or wanted in _RESERVED:
         raise InvalidArgumentError(
-            f"the log key must be a Python identifier that no LogRecord has already, got "
-            f"{wanted[:80]!r}"
+            f"the log key must be an identifier that no LogRecord has, got {wanted[:80]!r}"
         )
     with _lock:
         previous = logging.getLogRecordFactory()
@@ -90,12 +71,8 @@ def install_log_record_factory(*, key: str | None = None) -> None:
 
 
 class _Attributes(dict):  # type: ignore[type-arg]
-    """A record's ``__dict__`` that does not claim the AZ's key as taken.
-
-    ``Logger.makeRecord`` refuses an ``extra=`` key the record already has (``KeyError:
-    Attempt to overwrite``), which would break a handler's own ``extra=`` that worked
-    before it was decorated: this way the caller's value replaces ours for that record.
-    """
+    """A record's ``__dict__`` that does not claim the AZ's key as taken, so that a caller's
+    ``extra=`` with that key replaces ours rather than fail ``Logger.makeRecord``'s check."""
 
     __slots__ = ()
     key = RECORD_ATTRIBUTE

@@ -1,4 +1,4 @@
-"""``@inject_az`` against the real endpoint emulator: forms, binding, context, failure policy."""
+"""``@inject_az`` against the endpoint emulator: the context, the failure policy, the switch."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import inspect
 import logging
 import os
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -15,76 +14,102 @@ from unittest import mock
 
 import pytest
 import wrapt
-from awslambdaric.lambda_context import LambdaContext
+from aws_lambda_powertools import Metrics
 
 import lambda_metadata
-from lambda_metadata import (
-    LambdaMetadata,
+from lambda_metadata import clear_metadata_cache, get_lambda_metadata, inject_az, metadata_of
+from lambda_metadata.errors import (
+    InvalidArgumentError,
+    MetadataHTTPError,
+    MetadataTimeoutError,
     MetadataUnavailableError,
-    clear_metadata_cache,
-    get_lambda_metadata,
-    inject_az,
 )
-from lambda_metadata.errors import MetadataHTTPError, MetadataTimeoutError
-from lambda_metadata.testing import FakeClock, MetadataEndpoint
+from lambda_metadata.testing import FakeClock, MetadataEndpoint, lambda_context
+
+ENV = "LAMBDA_METADATA_DISABLED"
 
 
-def lambda_context() -> LambdaContext:
-    """The context class the real Python runtime (awslambdaric) hands to handlers."""
-    return LambdaContext("request-1", None, None, 4_102_444_800_000, "arn:aws:lambda:fn")
+def az(context: object) -> str | None:
+    metadata = metadata_of(context)
+    return None if metadata is None else metadata.availability_zone_id
+
+
+def handler(event: object, context: Any) -> str | None:
+    """Docstring of the handler."""
+    return az(context)
+
+
+plain = inject_az(handler)
+
+
+async def coroutine(event: object, context: Any) -> str | None:
+    return az(context)
+
+
+def by_position(context: object) -> str | None:
+    return plain({}, context)
 
 
 @inject_az
-def plain(event: dict[str, Any], context: Any) -> LambdaMetadata | None:
-    """Return what the handler sees."""
-    metadata: LambdaMetadata | None = context.lambda_metadata
-    return metadata
+def renamed(evt: object, ctx: Any) -> str | None:
+    return az(ctx)
 
 
-# -- forms -----------------------------------------------------------------
+@inject_az
+def keyword_only(event: object, *, context: Any) -> str | None:
+    return az(context)
 
 
-def test_bare_decorator_puts_the_cached_metadata_on_the_context(
-    lambda_metadata_endpoint: MetadataEndpoint,
+@inject_az
+def optional(event: object, context: Any = None) -> str | None:
+    return az(context)
+
+
+@dataclass(frozen=True)
+class FrozenContext:
+    aws_request_id: str = "frozen-1"
+
+
+class SlottedContext:
+    __slots__ = ()
+
+
+CONTEXTS = {  # a call, the context it is given, what the handler sees
+    "by-position-named-otherwise": (lambda c: renamed({}, c), lambda_context, "use1-az1"),
+    "keyword-only": (lambda c: keyword_only({}, context=c), lambda_context, "use1-az1"),
+    "spec-mock": (by_position, lambda: mock.Mock(spec=lambda_context()), "use1-az1"),
+    "restores-the-callers-own": (
+        by_position,
+        lambda: SimpleNamespace(lambda_metadata="the caller's"),
+        "use1-az1",
+    ),
+    # Not looked for: a context passed by another name, or none at all; passed on as it is: a
+    # context that refuses new attributes (Lambda's own takes them).
+    "by-another-name": (lambda c: renamed({}, ctx=c), lambda_context, None),
+    "missing": (lambda c: optional({}), lambda_context, None),
+    "none": (lambda c: optional({}, None), lambda: None, None),
+    "frozen": (by_position, FrozenContext, None),
+    "slots": (by_position, SlottedContext, None),
+    "spec-set-mock": (by_position, lambda: mock.Mock(spec_set=lambda_context()), None),
+}
+
+
+@pytest.mark.parametrize(("call", "make", "seen"), CONTEXTS.values(), ids=CONTEXTS.keys())
+def test_the_context_is_found_set_for_the_call_and_given_back_as_it_was(
+    lambda_metadata_endpoint: MetadataEndpoint, call: Any, make: Any, seen: str | None
 ) -> None:
-    seen = plain({}, lambda_context())
-
-    assert seen is get_lambda_metadata()
-    assert seen is not None
-    assert seen.availability_zone_id == "use1-az1"
-
-
-@pytest.mark.parametrize(
-    "decorate",
-    [inject_az(), inject_az(strict=True, log_records=True, timeout=2.0)],
-    ids=["empty-call", "options"],
-)
-def test_called_forms_decorate_the_same_way(
-    lambda_metadata_endpoint: MetadataEndpoint,
-    decorate: Callable[[Callable[..., str]], Callable[..., str]],
-) -> None:
-    @decorate
-    def handler(event: Any, context: Any) -> str:
-        return str(context.lambda_metadata.availability_zone_id)
-
-    assert handler({}, lambda_context()) == "use1-az1"
+    context = make()
+    before = getattr(context, "lambda_metadata", "missing")
+    assert call(context) == seen
+    assert getattr(context, "lambda_metadata", "missing") == before
 
 
-def test_introspection_is_preserved() -> None:
-    def handler(event: dict[str, Any], context: object, *, extra: int = 1) -> str:
-        """Docstring of the handler."""
-        return "ok"
-
-    decorated = inject_az(handler)
-
-    assert decorated.__name__ == "handler"
-    assert decorated.__qualname__ == handler.__qualname__
-    assert decorated.__doc__ == "Docstring of the handler."
-    assert decorated.__wrapped__ is handler  # type: ignore[attr-defined]
-    assert inspect.signature(decorated) == inspect.signature(handler)
-
-
-def test_options_are_keyword_only_and_checked_when_applied() -> None:
+def test_introspection_is_preserved_and_options_are_checked() -> None:
+    assert (plain.__name__, plain.__qualname__, plain.__doc__) == ("handler",) * 2 + (
+        handler.__doc__,
+    )
+    assert plain.__wrapped__ is handler  # type: ignore[attr-defined]
+    assert inspect.signature(plain) == inspect.signature(handler)
     with pytest.raises(TypeError, match="keyword-only"):
         inject_az(True)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="strict"):
@@ -94,257 +119,13 @@ def test_options_are_keyword_only_and_checked_when_applied() -> None:
             inject_az(timeout=timeout)
 
 
-# -- binding ---------------------------------------------------------------
-
-
-def test_event_and_context_may_be_passed_by_name(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    context = lambda_context()
-    assert plain(event={}, context=context) is get_lambda_metadata()
-    assert plain({}, context=context) is get_lambda_metadata()
-    assert plain(context=context, event={}) is get_lambda_metadata()
-
-
-def test_context_is_found_by_position_when_named_otherwise(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    @inject_az
-    def handler(evt: Any, ctx: Any) -> str:
-        return str(ctx.lambda_metadata.availability_zone_id)
-
-    assert handler({}, lambda_context()) == "use1-az1"
-    assert handler({}, ctx=lambda_context()) == "use1-az1"
-
-
-def test_keyword_only_context(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    @inject_az
-    def handler(event: Any, *, context: Any) -> str:
-        return str(context.lambda_metadata.availability_zone_id)
-
-    assert handler({}, context=lambda_context()) == "use1-az1"
-
-
-def test_missing_or_none_context_still_runs_the_handler(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    @inject_az
-    def handler(event: Any, context: Any = None) -> Any:
-        return context
-
-    assert handler({}) is None
-    assert handler({}, None) is None
-
-
-class Handlers:
-    """A class-based handler in every shape, with the decorator inside and outside."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    @inject_az
-    def method(self, event: Any, context: Any) -> str:
-        self.calls += 1
-        return str(context.lambda_metadata.availability_zone_id)
-
-    @classmethod
-    @inject_az
-    def class_outer(cls, event: Any, context: Any) -> str:
-        assert cls is Handlers
-        return str(context.lambda_metadata.availability_zone_id)
-
-    @inject_az
-    @classmethod
-    def class_inner(cls, event: Any, context: Any) -> str:
-        assert cls is Handlers
-        return str(context.lambda_metadata.availability_zone_id)
-
-    @staticmethod
-    @inject_az
-    def static_outer(event: Any, context: Any) -> str:
-        return str(context.lambda_metadata.availability_zone_id)
-
-    @inject_az
-    @staticmethod
-    def static_inner(event: Any, context: Any) -> str:
-        return str(context.lambda_metadata.availability_zone_id)
-
-    @inject_az
-    def __call__(self, event: Any, context: Any) -> str:
-        return str(context.lambda_metadata.availability_zone_id)
-
-    @inject_az
-    async def async_method(self, event: Any, context: Any) -> str:
-        await asyncio.sleep(0)
-        return str(context.lambda_metadata.availability_zone_id)
-
-
-@pytest.mark.parametrize(
-    "name", ["method", "class_outer", "class_inner", "static_outer", "static_inner"]
-)
-def test_methods_through_instance_and_class(
-    lambda_metadata_endpoint: MetadataEndpoint, name: str
-) -> None:
-    handlers = Handlers()
-    context = lambda_context()
-
-    assert getattr(handlers, name)({}, context) == "use1-az1"
-    assert getattr(handlers, name)(event={}, context=context) == "use1-az1"
-    if name == "method":
-        assert Handlers.method(handlers, {}, context) == "use1-az1"
-        assert handlers.calls == 3
-    else:
-        assert getattr(Handlers, name)({}, context) == "use1-az1"
-
-
-def test_callable_instance_and_async_method(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    handlers = Handlers()
-
-    assert handlers({}, lambda_context()) == "use1-az1"
-    assert inspect.iscoroutinefunction(handlers.async_method)
-    assert asyncio.run(handlers.async_method({}, lambda_context())) == "use1-az1"
-
-
-# -- async -----------------------------------------------------------------
-
-
-def test_async_handler_is_a_coroutine_function_and_is_awaited(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    events: list[str] = []
-
-    @inject_az(strict=True)
-    async def handler(event: Any, context: Any) -> str:
-        events.append("start")
-        await asyncio.sleep(0)
-        events.append("end")
-        return str(context.lambda_metadata.availability_zone_id)
-
-    assert inspect.iscoroutinefunction(handler)
-    context = lambda_context()
-    coroutine = handler({}, context)
-    assert events == []  # nothing runs until awaited
-    assert asyncio.run(coroutine) == "use1-az1"
-    assert events == ["start", "end"]
-    assert not hasattr(context, "lambda_metadata")
-
-
-def test_async_handler_exception_and_default_policy(no_lambda_metadata: None) -> None:
-    error = RuntimeError("boom")
-
-    @inject_az
-    async def handler(event: Any, context: Any) -> None:
-        assert context.lambda_metadata is None
-        raise error
-
-    with pytest.raises(RuntimeError) as caught:
-        asyncio.run(handler({}, lambda_context()))
-    assert caught.value is error
-
-
-# -- the context -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FrozenContext:
-    aws_request_id: str = "frozen-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 1234
-
-
-class SlottedContext:
-    __slots__ = ("aws_request_id",)
-
-    def __init__(self) -> None:
-        self.aws_request_id = "slotted-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 1234
-
-
-def refusing_contexts() -> list[Any]:
-    spec_set = mock.Mock(spec_set=lambda_context())
-    spec_set.aws_request_id = "mock-1"
-    spec_set.get_remaining_time_in_millis.return_value = 1234
-    return [FrozenContext(), SlottedContext(), spec_set]
-
-
-@pytest.mark.parametrize("context", refusing_contexts(), ids=["frozen", "slots", "mock-spec-set"])
-def test_a_context_that_refuses_attributes_is_proxied_transparently(
-    lambda_metadata_endpoint: MetadataEndpoint, context: Any
-) -> None:
-    seen: dict[str, Any] = {}
-
-    @inject_az
-    def handler(event: Any, context: Any) -> str:
-        seen["context"] = context
-        seen["remaining"] = context.get_remaining_time_in_millis()
-        seen["request_id"] = context.aws_request_id
-        return str(context.lambda_metadata.availability_zone_id)
-
-    assert handler({}, context) == "use1-az1"
-    proxy = seen["context"]
-    assert proxy.__wrapped__ is context
-    assert isinstance(proxy, context.__class__)
-    assert seen["remaining"] == 1234
-    assert seen["request_id"] == context.aws_request_id
-    assert not hasattr(context, "lambda_metadata")
-
-
-def test_proxy_by_keyword_and_nested_decorators(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    @inject_az
-    @inject_az(strict=True)
-    def handler(event: Any, context: Any) -> str:
-        return str(context.lambda_metadata.availability_zone_id)
-
-    assert handler(event={}, context=SlottedContext()) == "use1-az1"
-    assert handler({}, lambda_context()) == "use1-az1"
-
-
-def test_a_spec_mock_context_works(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    context = mock.Mock(spec=lambda_context())
-
-    assert plain({}, context) is get_lambda_metadata()
-
-
-def test_a_reused_context_never_shows_a_stale_zone(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    """As after a SnapStart restore: the AZ changes, the runtime's context object may not."""
-    context = lambda_context()
-    first = plain({}, context)
-    assert not hasattr(context, "lambda_metadata")
-
-    lambda_metadata_endpoint.availability_zone_id = "euw1-az3"
-    clear_metadata_cache()
-    second = plain({}, context)
-
-    assert first is not None
-    assert second is not None
-    assert (first.availability_zone_id, second.availability_zone_id) == ("use1-az1", "euw1-az3")
-    assert not hasattr(context, "lambda_metadata")
-
-
-def test_an_attribute_the_caller_set_is_restored(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    context = SimpleNamespace(lambda_metadata="the caller's")
-
-    assert plain({}, context) is get_lambda_metadata()
-    assert context.lambda_metadata == "the caller's"
-
-
 @pytest.mark.parametrize(
     ("ends", "seen", "left"),
     [((1, 0), ["use1-az1", "use1-az1"], False), ((0, 1), ["use1-az1", None], True)],
     ids=["nested-leaves-it-clean", "first-out-first-takes-it-away"],
 )
 def test_overlapping_async_invocations_on_one_context_each_put_back_what_they_found(
-    lambda_metadata_endpoint: MetadataEndpoint,
-    ends: tuple[int, int],
-    seen: list[str | None],
-    left: bool,
+    lambda_metadata_endpoint: MetadataEndpoint, ends: tuple[int, int], seen: list[Any], left: bool
 ) -> None:
     """Lambda gives each invocation its own context; tasks sharing one are the caller's choice."""
     context = SimpleNamespace()
@@ -352,8 +133,7 @@ def test_overlapping_async_invocations_on_one_context_each_put_back_what_they_fo
     @inject_az
     async def handler(event: asyncio.Event, context: Any) -> str | None:
         await event.wait()
-        metadata = lambda_metadata.metadata_of(context)
-        return None if metadata is None else metadata.availability_zone_id
+        return az(context)
 
     async def overlap() -> list[str | None]:
         gates = [asyncio.Event(), asyncio.Event()]
@@ -369,39 +149,70 @@ def test_overlapping_async_invocations_on_one_context_each_put_back_what_they_fo
     assert hasattr(context, "lambda_metadata") is left
 
 
-def test_nested_sync_inside_async_restores_exactly(
+def test_a_coroutine_runs_when_awaited_and_a_reused_context_sees_a_new_zone(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
+    """A sync handler nested in it gives back exactly what it found; as after a SnapStart
+    restore, the AZ changes while the runtime's context object may not."""
+    events: list[str] = []
+
+    @inject_az(strict=True)
+    async def outer(event: Any, context: Any) -> tuple[object, object]:
+        events.append("start")
+        await asyncio.sleep(0)
+        events.append("end")
+        return plain(event, context), az(context)
+
     context = lambda_context()
-
-    @inject_az
-    async def outer(event: dict[str, Any], context: Any) -> tuple[object, object]:
-        inner = plain(event, context)
-        return inner, context.lambda_metadata
-
-    inner, still = asyncio.run(outer({}, context))
-    assert inner is still is get_lambda_metadata()
+    running = outer({}, context)
+    assert events == []  # nothing runs until awaited
+    assert asyncio.run(running) == ("use1-az1", "use1-az1")
+    assert events == ["start", "end"]
+    assert not hasattr(context, "lambda_metadata")
+    lambda_metadata_endpoint.availability_zone_id = "euw1-az3"
+    clear_metadata_cache()
+    assert plain({}, context) == "euw1-az3"
     assert not hasattr(context, "lambda_metadata")
 
 
-# -- failure policy --------------------------------------------------------
+@pytest.mark.parametrize("coroutine", [False, True], ids=["def", "async-def"])
+def test_handler_exceptions_pass_through_untouched(
+    lambda_metadata_endpoint: MetadataEndpoint, coroutine: bool
+) -> None:
+    error = ValueError("the handler's own")
+
+    def handler(event: Any, context: Any) -> None:
+        raise error
+
+    async def async_handler(event: Any, context: Any) -> None:
+        raise error
+
+    decorated = inject_az(strict=True)(async_handler if coroutine else handler)
+    context = lambda_context()
+    run: Any = asyncio.run if coroutine else lambda result: result
+    with pytest.raises(ValueError, match="own") as caught:
+        run(decorated({}, context))
+    assert caught.value is error
+    frames = [frame.name for frame in traceback.extract_tb(caught.value.__traceback__)]
+    assert frames[-1] in ("handler", "async_handler")
+    assert error.__context__ is None
+    assert not hasattr(context, "lambda_metadata")
 
 
-def warnings_of(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [
-        r for r in caplog.records if r.name == "lambda_metadata" and r.levelno == logging.WARNING
-    ]
+def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
+    records = [r for r in caplog.records if r.name == "lambda_metadata"]
+    return [r.getMessage() for r in records if r.levelno == logging.WARNING]
 
 
-def test_outside_lambda_the_handler_runs_and_one_warning_is_logged(
+def test_outside_lambda_handlers_run_with_none_and_one_warning_is_logged(
     no_lambda_metadata: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="lambda_metadata")
+    async_plain = inject_az(coroutine)
     results = [plain({}, lambda_context()) for _ in range(3)]
-
-    assert results == [None, None, None]
+    assert [*results, asyncio.run(async_plain({}, lambda_context()))] == [None] * 4
     (warning,) = warnings_of(caplog)
-    assert "MetadataUnavailableError" in warning.getMessage()
+    assert "MetadataUnavailableError" in warning
 
 
 def test_one_warning_per_failure_streak(
@@ -412,111 +223,102 @@ def test_one_warning_per_failure_streak(
     caplog.set_level(logging.WARNING, logger="lambda_metadata")
     # 404s: never retried, so each failure is one answered request whatever the deadline, and
     # the deadline can be long enough for the recovery on a loaded machine.
-    handler = inject_az(timeout=5)(plain.__wrapped__)  # type: ignore[attr-defined]
+    decorated = inject_az(timeout=5)(handler)
     lambda_metadata_endpoint.cache_control = "no-store"  # every call asks the endpoint
     lambda_metadata_endpoint.impair(status=404)
-    assert [handler({}, lambda_context()) for _ in range(2)] == [None, None]
+    assert [decorated({}, lambda_context()) for _ in range(2)] == [None, None]
     lambda_metadata_endpoint.heal()
     fake_clock.advance(1.0)  # past the fail-fast window the failure opened
-    recovered = handler({}, lambda_context())
+    assert decorated({}, lambda_context()) == "use1-az1"
     lambda_metadata_endpoint.impair(status=404)
-    assert [handler({}, lambda_context()) for _ in range(2)] == [None, None]
-
-    assert recovered is not None
-    assert recovered.availability_zone_id == "use1-az1"
+    assert [decorated({}, lambda_context()) for _ in range(2)] == [None, None]
     warnings = warnings_of(caplog)
     assert len(warnings) == 2
-    assert all("MetadataHTTPError" in w.getMessage() for w in warnings)
-    assert all(lambda_metadata_endpoint.token not in w.getMessage() for w in warnings)
+    assert all(
+        "MetadataHTTPError" in w and lambda_metadata_endpoint.token not in w for w in warnings
+    )
 
 
-def test_a_decorated_handler_sees_a_new_value_at_exactly_the_max_age(
+def test_the_warm_path_makes_no_request_and_expires_at_exactly_the_max_age(
     lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
     """The warm path expires a value when ``get_lambda_metadata()`` does, not a tick later."""
     lambda_metadata_endpoint.max_age = 2
     fetched_at = fake_clock.now
-    first = plain({}, lambda_context())
+    first = [inject_az(lambda e, c: metadata_of(c))({}, lambda_context()) for _ in range(5)]
+    assert first[0] is get_lambda_metadata()
+    assert all(metadata is first[0] for metadata in first)
     fake_clock.advance(1.5)
-    assert plain({}, lambda_context()) is first
+    assert plain({}, lambda_context()) == "use1-az1"
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
     fake_clock.now = fetched_at + 2  # the expiry's own sum, so exactly equal
-    seen = plain({}, lambda_context())
-    assert seen is not None
-    assert seen.availability_zone_id == "use1-az2"
+    assert plain({}, lambda_context()) == "use1-az2"
     assert lambda_metadata_endpoint.request_count == 2
 
 
-def test_timeout_option_bounds_the_fetch(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    # Slower than the option, faster than the default (1 s): ignoring the option gives metadata.
-    lambda_metadata_endpoint.impair(delay=0.5)
-    lambda_metadata_endpoint.cache_control = "no-store"
-
-    @inject_az(timeout=0.1)
-    def handler(event: Any, context: Any) -> Any:
-        return context.lambda_metadata
-
-    @inject_az(strict=True, timeout=0.1)
-    def strict(event: Any, context: Any) -> Any:
-        return context.lambda_metadata
-
-    assert handler({}, lambda_context()) is None
-    lambda_metadata.clear_metadata_cache()  # ends the fail-fast window the timeout opened
-    with pytest.raises(MetadataTimeoutError, match=r"within the 0\.1 s deadline"):
-        strict({}, lambda_context())
-
-
-def test_strict_raises_the_typed_error_and_skips_the_handler(
+def test_timeout_bounds_the_fetch_and_strict_raises_the_typed_error_without_the_handler(
     lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     called = []
 
-    @inject_az(strict=True, timeout=5)
-    def handler(event: Any, context: Any) -> None:
+    def record(event: Any, context: Any) -> Any:
         called.append(True)
+        return metadata_of(context)
 
+    # Slower than the option, faster than the default (1 s): ignoring the option gives metadata.
+    lambda_metadata_endpoint.cache_control = "no-store"
+    with lambda_metadata_endpoint.impair(delay=0.5):
+        assert inject_az(timeout=0.1)(record)({}, lambda_context()) is None
+        clear_metadata_cache()  # ends the fail-fast window the timeout opened
+        with pytest.raises(MetadataTimeoutError, match=r"within the 0\.1 s deadline"):
+            inject_az(strict=True, timeout=0.1)(record)({}, lambda_context())
+    strict = inject_az(strict=True, timeout=5)(record)
+    clear_metadata_cache()
     lambda_metadata_endpoint.impair(status=404)  # never retried: one answered request
     with pytest.raises(MetadataHTTPError) as caught:
-        handler({}, lambda_context())
+        strict({}, lambda_context())
     assert caught.value.status_code == 404
-
     monkeypatch.delenv("AWS_LAMBDA_METADATA_API")
     clear_metadata_cache()  # ends the fail-fast window the 404 opened
     with pytest.raises(MetadataUnavailableError):
-        handler({}, lambda_context())
-    assert called == []
+        strict({}, lambda_context())
+    assert called == [True]
 
 
-def test_handler_exceptions_pass_through_untouched(
+VALUES = {"true": "off", "1": "off", "TRUE": "off", " True ": "off", "": "on", "false": "on"}
+VALUES |= {"0": "on", "FALSE": "on", "yes": "refused", "on": "refused", "ture": "refused"}
+
+
+@pytest.mark.parametrize("form", ["bare", "options", "metrics"])
+@pytest.mark.parametrize(("value", "state"), [*VALUES.items(), ("2", "refused")])
+def test_lambda_metadata_disabled_is_read_when_applied(
+    monkeypatch: pytest.MonkeyPatch,
     lambda_metadata_endpoint: MetadataEndpoint,
+    value: str,
+    state: str,
+    form: str,
 ) -> None:
-    error = ValueError("the handler's own")
-
-    @inject_az(strict=True)
-    def handler(event: Any, context: Any) -> None:
-        raise error
-
-    context = lambda_context()
-    with pytest.raises(ValueError, match="own") as caught:
-        handler({}, context)
-
-    assert caught.value is error
-    frames = [frame.name for frame in traceback.extract_tb(caught.value.__traceback__)]
-    assert frames[-1] == "handler"
-    assert error.__context__ is None
-    assert not hasattr(context, "lambda_metadata")
-
-
-def test_warm_path_makes_no_request(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    seen = [plain({}, lambda_context()) for _ in range(5)]
-
-    assert lambda_metadata_endpoint.request_count == 1
-    assert seen[0] is not None
-    assert seen[0].availability_zone_id == "use1-az1"
-    assert all(metadata is seen[0] for metadata in seen), "every warm call has the cached value"
-
-
-# -- packaging -------------------------------------------------------------
+    monkeypatch.setenv(ENV, value)
+    metrics = Metrics(namespace="Shop")
+    cold_start = metrics.provider.add_cold_start_metric
+    options: dict[str, dict[str, Any]] = {
+        "bare": {},
+        "options": {"strict": True, "otel": True},
+        "metrics": {"metrics": metrics},
+    }
+    if state == "refused":
+        with pytest.raises(InvalidArgumentError, match=ENV):
+            inject_az(**options[form])(handler)
+        return
+    decorated = inject_az(**options[form])(handler)
+    monkeypatch.setenv(ENV, "false" if state == "off" else "true")  # read once, never again
+    assert (decorated is handler) is (state == "off")
+    assert decorated({}, lambda_context()) == (None if state == "off" else "use1-az1")
+    metrics.clear_metrics()  # the AZ-ID it added, unflushed: Powertools shares the dimension set
+    assert lambda_metadata_endpoint.request_count == (0 if state == "off" else 1)
+    if state == "off":
+        assert metrics.provider.add_cold_start_metric == cold_start  # no dimension either
+        assert get_lambda_metadata().availability_zone_id == "use1-az1"  # unchanged
 
 
 def test_inject_az_loads_on_first_access_and_is_listed() -> None:

@@ -1,4 +1,4 @@
-"""@inject_az's opt-in extras: the AZ name, X-Ray annotations, OpenTelemetry span attributes."""
+"""@inject_az's extras: the AZ name, X-Ray, OpenTelemetry, and the ``AZ-ID`` metric dimension."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ import json
 import logging
 import subprocess
 import sys
+import warnings
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import XRayDaemon
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics.provider.cold_start import reset_cold_start_flag
+from conftest import EXAMPLES, XRayDaemon
 from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan, use_span
 
-from lambda_metadata import LambdaMetadataError, inject_az
+from lambda_metadata import LambdaMetadataError, clear_metadata_cache, inject_az, metadata_of
 from lambda_metadata.az_names import cached_availability_zone_name
 from lambda_metadata.errors import AvailabilityZoneNameError
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.testing import FakeClock, MetadataEndpoint, lambda_context
 from lambda_metadata.tracing import (
     OTEL_AVAILABILITY_ZONE,
     OTEL_AVAILABILITY_ZONE_ID,
@@ -31,193 +35,146 @@ if TYPE_CHECKING:
 ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"  # as tests/fake_ec2.py names it
 
 
-class Context:
-    aws_request_id = "req-1"
+def zone(event: object, context: object) -> str | None:
+    metadata = metadata_of(context)
+    return None if metadata is None else metadata.availability_zone_id
 
 
-class SlottedContext:
-    __slots__ = ()  # refuses lambda_metadata: the handler gets a proxy
-    aws_request_id = "req-1"
+def ok(event: object, context: object) -> str:
+    return "ok"
+
+
+def not_reached(event: object, context: object) -> None:
+    raise AssertionError("not reached")
+
+
+def failures(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "extras failed" in r.getMessage()]
+
+
+def zone_and_name(event: object, context: object) -> tuple[str | None, str | None]:
+    return zone(event, context), cached_availability_zone_name()
 
 
 @pytest.mark.usefixtures("ec2")
-def test_resolve_name_makes_the_name_available_to_the_handler(
+@pytest.mark.parametrize(
+    ("zone_id", "strict", "name"),
+    [(ZONE_ID, False, ZONE_NAME), ("use1-az99", False, None), ("use1-az99", True, None)],
+    ids=["resolved-for-the-handler", "unknown-warns-once", "unknown-raises-when-strict"],
+)
+def test_resolve_name(
     lambda_metadata_endpoint: MetadataEndpoint,
+    caplog: pytest.LogCaptureFixture,
+    zone_id: str,
+    strict: bool,
+    name: str | None,
 ) -> None:
-    lambda_metadata_endpoint.availability_zone_id = ZONE_ID
-
-    @inject_az(resolve_name=True)
-    def handler(event: dict[str, Any], context: Any) -> tuple[str, str | None]:
-        return context.lambda_metadata.availability_zone_id, cached_availability_zone_name()
-
-    assert handler({}, Context()) == (ZONE_ID, ZONE_NAME)
-    assert handler({}, Context()) == (ZONE_ID, ZONE_NAME)
+    lambda_metadata_endpoint.availability_zone_id = zone_id  # use1-az99: EC2 knows no such zone
+    handler = inject_az(resolve_name=True, strict=strict)(zone_and_name)
+    if strict:
+        with pytest.raises(AvailabilityZoneNameError):
+            handler({}, lambda_context())
+        return
+    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
+        assert [handler({}, lambda_context()) for _ in range(2)] == [(zone_id, name)] * 2
+    assert len(failures(caplog)) == (name is None)
     assert lambda_metadata_endpoint.request_count == 1
 
 
-@pytest.mark.usefixtures("ec2")
-def test_a_name_that_cannot_be_had_warns_once_by_default(
-    lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
-) -> None:
-    lambda_metadata_endpoint.availability_zone_id = "use1-az99"  # a zone EC2 does not know
-
-    @inject_az(resolve_name=True)
-    def handler(event: dict[str, Any], context: Any) -> str:
-        return str(context.lambda_metadata.availability_zone_id)
-
-    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
-        assert handler({}, Context()) == "use1-az99"
-        assert handler({}, Context()) == "use1-az99"
-    warnings = [r for r in caplog.records if "could not add the AZ name" in r.getMessage()]
-    assert len(warnings) == 1
-
-
-@pytest.mark.usefixtures("ec2")
-def test_strict_raises_when_the_name_cannot_be_had(
+def test_otel_option_sets_the_span_attribute_and_is_skipped_without_metadata(
+    otel: tuple[TracerProvider, InMemorySpanExporter],
     lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    lambda_metadata_endpoint.availability_zone_id = "use1-az99"
-
-    @inject_az(resolve_name=True, strict=True)
-    def handler(event: dict[str, Any], context: Any) -> str:
-        raise AssertionError("not reached")
-
-    with pytest.raises(AvailabilityZoneNameError):
-        handler({}, Context())
-
-
-@pytest.mark.usefixtures("ec2")
-def test_tracer_option_annotates_the_handler_subsegment(
-    xray: XRayDaemon, lambda_metadata_endpoint: MetadataEndpoint
-) -> None:
-    from aws_lambda_powertools import Tracer  # with the X-Ray SDK, slow to import: on use
-    from aws_xray_sdk.core import xray_recorder
-
-    lambda_metadata_endpoint.availability_zone_id = ZONE_ID
-    tracer = Tracer(service="orders", disabled=False, auto_patch=False)
-
-    @tracer.capture_lambda_handler
-    @inject_az(tracer=tracer, resolve_name=True)
-    def handler(event: dict[str, Any], context: Any) -> str:
-        return "ok"
-
-    xray_recorder.begin_segment("function")
-    handler({}, Context())
-    xray_recorder.end_segment()
-
-    (subsegment,) = [e for e in xray.entities(2) if e["name"] == "## handler"]
-    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_ID] == ZONE_ID
-    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == ZONE_NAME
-
-
-def test_otel_option_sets_the_span_attribute(
-    otel: tuple[TracerProvider, InMemorySpanExporter], lambda_metadata_endpoint: MetadataEndpoint
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     provider, exporter = otel
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
 
     @inject_az(otel=True)
-    async def handler(event: dict[str, Any], context: Any) -> str:
-        return str(context.lambda_metadata.availability_zone_id)
+    async def handler(event: dict[str, Any], context: Any) -> str | None:
+        return zone(event, context)
 
     with provider.get_tracer("test").start_as_current_span("handler"):
-        assert asyncio.run(handler({}, Context())) == "use1-az2"
-
+        assert asyncio.run(handler({}, lambda_context())) == "use1-az2"
     (span,) = exporter.get_finished_spans()
     assert span.attributes is not None
     assert span.attributes[OTEL_AVAILABILITY_ZONE_ID] == "use1-az2"
     assert OTEL_AVAILABILITY_ZONE not in span.attributes, "an AZ ID is not an AZ name"
+    monkeypatch.delenv("AWS_LAMBDA_METADATA_API")
+    clear_metadata_cache()
+    assert inject_az(otel=True)(zone)({}, lambda_context()) is None
 
 
-def test_extras_are_skipped_when_metadata_cannot_be_had(no_lambda_metadata: None) -> None:
-    @inject_az(otel=True)
-    def handler(event: dict[str, Any], context: Any) -> object:
-        return context.lambda_metadata
-
-    assert handler({}, Context()) is None
-
-
-def test_a_tracer_without_put_annotation_is_refused_at_decoration() -> None:
-    with pytest.raises(TypeError, match="Powertools Tracer"):
-        inject_az(tracer=object())  # type: ignore[call-overload]
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"tracer": object()}, "Powertools Tracer"),
+        ({"metrics": type("Duck", (), {"add_dimension": print})()}, "Powertools Metrics"),
+        ({"metrics": Metrics}, "Powertools Metrics"),  # the class, not an instance
+    ],
+    ids=["tracer", "metrics-duck", "metrics-class"],
+)
+def test_a_wrong_tracer_or_metrics_is_refused_at_decoration(options: Any, match: str) -> None:
+    with pytest.raises(TypeError, match=match):
+        inject_az(**options)
 
 
 @pytest.mark.parametrize(
     ("hidden", "option", "extra"),
-    [("boto3", "resolve_name=True", "ec2"), ("opentelemetry", "otel=True", "otel")],
+    [("boto3", "resolve_name", "ec2"), ("opentelemetry", "otel", "otel")],
 )
 def test_a_missing_extra_fails_at_decoration(hidden: str, option: str, extra: str) -> None:
     program = (
-        "import sys\n"
-        f"sys.modules[{hidden!r}] = None  # as if not installed\n"
+        f"import sys\nsys.modules[{hidden!r}] = None  # as if not installed\n"
         "from lambda_metadata import inject_az\n"
         "from lambda_metadata.errors import MissingOptionalDependencyError\n"
-        "try:\n"
-        f"    inject_az({option})\n"
-        "except MissingOptionalDependencyError as error:\n"
+        f"try:\n    inject_az({option}=True)\nexcept MissingOptionalDependencyError as error:\n"
         "    print(error)\n"
     )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert f'pip install "lambda-metadata[{extra}]"' in done.stdout
+    assert f'pip install "lambda-metadata[{extra}]"' in done.stdout, done.stderr
 
 
 def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    """Lambda's variables set (so Powertools traces) and EC2 answered in the child by
-    tests/fake_ec2.py."""
-    from conftest import EXAMPLES
+    """``tracer=`` and ``resolve_name=True``, Lambda's variables set (so Powertools traces): the
+    handler's subsegment is annotated. EC2 is answered in the child by tests/fake_ec2.py."""
     from fake_ec2 import install_in_child
 
     daemon = XRayDaemon()
-    lambda_metadata_endpoint.availability_zone_id = ZONE_ID
     program = (
         "import json, runpy, sys, types\n"
         + install_in_child({ZONE_ID: ZONE_NAME})
         + "handler = runpy.run_path(sys.argv[1])['handler']\n"
         "print(json.dumps(handler({}, types.SimpleNamespace(aws_request_id='r'))))\n"
     )
+    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    aws |= {"AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
     env = daemon.lambda_environment(
-        task_root=str(EXAMPLES),
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_REGION="us-east-1",
-        AWS_EC2_METADATA_DISABLED="true",
-        **lambda_metadata_endpoint.environ,
+        task_root=str(EXAMPLES), **aws, **lambda_metadata_endpoint.environ
     )
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", program, str(EXAMPLES / "decorator_extras.py")],
-            env=env,
-            timeout=60,
-            capture_output=True,
-            text=True,
-        )
+        command = [sys.executable, "-c", program, str(EXAMPLES / "decorator_extras.py")]
+        done = subprocess.run(command, env=env, timeout=60, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         entities = daemon.entities(2)  # the EC2 call, traced by Powertools' patching, then ours
-        (subsegment,) = [e for e in entities if e["name"] == "## handler"]
     finally:
         daemon.socket.close()
-    assert json.loads(done.stdout) == {
-        "availability_zone_id": ZONE_ID,
-        "availability_zone_name": ZONE_NAME,
-    }
+    (subsegment,) = [e for e in entities if e["name"] == "## handler"]
+    zones = json.loads(done.stdout)
+    assert (zones["availability_zone_id"], zones["availability_zone_name"]) == (ZONE_ID, ZONE_NAME)
     assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_ID] == ZONE_ID
     assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == ZONE_NAME
 
 
-# -- no failure of an extra reaches the handler under the default policy ------------------
-
-
 class BrokenTracer:
-    """A tracer whose every annotation raises what a buggy SDK might."""
+    """A tracer whose annotations raise what a buggy SDK might, while ``failing``."""
 
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-        self.calls = 0
+    def __init__(self, error: BaseException) -> None:
+        self.error, self.failing, self.calls = error, True, 0
 
     def put_annotation(self, key: str, value: str) -> None:
         self.calls += 1
-        raise self.error
+        if self.failing:
+            raise self.error
 
 
 class BrokenSpan(NonRecordingSpan):
@@ -237,10 +194,6 @@ class BrokenSpan(NonRecordingSpan):
 HOSTILE = [RuntimeError("boom"), TypeError("bad key"), ValueError(), KeyError("x"), OSError(5)]
 
 
-def extras_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if "could not add the AZ name" in r.getMessage()]
-
-
 @pytest.mark.parametrize("via", ["tracer", "span"])
 @pytest.mark.parametrize("error", HOSTILE, ids=lambda e: type(e).__name__)
 def test_a_failing_tracer_or_span_never_fails_the_handler(
@@ -250,78 +203,56 @@ def test_a_failing_tracer_or_span_never_fails_the_handler(
     via: str,
 ) -> None:
     tracer = BrokenTracer(error)
-    decorate = inject_az(tracer=tracer) if via == "tracer" else inject_az(otel=True)
 
-    @decorate
-    async def handler(event: dict[str, Any], context: Any) -> str:
-        return str(context.lambda_metadata.availability_zone_id)
+    @(inject_az(tracer=tracer) if via == "tracer" else inject_az(otel=True))
+    async def handler(event: dict[str, Any], context: Any) -> str | None:
+        return zone(event, context)
 
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"), use_span(BrokenSpan(error)):
-        assert [asyncio.run(handler({}, Context())) for _ in range(3)] == [ZONE_ID] * 3
+        assert [asyncio.run(handler({}, lambda_context())) for _ in range(3)] == [ZONE_ID] * 3
     assert tracer.calls == (3 if via == "tracer" else 0)
-    (warning,) = extras_warnings(caplog)
-    assert type(error).__name__ in warning.getMessage()
+    (warning,) = failures(caplog)
+    assert type(error).__name__ in warning
 
 
 def test_one_warning_per_failure_streak(
     lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
 ) -> None:
-    class FlakyTracer:
-        def __init__(self) -> None:
-            self.failing = True
-            self.calls = 0
-
-        def put_annotation(self, key: str, value: str) -> None:
-            self.calls += 1
-            if self.failing:
-                raise RuntimeError("daemon gone")
-
-    tracer = FlakyTracer()
-
-    @inject_az(tracer=tracer)
-    def handler(event: dict[str, Any], context: Any) -> str:
-        return str(context.lambda_metadata.availability_zone_id)
-
+    tracer = BrokenTracer(RuntimeError("daemon gone"))
+    handler = inject_az(tracer=tracer)(ok)
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
-        for failing in (True, True, False, False, True, True):
-            tracer.failing = failing
-            assert handler({}, Context()) == ZONE_ID
-            assert handler({}, SlottedContext()) == ZONE_ID  # through the proxy: the same streak
-    assert len(extras_warnings(caplog)) == 2  # two streaks
+        for tracer.failing in (True, True, False, False, True, True):
+            slotted = type("Slotted", (), {"__slots__": ()})()  # refuses the attribute, not extras
+            assert handler({}, lambda_context()) == handler({}, slotted) == "ok"
+    assert len(failures(caplog)) == 2  # two streaks
     assert tracer.calls == 12
 
 
-def test_strict_raises_a_typed_error_when_the_tracer_fails(
-    lambda_metadata_endpoint: MetadataEndpoint,
+@pytest.mark.parametrize(
+    ("error", "strict", "raised"),
+    [
+        (RuntimeError("boom"), True, LambdaMetadataError),
+        (KeyboardInterrupt(), False, KeyboardInterrupt),
+    ],
+    ids=["strict-raises-a-typed-error", "an-interrupt-ends-the-invocation"],
+)
+def test_what_a_failing_tracer_raises(
+    lambda_metadata_endpoint: MetadataEndpoint, error: BaseException, strict: bool, raised: type
 ) -> None:
-    @inject_az(tracer=BrokenTracer(RuntimeError("boom")), strict=True)
-    def handler(event: dict[str, Any], context: Any) -> str:
-        raise AssertionError("not reached")
-
-    with pytest.raises(LambdaMetadataError, match="RuntimeError: boom") as info:
-        handler({}, Context())
-    assert isinstance(info.value.__cause__, RuntimeError)
-
-
-def test_an_interrupt_in_the_tracer_still_ends_the_invocation(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    @inject_az(tracer=BrokenTracer(KeyboardInterrupt()))  # type: ignore[arg-type]
-    def handler(event: dict[str, Any], context: Any) -> str:
-        raise AssertionError("not reached")
-
-    with pytest.raises(KeyboardInterrupt):
-        handler({}, Context())
+    handler = inject_az(tracer=BrokenTracer(error), strict=strict)(not_reached)
+    with pytest.raises(raised) as info:
+        handler({}, lambda_context())
+    if strict:
+        assert "RuntimeError: boom" in str(info.value)
+        assert isinstance(info.value.__cause__, RuntimeError)
 
 
 @pytest.mark.usefixtures("ec2")
 def test_resolve_name_during_an_ec2_failure_costs_one_call_per_window(
     lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Four invocations while EC2 cannot answer: one client, one EC2 call, one warning."""
+    """Invocations while EC2 cannot answer: one client, one EC2 call a window, one warning."""
     import boto3
-
-    from lambda_metadata.testing import FakeClock
 
     clock = FakeClock(1000.0)
     clock.install()  # times the AZ-name window too
@@ -333,20 +264,123 @@ def test_resolve_name_during_an_ec2_failure_costs_one_call_per_window(
         "provide-client-params.ec2.DescribeAvailabilityZones", lambda **_: calls.append("call")
     )
     lambda_metadata_endpoint.availability_zone_id = "use1-az99"  # EC2 knows no such zone
-
-    @inject_az(resolve_name=True)
-    def handler(event: dict[str, Any], context: Any) -> str:
-        return str(context.lambda_metadata.availability_zone_id)
-
+    handler = inject_az(resolve_name=True)(zone)
     try:
         with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
             for _ in range(4):
-                assert handler({}, Context()) == "use1-az99"
+                assert handler({}, lambda_context()) == "use1-az99"
                 clock.advance(0.1)  # all inside the first 0.5 s window
             assert (len(clients), len(calls)) == (1, 1)
             clock.advance(0.5)
-            assert handler({}, Context()) == "use1-az99"  # the window ended: one more call
+            assert handler({}, lambda_context()) == "use1-az99"  # the window ended: one more call
             assert (len(clients), len(calls)) == (1, 2)
     finally:
         clock.uninstall()
-    assert len(extras_warnings(caplog)) == 1
+    assert len(failures(caplog)) == 1
+
+
+# -- metrics=: the EMF a real Powertools Metrics prints carries AZ-ID ---------------------
+
+
+@pytest.fixture
+def metrics() -> Iterator[Metrics]:
+    """A Metrics of its own namespace, cleared after the test (Powertools shares the sets)."""
+    metrics = Metrics(namespace="Shop", service="orders")
+    reset_cold_start_flag()  # type: ignore[no-untyped-call]
+    yield metrics
+    metrics.clear_metrics()
+    metrics.clear_default_dimensions()
+
+
+def emf(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    lines = capsys.readouterr().out.splitlines()
+    return [json.loads(line) for line in lines if line.startswith('{"_aws"')]
+
+
+def dimension_sets(blob: dict[str, Any]) -> list[list[str]]:
+    return [d for directive in blob["_aws"]["CloudWatchMetrics"] for d in directive["Dimensions"]]
+
+
+def decorate(metrics: Metrics, order: str = "documented", **options: Any) -> Callable[..., str]:
+    def handler(event: dict[str, Any], context: Any) -> str:
+        metrics.add_metric(name="Orders", unit="Count", value=1)
+        return "ok"
+
+    log_metrics = metrics.log_metrics(capture_cold_start_metric=True)
+    if order == "documented":  # @inject_az above @metrics.log_metrics
+        return inject_az(metrics=metrics, **options)(log_metrics(handler))  # type: ignore[no-any-return]
+    return log_metrics(inject_az(metrics=metrics, **options)(handler))  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("order", ["documented", "log_metrics_above"])
+@pytest.mark.parametrize("zone", ["use1-az4", None], ids=["metadata", "no-metadata"])
+def test_every_flushed_metric_carries_the_zone_cold_start_included(
+    metrics: Metrics,
+    lambda_metadata_endpoint: MetadataEndpoint,
+    capsys: pytest.CaptureFixture[str],
+    order: str,
+    zone: str | None,
+) -> None:
+    if zone is None:
+        lambda_metadata_endpoint.impair(status=404)
+    else:
+        lambda_metadata_endpoint.availability_zone_id = zone
+    handler = decorate(metrics, order)
+    assert handler({}, lambda_context()) == "ok"
+    first = emf(capsys)
+    assert handler({}, lambda_context()) == "ok"
+    second = emf(capsys)
+    names = [[m["Name"] for m in b["_aws"]["CloudWatchMetrics"][0]["Metrics"]] for b in first]
+    assert sorted(names) == [["ColdStart"], ["Orders"]]
+    cold_start = next(blob for blob in first if "ColdStart" in blob)
+    assert (cold_start["function_name"], cold_start["service"]) == ("test-function", "orders")
+    assert [list(blob)[-1] for blob in second] == ["Orders"]
+    for blob in first + second:  # each dimension set names AZ-ID, and the value is on the root
+        assert blob["AZ-ID"] == (zone or "unknown")
+        for dimensions in dimension_sets(blob):  # within CloudWatch's limit, each value a string
+            assert "AZ-ID" in dimensions
+            assert len(dimensions) <= 30
+            assert all(isinstance(blob[name], str) for name in dimensions)
+
+
+@pytest.mark.parametrize(("defaults", "strict"), [(27, False), (28, False), (28, True)])
+def test_the_dimension_count_stays_within_cloudwatchs_limit(
+    metrics: Metrics,
+    lambda_metadata_endpoint: MetadataEndpoint,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    defaults: int,
+    strict: bool,
+) -> None:
+    """With service and AZ-ID, 27 defaults make 29 of the 30 allowed; 28 leave no room for it,
+    and the failure policy decides."""
+    metrics.set_default_dimensions(**{f"d{i}": "x" for i in range(defaults)})
+    handler = decorate(metrics, strict=strict)
+    if strict:
+        with pytest.raises(LambdaMetadataError, match="AZ-ID"):
+            handler({}, lambda_context())
+        return
+    with caplog.at_level("WARNING", logger="lambda_metadata"):
+        assert handler({}, lambda_context()) == "ok"
+    orders = next(blob for blob in emf(capsys) if "Orders" in blob)
+    assert [len(d) for d in dimension_sets(orders)] == [29]
+    assert ("AZ-ID" in orders) is ("AZ-ID" in dimension_sets(orders)[0]) is (defaults == 27)
+    assert ("AZ-ID" in caplog.text) is (defaults == 28)
+
+
+def test_no_option_adds_no_dimension_and_decorating_twice_keeps_one_zonal_cold_start(
+    metrics: Metrics, lambda_metadata_endpoint: MetadataEndpoint, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def orders(event: Any, context: Any) -> None:
+        metrics.add_metric(name="Orders", unit="Count", value=1)
+
+    handler = inject_az(metrics.log_metrics(capture_cold_start_metric=True)(orders))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        handler({}, lambda_context())
+    assert all("AZ-ID" not in blob for blob in emf(capsys))
+    reset_cold_start_flag()  # type: ignore[no-untyped-call]
+    decorate(metrics)
+    decorate(metrics)({}, lambda_context())
+    cold_start = next(blob for blob in emf(capsys) if "ColdStart" in blob)
+    assert dimension_sets(cold_start) == [["function_name", "service", "AZ-ID"]]

@@ -13,25 +13,18 @@ from lambda_metadata import LambdaMetadata, inject_az, metadata_of
 from lambda_metadata.testing import FakeLambdaContext, MetadataEndpoint, lambda_context
 
 
-def test_the_attributes_a_handler_reads() -> None:
+def test_the_attributes_a_handler_reads_and_the_time_left() -> None:
     context = lambda_context(function_name="orders", region="eu-west-1", account_id="111122223333")
-    assert context.function_name == "orders"
-    assert context.function_version == "$LATEST"
-    assert context.memory_limit_in_mb == 128
+    assert (context.function_name, context.function_version) == ("orders", "$LATEST")
     assert context.invoked_function_arn == "arn:aws:lambda:eu-west-1:111122223333:function:orders"
+    assert (context.memory_limit_in_mb, context.log_group_name) == (128, "/aws/lambda/orders")
     assert context.aws_request_id
-    assert context.log_group_name == "/aws/lambda/orders"
-    assert context.identity is None
-    assert context.client_context is None
+    assert context.identity is context.client_context is None
     assert isinstance(context, FakeLambdaContext)
     assert isinstance(context, LambdaContext)  # Powertools is installed here
     assert "orders" in repr(context)
-
-
-def test_remaining_time() -> None:
-    assert lambda_context().get_remaining_time_in_millis() > 10**9  # no deadline
-    remaining = lambda_context(timeout=3).get_remaining_time_in_millis()
-    assert 2_000 < remaining <= 3_000
+    assert context.get_remaining_time_in_millis() > 10**9  # no deadline
+    assert 2_000 < lambda_context(timeout=3).get_remaining_time_in_millis() <= 3_000
     assert lambda_context(timeout=0).get_remaining_time_in_millis() == 0
 
 
@@ -50,30 +43,19 @@ def test_powertools_logger_reads_it(lambda_metadata_endpoint: MetadataEndpoint) 
     assert metadata is not None
     assert metadata.availability_zone_id == "use1-az1"
     line = json.loads(stream.getvalue())
-    assert line["function_name"] == "orders"
-    assert line["function_request_id"] == "req-1"
-    assert line["function_memory_size"] == 256
-    assert line["availability_zone_id"] == "use1-az1"
+    assert (line["function_name"], line["function_request_id"]) == ("orders", "req-1")
+    assert (line["function_memory_size"], line["availability_zone_id"]) == (256, "use1-az1")
     assert not hasattr(context, "lambda_metadata")  # given back as passed
 
 
 def test_metadata_of_without_the_decorator_or_outside_lambda(no_lambda_metadata: None) -> None:
-    assert metadata_of(lambda_context()) is None
-    assert metadata_of(None) is None
-    assert metadata_of(object()) is None
-
-    @inject_az
-    def handler(event: dict[str, object], context: object) -> LambdaMetadata | None:
-        return metadata_of(context)
-
-    assert handler({}, lambda_context()) is None  # no endpoint: None, and one warning
+    assert metadata_of(lambda_context()) is metadata_of(None) is metadata_of(object()) is None
+    assert inject_az(lambda event, context: metadata_of(context))({}, lambda_context()) is None
 
 
 def test_importing_the_testing_package_does_not_import_powertools() -> None:
     script = (
-        "import sys\n"
-        "from lambda_metadata.testing import lambda_context, FakeLambdaContext\n"
+        "import sys\nfrom lambda_metadata.testing import lambda_context, FakeLambdaContext\n"
         "print(any(m.startswith('aws_lambda_powertools') for m in sys.modules))\n"
     )
-    out = run_python("-c", script).stdout
-    assert out.strip() == "False"
+    assert run_python("-c", script).stdout.strip() == "False"

@@ -20,11 +20,9 @@ def test_the_documented_pattern_returns_the_az(
     api: FakeRuntimeAPI, endpoint: MetadataEndpoint
 ) -> None:
     """docs/examples/decorator_async.py as Lambda runs it: a sync entry point, asyncio.run."""
+    path = os.pathsep.join([str(EXAMPLES), str(HANDLERS_DIR)])
     env = runtime_environment(
-        api,
-        endpoint.environ,
-        initialization_type="on-demand",
-        PYTHONPATH=os.pathsep.join([str(EXAMPLES), str(HANDLERS_DIR)]),
+        api, endpoint.environ, initialization_type="on-demand", PYTHONPATH=path
     )
     with running("decorator_async.handler", env) as runtime:
         results = [api.invoke({"n": n}) for n in range(3)]

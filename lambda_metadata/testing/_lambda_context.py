@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 TYPE_CHECKING = False
@@ -12,74 +13,39 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-_FAR_FUTURE_MS = 4_102_444_800_000  # 2100-01-01: "no deadline" for a local call
-_READ_ONLY = (
-    "function_name",
-    "function_version",
-    "memory_limit_in_mb",
-    "invoked_function_arn",
-    "aws_request_id",
-    "log_group_name",
-    "log_stream_name",
-)
-
 
 class FakeLambdaContext(_Base):
-    """What awslambdaric's ``LambdaContext`` offers a handler, with made-up values.
+    """What awslambdaric's ``LambdaContext`` offers a handler, with made-up values. With Powertools
+    installed, ``lambda_context()`` returns a subclass of this and Powertools' ``LambdaContext``."""
 
-    Powertools' ``Logger.inject_lambda_context`` reads ``function_name``,
-    ``memory_limit_in_mb``, ``invoked_function_arn`` and ``aws_request_id``; handlers
-    often call ``get_remaining_time_in_millis()``. They are read-only, as Powertools'
-    typing class has them; new attributes can be set, as on the real context. When
-    Powertools is installed, ``lambda_context()`` returns a subclass of both this and
-    Powertools' ``LambdaContext``, so a handler annotated ``context: LambdaContext``
-    type-checks with it. ``identity``, ``client_context`` and ``tenant_id`` are ``None``.
-    """
-
+    function_name: str = ""
+    function_version: str = ""
+    memory_limit_in_mb: int = 0
+    invoked_function_arn: str = ""
+    aws_request_id: str = ""
+    log_group_name: str = ""
+    log_stream_name: str = ""
     identity: Any = None
     client_context: Any = None
     tenant_id: str | None = None
-
-    def __init__(self, *, deadline_ms: int, **values: object) -> None:
-        for name in _READ_ONLY:  # behind the read-only properties below
-            setattr(self, f"_{name}", values[name])
-        self._deadline_ms = deadline_ms
+    _deadline_ms: int = 4_102_444_800_000  # 2100-01-01: no deadline
 
     def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]  # static there
         """Milliseconds left before the invocation's deadline (never negative)."""
         return max(self._deadline_ms - int(time.time() * 1000), 0)
 
     def __repr__(self) -> str:
-        return (
-            f"FakeLambdaContext(function_name={self._function_name!r}, "
-            f"aws_request_id={self._aws_request_id!r})"
-        )
+        return f"FakeLambdaContext({self.function_name!r}, {self.aws_request_id!r})"
 
 
-def _read_only(name: str) -> property:
-    return property(lambda context: getattr(context, f"_{name}"))
-
-
-for _name in _READ_ONLY:
-    setattr(FakeLambdaContext, _name, _read_only(_name))
-del _name
-
-_flavour: type[FakeLambdaContext] | None = None
-
-
+@functools.cache
 def _context_class() -> type[FakeLambdaContext]:
     """``FakeLambdaContext``, mixed with Powertools' ``LambdaContext`` when it is installed."""
-    global _flavour
-    if _flavour is None:
-        try:
-            from aws_lambda_powertools.utilities.typing import LambdaContext
-        except ImportError:
-            _flavour = FakeLambdaContext
-        else:
-            _flavour = type(
-                "FakeLambdaContext", (FakeLambdaContext, LambdaContext), {"__module__": __name__}
-            )
-    return _flavour
+    try:
+        from aws_lambda_powertools.utilities.typing import LambdaContext
+    except ImportError:
+        return FakeLambdaContext
+    return type("FakeLambdaContext", (FakeLambdaContext, LambdaContext), {"__module__": __name__})
 
 
 def lambda_context(
@@ -92,15 +58,10 @@ def lambda_context(
     account_id: str = "123456789012",
     timeout: float | None = None,
 ) -> FakeLambdaContext:
-    """A Lambda-like context for calling a handler in a test or a script.
-
-    ``timeout`` (seconds) sets what ``get_remaining_time_in_millis()`` counts down
-    from; ``None`` means no deadline. The ARN and log names are built from
-    ``region``, ``account_id`` and ``function_name`` as Lambda builds them.
-    Powertools is imported on the first call, if installed, never at import.
-    """
-    now_ms = int(time.time() * 1000)
-    return _context_class()(
+    """A Lambda-like context for calling a handler in a test or a script: ARN and log names as
+    Lambda builds them, and ``timeout`` seconds (``None``: none) left for the invocation."""
+    context = _context_class()()
+    context.__dict__.update(
         function_name=function_name,
         function_version=function_version,
         memory_limit_in_mb=memory_limit_in_mb,
@@ -108,5 +69,7 @@ def lambda_context(
         aws_request_id=aws_request_id,
         log_group_name=f"/aws/lambda/{function_name}",
         log_stream_name=f"2026/01/01/[{function_version}]00000000000000000000000000000000",
-        deadline_ms=_FAR_FUTURE_MS if timeout is None else now_ms + int(timeout * 1000),
     )
+    if timeout is not None:
+        context._deadline_ms = int((time.time() + timeout) * 1000)
+    return context

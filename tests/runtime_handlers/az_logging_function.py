@@ -1,14 +1,9 @@
-"""A function decorated as a user would, for the end-to-end tests of log lines across a restore.
-
-A Powertools ``Logger`` (JSON to stdout) with ``inject_lambda_context(clear_state=True,
-log_event=True)`` outside ``@inject_az``, and stdlib logging whose format names
-``%(availability_zone_id)s``.
-It logs at init, in two after-restore hooks of its own and in every invocation.
-
-The runtime runs after-restore hooks in the order they were registered.
-``early_hook`` is registered before ``lambda_metadata`` is imported (as a hook from
-another library imported first would be), so it runs before the library's refresh;
-``late_hook`` is registered after, so it runs after it.
+"""A function decorated as a user would, for the end-to-end tests of log lines across a restore:
+a Powertools ``Logger`` (JSON) with ``inject_lambda_context(clear_state=True, log_event=True)``
+outside ``@inject_az``, and stdlib logging with ``%(availability_zone_id)s``. It logs at init, in
+every invocation and in two after-restore hooks, which the runtime runs in the order registered:
+``early_hook`` before the library's refresh (registered before ``lambda_metadata`` is imported, as
+another library's would be), ``late_hook`` after it.
 """
 
 from __future__ import annotations

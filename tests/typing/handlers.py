@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from typing_extensions import assert_type
 
-from lambda_metadata import LambdaMetadata, inject_az
+from lambda_metadata import inject_az
 
 logger = Logger()
 
@@ -78,11 +78,6 @@ class Service:
 assert_type(Service("p").handle({}, LambdaContext()), str)
 assert_type(Service.static({}, LambdaContext()), bytes)
 assert_type(Service.build({}, LambdaContext()), Service)
-
-
-def metadata_of(context: Any) -> LambdaMetadata | None:
-    found: LambdaMetadata | None = context.lambda_metadata
-    return found
 
 
 # Wrong uses: each ignore must hide a real error, or --warn-unused-ignores fails the check.
