@@ -249,7 +249,7 @@ class BrokenSpan:
 
 
 def tracing_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if "with the AZ" in r.getMessage()]
+    return [r.getMessage() for r in caplog.records if "lambda_metadata: could not" in r.getMessage()]
 
 
 def test_a_failing_tracer_is_logged_once_per_streak(
