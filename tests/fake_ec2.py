@@ -4,7 +4,7 @@ seconds of CPU to start in each process that uses it).
 A botocore ``before-send`` hook on boto3's default session answers with EC2's own XML, so real
 clients still build, sign, send and parse the call. Tests take the ``ec2`` fixture (below);
 a child process runs the code of ``install_in_child``. Moto stays where its real IAM checks
-matter (test_az_name.py's denied and allowed calls).
+matter (the ``aws`` fixture).
 """
 
 from __future__ import annotations
@@ -32,36 +32,27 @@ class FakeEC2:
         self.calls: list[str] = []
 
     def __call__(self, request: Any, **_: object) -> Any:
-        from botocore.awsrequest import AWSResponse
+        import io
 
-        body = request.body.decode() if isinstance(request.body, bytes) else str(request.body)
-        form = parse_qs(body)
-        assert form["Action"] == ["DescribeAvailabilityZones"], form
-        assert form["Filter.1.Name"] == ["zone-id"], form
+        from botocore.awsrequest import AWSResponse
+        from urllib3.response import HTTPResponse
+
+        form = parse_qs(request.body.decode() if isinstance(request.body, bytes) else request.body)
+        assert (form["Action"], form["Filter.1.Name"]) == (
+            ["DescribeAvailabilityZones"],
+            ["zone-id"],
+        )
         (zone_id,) = form["Filter.1.Value.1"]
         self.calls.append(zone_id)
         here = urlsplit(request.url).hostname == f"ec2.{self.region}.amazonaws.com"
-        items = (
-            f"<item><zoneName>{self.zones[zone_id]}</zoneName><zoneId>{zone_id}</zoneId></item>"
-            if here and zone_id in self.zones
-            else ""
-        )
+        name = self.zones.get(zone_id) if here else None
+        item = f"<item><zoneName>{name}</zoneName><zoneId>{zone_id}</zoneId></item>" if name else ""
         xml = (
             '<DescribeAvailabilityZonesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
-            f"<availabilityZoneInfo>{items}</availabilityZoneInfo>"
-            "</DescribeAvailabilityZonesResponse>"
+            f"<availabilityZoneInfo>{item}</availabilityZoneInfo></DescribeAvailabilityZonesResponse>"
         )
-        return AWSResponse(request.url, 200, {}, _Raw(xml.encode()))
-
-
-class _Raw:
-    """The raw body botocore streams an answer from."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    def stream(self, **_: object) -> Any:
-        yield self.body
+        body = HTTPResponse(io.BytesIO(xml.encode()), preload_content=False)
+        return AWSResponse(request.url, 200, {}, body)
 
 
 def install(zones: Mapping[str, str] = US_EAST_1) -> FakeEC2:
@@ -69,40 +60,15 @@ def install(zones: Mapping[str, str] = US_EAST_1) -> FakeEC2:
     import boto3
 
     fake = FakeEC2(zones)
-    if boto3.DEFAULT_SESSION is None:
-        boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None
-    boto3.DEFAULT_SESSION.events.register("before-send.ec2.DescribeAvailabilityZones", fake)
+    boto3._get_default_session().events.register("before-send.ec2.DescribeAvailabilityZones", fake)
     return fake
 
 
 def install_in_child(zones: Mapping[str, str] = US_EAST_1) -> str:
     """Code for a child process (``python -c``) that installs this fake with ``zones``."""
     tests = str(Path(__file__).resolve().parent)
-    return (
-        f"import sys\nsys.path.append({tests!r})\n"
-        f"import fake_ec2\nfake_ec2.install({dict(zones)!r})\n"
-    )
-
-
-# -- fixtures (a pytest plugin: tests/conftest.py loads this module) --
-
-
-@pytest.fixture
-def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """Fake credentials and region, no config files: enough for a client a ``Stubber`` answers."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(tmp_path / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(name, value)
-    new_default_boto3_session()
+    install = f"fake_ec2.install({dict(zones)!r})"
+    return f"import sys\nsys.path.append({tests!r})\nimport fake_ec2\n{install}\n"
 
 
 @functools.cache
@@ -122,6 +88,22 @@ def new_default_boto3_session() -> None:
     session = botocore.session.get_session()
     session.register_component("data_loader", _shared_botocore_loader())
     boto3.setup_default_session(botocore_session=session)
+
+
+# -- fixtures (a pytest plugin: tests/conftest.py loads this module) --
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fake credentials and region, no config files: enough for a client a ``Stubber`` answers."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    new_default_boto3_session()
 
 
 @pytest.fixture

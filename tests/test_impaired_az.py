@@ -6,7 +6,6 @@ The template's tests are opt-in with the SAM example's (``-m sam``): they need c
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.metrics.provider.cold_start import reset_cold_start_flag
-from conftest import EXAMPLES, load_example
+from conftest import EXAMPLES, load_example, load_module
 
 from lambda_metadata.testing import MetadataEndpoint, lambda_context
 
@@ -65,13 +64,7 @@ def test_the_template_alarms_on_the_metrics_the_example_writes() -> None:
 @pytest.fixture(scope="module")
 def lint_template() -> ModuleType:
     pytest.importorskip("cfnlint", reason="uv run --with cfn-lint")
-    script = ROOT / "scripts" / "lint_template.py"
-    spec = importlib.util.spec_from_file_location("lint_template", script)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(ROOT / "scripts" / "lint_template.py")
 
 
 @pytest.mark.sam
