@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,18 +12,15 @@ from lambda_metadata.same_az import order_by_availability_zone
 from lambda_metadata.testing import MetadataEndpoint
 
 
-@dataclass(frozen=True)
-class Node:
+def node(index: int, zone: str | None) -> SimpleNamespace:
     """A candidate endpoint tagged with its zone, as a user would model one."""
-
-    index: int
-    availability_zone_id: str | None
+    return SimpleNamespace(index=index, availability_zone_id=zone)
 
 
 KINDS: dict[
     str, tuple[Any, Any]
 ] = {  # how a candidate carries its zone, and the key= that reads it (None: the default)
-    "attribute": (Node, None),
+    "attribute": (node, None),
     "item": (lambda index, zone: {"index": index, "availability_zone_id": zone}, None),
     "key": (lambda index, zone: (index, zone), lambda pair: pair[1]),
 }
@@ -60,17 +57,10 @@ def test_same_zone_first_stable_a_permutation_deterministic_and_idempotent(kind:
 
 def test_defaults_to_this_environments_zone(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
-    candidates = [Node(0, "use1-az1"), Node(1, "use1-az2")]
+    candidates = [node(0, "use1-az1"), node(1, "use1-az2")]
 
     assert order_by_availability_zone(candidates) == [candidates[1], candidates[0]]
     assert order_by_availability_zone([], zone="use1-az1") == []
-
-
-def test_without_zone_outside_lambda_the_metadata_error_is_raised(
-    no_lambda_metadata: None,
-) -> None:
-    with pytest.raises(MetadataUnavailableError):
-        order_by_availability_zone([Node(0, "use1-az1")])
 
 
 @pytest.mark.parametrize(
@@ -82,8 +72,11 @@ def test_without_zone_outside_lambda_the_metadata_error_is_raised(
         ([], "", ValueError, "zone"),
         ([], "  ", ValueError, "zone"),
         ([], 3, ValueError, "zone"),
+        ([node(0, "use1-az1")], None, MetadataUnavailableError, "Lambda"),  # outside it, no zone=
     ],
 )
-def test_bad_arguments(candidates: Any, zone: Any, error: type[Exception], match: str) -> None:
+def test_bad_arguments(
+    no_lambda_metadata: None, candidates: Any, zone: Any, error: type[Exception], match: str
+) -> None:
     with pytest.raises(error, match=match):
         order_by_availability_zone(candidates, zone=zone)
