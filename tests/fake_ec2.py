@@ -1,11 +1,7 @@
-"""EC2's DescribeAvailabilityZones answered inside this process, with no moto (which takes
-seconds of CPU to start in each process that uses it).
-
-A botocore ``before-send`` hook on boto3's default session answers with EC2's own XML, so real
-clients still build, sign, send and parse the call. Tests take the ``ec2`` fixture (below);
-a child process runs the code of ``install_in_child``. Moto stays where its real IAM checks
-matter (the ``aws`` fixture).
-"""
+"""EC2's DescribeAvailabilityZones answered in this process by a botocore ``before-send`` hook
+with EC2's own XML, so real clients still build, sign, send and parse the call: the ``ec2``
+fixture, or ``install_in_child``'s code in a child. Moto (seconds of CPU to start) answers only
+where its real IAM checks matter: the ``aws`` fixture."""
 
 from __future__ import annotations
 
@@ -87,7 +83,7 @@ def new_default_boto3_session() -> None:
 
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Fake credentials and region, no config files: enough for a client a ``Stubber`` answers."""
+    """Fake credentials and region, no config files, a new boto3 default session."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_REGION", "us-east-1")

@@ -76,29 +76,46 @@ def clients_made() -> list[object]:
     return made
 
 
-def test_the_name_is_asked_once_per_cached_metadata_and_dropped_with_it(
-    ec2: FakeEC2, lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
+def test_the_name_is_asked_once_per_metadata_with_one_client_per_process_and_region(
+    ec2: FakeEC2,
+    lambda_metadata_endpoint: MetadataEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_clock: FakeClock,
 ) -> None:
     import boto3
 
     monkeypatch.delenv("AWS_DEFAULT_REGION")  # Lambda's AWS_REGION is enough
+    made = clients_made()
     get_lambda_metadata()
     assert cached_availability_zone_name() is None  # EC2 is never called unless asked
-    assert get_availability_zone_name() == ZONE_NAME  # the default client
-    assert cached_availability_zone_name() == ZONE_NAME
+    for _ in range(4):  # four restores (a cache clear each): four EC2 calls, one client
+        clear_metadata_cache()
+        assert cached_availability_zone_name() is None
+        assert {get_availability_zone_name() for _ in range(3)} == {ZONE_NAME}
+        assert cached_availability_zone_name() == ZONE_NAME
+    assert (len(made), len(ec2.calls), lambda_metadata_endpoint.request_count) == (1, 4, 5)
+    lambda_metadata_endpoint.availability_zone_id = OTHER_ZONE_ID  # restored in another AZ
     clear_metadata_cache()
-    client = boto3.client("ec2", region_name="us-east-1")
-    assert {get_availability_zone_name(client=client) for _ in range(5)} == {ZONE_NAME}
-    assert (ec2.calls, lambda_metadata_endpoint.request_count) == ([ZONE_ID, ZONE_ID], 2)
-    clear_metadata_cache()  # what a SnapStart restore does: maybe it wakes up in another AZ
-    assert cached_availability_zone_name() is None
-    lambda_metadata_endpoint.availability_zone_id = OTHER_ZONE_ID
-    assert get_availability_zone_name(client=client) == OTHER_ZONE_NAME
-    assert ec2.calls[2:] == [OTHER_ZONE_ID]
+    client = boto3.client("ec2", region_name="us-east-1")  # a client of the caller's own
+    assert {get_availability_zone_name(client=client) for _ in range(3)} == {OTHER_ZONE_NAME}
     assert runpy.run_path(EXAMPLE)["handler"]({}, None) == {  # the docs' example
         "availability_zone_id": OTHER_ZONE_ID,
         "availability_zone_name": OTHER_ZONE_NAME,
     }
+    assert (len(made), ec2.calls[4:]) == (2, [OTHER_ZONE_ID] * 2)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # where EC2 knows no zone with this ID
+    clear_metadata_cache()
+    with pytest.raises(AvailabilityZoneNameError, match=r"'eu-west-1'.*'use1-az4'"):
+        get_availability_zone_name()
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    clear_metadata_cache()
+    assert get_availability_zone_name() == OTHER_ZONE_NAME  # with the first client again
+    monkeypatch.delenv("AWS_REGION")
+    clear_metadata_cache()
+    for _ in range(5):  # no region at all: fails fast too
+        with pytest.raises(AvailabilityZoneNameError, match="AWS_REGION"):
+            get_availability_zone_name()
+    assert (len(made), len(ec2.calls)) == (4, 8)
 
 
 @pytest.mark.parametrize(
@@ -142,7 +159,10 @@ def test_a_missing_extra_says_which_to_install(lambda_metadata_endpoint: Metadat
 @pytest.mark.usefixtures("aws")  # moto checks a real IAM policy (seconds of CPU to start)
 @pytest.mark.parametrize("allowed", [False, True], ids=["denied", "allowed"])
 def test_the_documented_permission_is_needed_and_enough(
-    lambda_metadata_endpoint: MetadataEndpoint, capsys: pytest.CaptureFixture[str], allowed: bool
+    lambda_metadata_endpoint: MetadataEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    allowed: bool,
 ) -> None:
     """Signed as a fresh IAM user (through the environment) with or without the permission:
     the name, or an error naming the permission, from the call and from the docs' example."""
@@ -154,15 +174,15 @@ def test_the_documented_permission_is_needed_and_enough(
     outcomes: list[Any] = []
 
     @set_initial_no_auth_action_count(3 if allowed else 2)  # the setup's calls
-    def as_iam_user(env: pytest.MonkeyPatch) -> None:
+    def as_iam_user() -> None:
         iam = boto3.client("iam")
         iam.create_user(UserName="function-role")
         if allowed:
             iam.put_user_policy(UserName="function-role", PolicyName="az", PolicyDocument=policy)
         key = iam.create_access_key(UserName="function-role")["AccessKey"]
-        env.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-        env.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
-        env.delenv("AWS_SESSION_TOKEN")
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+        monkeypatch.delenv("AWS_SESSION_TOKEN")
         new_default_boto3_session()  # boto3 caches credentials in its default session
         try:
             outcomes.append(get_availability_zone_name())
@@ -171,8 +191,7 @@ def test_the_documented_permission_is_needed_and_enough(
         clear_metadata_cache()  # and with it the fail-fast window: the example asks EC2 again
         outcomes.append(runpy.run_path(EXAMPLE)["handler"]({}, None))
 
-    with pytest.MonkeyPatch.context() as env:
-        as_iam_user(env)
+    as_iam_user()
     outcome, answer = outcomes
     name = ZONE_NAME if allowed else None
     assert answer == {"availability_zone_id": ZONE_ID, "availability_zone_name": name}
@@ -220,35 +239,6 @@ def test_a_failure_fails_fast_for_a_window(
             assert (type(info.value), info.value.status_code) == (AvailabilityZoneNameError, 503)
             assert cached_availability_zone_name() is None
     assert (client.calls, client.script) == (len(sent), [])
-
-
-def test_one_client_per_process_and_region(
-    ec2: FakeEC2,
-    lambda_metadata_endpoint: MetadataEndpoint,
-    monkeypatch: pytest.MonkeyPatch,
-    fake_clock: FakeClock,
-) -> None:
-    made = clients_made()
-    for _ in range(4):  # four restores: four EC2 calls, one client
-        clear_metadata_cache()
-        assert get_availability_zone_name() == ZONE_NAME
-    assert (len(made), len(ec2.calls)) == (1, 4)
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # where EC2 knows no zone with this ID
-    clear_metadata_cache()
-    with pytest.raises(AvailabilityZoneNameError, match=r"'eu-west-1'.*'use1-az1'"):
-        get_availability_zone_name()
-    assert len(made) == 2
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    clear_metadata_cache()
-    assert get_availability_zone_name() == ZONE_NAME
-    assert (len(made), len(ec2.calls)) == (2, 6)
-    monkeypatch.delenv("AWS_REGION")
-    monkeypatch.delenv("AWS_DEFAULT_REGION")
-    clear_metadata_cache()
-    for _ in range(5):  # no region: fails fast too
-        with pytest.raises(AvailabilityZoneNameError, match="AWS_REGION"):
-            get_availability_zone_name()
-    assert (len(made), len(ec2.calls)) == (3, 6)
 
 
 @pytest.mark.parametrize("outcome", ["ok", "unreachable"])
