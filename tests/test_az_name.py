@@ -210,8 +210,8 @@ def test_the_documented_permission_is_needed_and_enough(
 
 WINDOWS = {  # a number moves the fake clock; then a call EC2 fails or answers ("ok"), one that
     # fails "fast" (no EC2 call), a cache "clear", or a call with an "interrupt"ed or "other" client
-    "grows": "fail .1 fast .1 fast .1 fast .2 fail .9 fast .2 ok",  # 0.5 s, then 1 s
-    "a-success-ends-it": "fail 2 fail 2 fail 2 ok clear fail .5 ok",  # after 0.5, 1, 2 s: 0.5 s
+    "grows": "fail .1 fast .1 fast .1 fast .25 fail .9 fast .2 ok",  # 0.5 s, then 1 s
+    "a-success-ends-it": "fail 2 fail 2 fail 2.1 ok clear fail .6 ok",  # after 0.5, 1, 2 s: 0.5 s
     "a-clear-or-another-client-ends-it": "fail clear ok clear fail interrupt other",
 }
 

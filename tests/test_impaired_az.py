@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -22,21 +24,26 @@ ALARMED = {"Requests", "Errors", "Latency"}
 """The metrics the template's alarms read."""
 
 
+@pytest.fixture
+def example() -> Iterator[ModuleType]:
+    """The example, loaded before ``capsys`` replaces stdout: its Logger keeps the stream."""
+    reset_cold_start_flag()  # type: ignore[no-untyped-call]
+    module = load_example("metrics_per_az")
+    yield module
+    module.metrics.clear_metrics()
+
+
 @pytest.mark.parametrize(("event", "errors"), [({"order": "o-1"}, 0.0), ({}, 1.0)])
 def test_the_handler_writes_what_the_alarms_read_per_zone(
+    example: ModuleType,
     lambda_metadata_endpoint: MetadataEndpoint,
     capsys: pytest.CaptureFixture[str],
     event: dict[str, Any],
     errors: float,
 ) -> None:
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
-    reset_cold_start_flag()  # type: ignore[no-untyped-call]
-    example = load_example("metrics_per_az")
-    try:
-        with pytest.raises(ValueError, match="no order") if errors else contextlib.nullcontext():
-            example.handler(event, lambda_context())
-    finally:
-        example.metrics.clear_metrics()
+    with pytest.raises(ValueError, match="no order") if errors else contextlib.nullcontext():
+        example.handler(event, lambda_context())
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     [blob] = [line for line in lines if "Requests" in line]
 
