@@ -28,46 +28,6 @@ if TYPE_CHECKING:
 GIVEN = LambdaMetadata(availability_zone_id="use1-az1")
 
 
-def test_powertools_handler_subsegment_carries_the_given_az_and_name(
-    xray: XRayDaemon, lambda_metadata_endpoint: MetadataEndpoint
-) -> None:
-    # the X-Ray SDK and the OTel SDK take most of a second to import: imported where used
-    from aws_lambda_powertools import Tracer
-    from aws_xray_sdk.core import xray_recorder
-
-    tracer = Tracer(service="orders", disabled=False, auto_patch=False)
-
-    @tracer.capture_lambda_handler
-    def handler(event: dict[str, Any], context: Any) -> str:
-        annotate_tracer(tracer, metadata=GIVEN, zone_name="us-east-1b")
-        return "ok"
-
-    xray_recorder.begin_segment("function")
-    handler({}, None)
-    xray_recorder.end_segment()
-
-    (subsegment,) = [e for e in xray.entities(2) if e["name"] == "## handler"]
-    annotations = subsegment["annotations"]
-    assert (annotations[XRAY_AVAILABILITY_ZONE_ID], annotations[XRAY_AVAILABILITY_ZONE_NAME]) == (
-        "use1-az1",
-        "us-east-1b",
-    )
-    assert lambda_metadata_endpoint.request_count == 0
-
-
-def test_a_given_span_gets_the_id_and_no_name_under_the_semantic_convention(
-    otel: tuple[TracerProvider, InMemorySpanExporter], lambda_metadata_endpoint: MetadataEndpoint
-) -> None:
-    provider, exporter = otel
-    lambda_metadata_endpoint.availability_zone_id = "use1-az2"
-    span = provider.get_tracer("test").start_span("handler")
-    set_span_availability_zone(span)
-    span.end()
-
-    (finished,) = exporter.get_finished_spans()
-    assert finished.attributes == {OTEL_AVAILABILITY_ZONE_ID: "use1-az2"}  # an ID is not a name
-
-
 def test_a_disabled_tracer_or_a_non_recording_span_reads_nothing(no_lambda_metadata: None) -> None:
     from aws_lambda_powertools import Tracer
 
@@ -123,30 +83,37 @@ def test_a_failing_tracer_or_span_is_logged_once_per_streak_or_raised_with_stric
 def test_powertools_example_as_in_lambda_and_a_call_outside_a_subsegment(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    """With Lambda's variables set, X-Ray uses its Lambda context and streams subsegments. There
-    Lambda's own segment is read-only: a misplaced call warns once instead of failing."""
+    """With Lambda's variables set, X-Ray uses its Lambda context and streams subsegments: the
+    example's, then one of a handler given the metadata and a name. Lambda's own segment is
+    read-only: a misplaced call warns once instead of failing."""
     daemon = XRayDaemon()
     lambda_metadata_endpoint.availability_zone_id = "use1-az6"
     program = (
         "import logging, runpy, sys\n"
         "logging.basicConfig(format='%(levelname)s %(message)s')\n"
+        "from lambda_metadata import LambdaMetadata\n"
+        "from lambda_metadata.tracing import annotate_tracer\n"
         "example = runpy.run_path(sys.argv[1])\n"
         "example['handler']({}, None)\n"
-        "from lambda_metadata.tracing import annotate_tracer\n"
-        "annotate_tracer(example['tracer'])\n"
-        "annotate_tracer(example['tracer'])\n"
+        "tracer, given = example['tracer'], LambdaMetadata(availability_zone_id='use1-az1')\n"
+        "tracer.capture_lambda_handler(lambda event, context: annotate_tracer(\n"
+        "    tracer, metadata=given, zone_name='us-east-1b'))({}, None)\n"
+        "annotate_tracer(tracer)\n"
+        "annotate_tracer(tracer)\n"
         "print('handler still ran')\n"
     )
     env = daemon.lambda_environment(task_root=str(EXAMPLES), **lambda_metadata_endpoint.environ)
     try:
         result = run_python("-c", program, str(EXAMPLES / "tracing_powertools.py"), env=env)
-        (subsegment,) = daemon.entities(1)
+        example, given = daemon.entities(2)
     finally:
         daemon.socket.close()
-    assert subsegment["name"] == "## handler"
-    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_ID] == "use1-az6"  # read
-    assert XRAY_AVAILABILITY_ZONE_NAME not in subsegment["annotations"]  # no name given
-    assert lambda_metadata_endpoint.request_count == 1
+    assert example["name"] == "## handler"
+    assert example["annotations"][XRAY_AVAILABILITY_ZONE_ID] == "use1-az6"  # read
+    assert XRAY_AVAILABILITY_ZONE_NAME not in example["annotations"]  # no name given
+    assert given["annotations"][XRAY_AVAILABILITY_ZONE_ID] == "use1-az1"
+    assert given["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == "us-east-1b"
+    assert lambda_metadata_endpoint.request_count == 1  # the given metadata was not read again
     assert result.stdout == "handler still ran\n"
     warnings = [line for line in result.stderr.splitlines() if "capture_lambda_handler" in line]
     assert len(warnings) == 1
@@ -154,18 +121,22 @@ def test_powertools_example_as_in_lambda_and_a_call_outside_a_subsegment(
 
 
 @pytest.mark.usefixtures("ec2")  # the example asks EC2 for the name
-def test_otel_example(
+def test_spans_get_the_id_and_only_a_name_under_the_semantic_convention(
     otel: tuple[TracerProvider, InMemorySpanExporter], lambda_metadata_endpoint: MetadataEndpoint
 ) -> None:
     provider, exporter = otel
     lambda_metadata_endpoint.availability_zone_id = "use1-az1"
     handler = runpy.run_path(str(EXAMPLES / "tracing_otel.py"))["handler"]
     handler.__globals__["tracer"] = provider.get_tracer("orders")  # not the process's global one
+    assert handler({}, None) == "ok"  # the docs' example: the current span, a name from EC2
+    span = provider.get_tracer("test").start_span("given")
+    set_span_availability_zone(span)  # a given span, and no name
+    span.end()
 
-    assert handler({}, None) == "ok"  # on the current span, with the name from EC2
-    (span,) = exporter.get_finished_spans()
+    example, given = exporter.get_finished_spans()
     assert OTEL_AVAILABILITY_ZONE == "cloud.availability_zone"
-    assert span.attributes == {
+    assert example.attributes == {
         OTEL_AVAILABILITY_ZONE_ID: "use1-az1",
         OTEL_AVAILABILITY_ZONE: "us-east-1b",
     }
+    assert given.attributes == {OTEL_AVAILABILITY_ZONE_ID: "use1-az1"}  # an ID is not a name
