@@ -62,8 +62,8 @@ class ScriptedEC2:
         if outcome == "unreachable":
             raise EndpointConnectionError(endpoint_url="https://ec2")
         status = 503 if outcome == "RequestLimitExceeded" else 403
-        error = {"Code": outcome, "Message": "EC2 says no."}
-        raise ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": status}}, "x")
+        answer = {"Error": {"Code": outcome}, "ResponseMetadata": {"HTTPStatusCode": status}}
+        raise ClientError(answer, "DescribeAvailabilityZones")
 
 
 def clients_made() -> list[object]:
