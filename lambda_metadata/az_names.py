@@ -10,26 +10,20 @@ from __future__ import annotations
 import os
 import threading
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
 from ._cache import cached_metadata, get_lambda_metadata, now
 from ._constants import check_timeout
 from ._flight import SingleFlight
 from ._model import LambdaMetadata
-from .errors import (
-    AvailabilityZoneNameError,
-    LambdaMetadataError,
-    MissingOptionalDependencyError,
-)
+from .errors import AvailabilityZoneNameError, MissingOptionalDependencyError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._flight import Key
 
-__all__ = [
-    "EC2_PERMISSION",
-    "cached_availability_zone_name",
-    "get_availability_zone_name",
-]
+__all__ = ["EC2_PERMISSION", "cached_availability_zone_name", "get_availability_zone_name"]
 
 EC2_PERMISSION = "ec2:DescribeAvailabilityZones"
 """The IAM action the function's execution role needs to resolve AZ names."""
@@ -37,54 +31,29 @@ EC2_PERMISSION = "ec2:DescribeAvailabilityZones"
 DEFAULT_EC2_TIMEOUT = 2.0
 """Default seconds for the metadata fetch and for each EC2 connect and read."""
 
-_DENIED_CODES = frozenset(
-    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
-)
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
 
 _clients: dict[tuple[str | None, float], tuple[object, Any]] = {}
 """``(region, timeout)`` -> (boto3's default session it was made from, the EC2 client)."""
 _clients_lock = threading.Lock()
 
 
-def _describe_zone(key: Key, timeout: float, retry: bool) -> tuple[str, float]:
-    """The name for ``key``'s metadata (with ``key``'s client), kept for good (``inf``)."""
-    metadata, client = key
-    assert isinstance(metadata, LambdaMetadata)
-    return _describe(metadata.availability_zone_id, client=client, timeout=timeout), _FOREVER
-
-
-def _busy(timeout: float) -> LambdaMetadataError:
-    return AvailabilityZoneNameError(
-        f"a DescribeAvailabilityZones call already in flight did not finish within {timeout:g} s"
-    )
-
-
-_FOREVER = float("inf")
-_names: SingleFlight[str] = SingleFlight(clock=now, fetch=_describe_zone, busy=_busy)
-"""The name, for one metadata value and ``client=``: the cache's clock times its windows, so
-``lambda_metadata.testing.FakeClock`` moves both."""
-
-
 def get_availability_zone_name(*, client: Any = None, timeout: float = DEFAULT_EC2_TIMEOUT) -> str:
     """Return this account's name (``us-east-1a``) for the current AZ ID.
 
-    Calls EC2 ``DescribeAvailabilityZones`` filtered by ``zone-id`` once, and
-    keeps the answer for as long as the cached metadata it belongs to: after
-    ``clear_metadata_cache()`` (the SnapStart hooks call it) the next call
-    resolves again. Never called unless asked for.
+    Calls EC2 ``DescribeAvailabilityZones`` filtered by ``zone-id`` once, and keeps the
+    answer as long as the cached metadata it belongs to: after ``clear_metadata_cache()``
+    (the SnapStart hooks call it) the next call resolves again.
 
-    A failure is remembered too: for a fail-fast window (0.5 s, doubling while
-    EC2 keeps failing, up to 60 s) further calls raise the same error class at
-    once, without calling EC2. A new metadata value (a cache clear) or another
-    ``client=`` ends the window. Concurrent first calls make one EC2 call; the
-    others wait for it at most ``timeout`` seconds.
+    After a failure, calls raise it again without calling EC2 for a window (0.5 s, doubling
+    to 60 s) that a new metadata value or another ``client=`` ends. Concurrent first calls
+    make one EC2 call; the others wait for it at most ``timeout``.
 
     Args:
-        client: a boto3 EC2 client to use; by default one is made, once per
-            process and region, for the function's region, ``AWS_REGION`` (set by
-            Lambda), or else the region boto3 finds (``AWS_DEFAULT_REGION``, config files).
-        timeout: seconds for the metadata fetch, and the connect and read
-            timeouts of the EC2 client this function makes.
+        client: a boto3 EC2 client to use; by default one is made, once per process and
+            region, for ``AWS_REGION`` (set by Lambda), or else the region boto3 finds.
+        timeout: seconds for the metadata fetch, and the connect and read timeouts of the
+            EC2 client this function makes.
 
     Raises:
         MissingOptionalDependencyError: boto3 is not installed (the ``ec2`` extra).
@@ -94,8 +63,7 @@ def get_availability_zone_name(*, client: Any = None, timeout: float = DEFAULT_E
         LambdaMetadataError: the AZ ID itself could not be read.
     """
     check_timeout(timeout)
-    metadata = get_lambda_metadata(timeout=timeout)
-    key = (metadata, client)
+    key = (get_lambda_metadata(timeout=timeout), client)
     name = _names.fresh(key)
     return _names.get(key, timeout=timeout) if name is None else name
 
@@ -103,95 +71,72 @@ def get_availability_zone_name(*, client: Any = None, timeout: float = DEFAULT_E
 def cached_availability_zone_name() -> str | None:
     """Return the AZ name if already resolved for the cached metadata, else ``None``; no I/O."""
     entry = _names.entry
-    if entry is None or entry[0][0] is not cached_metadata():
-        return None
-    return entry[1]
+    return entry[1] if entry is not None and entry[0][0] is cached_metadata() else None
 
 
-def _shared_client(timeout: float) -> Any:
-    """The EC2 client of this process for the region and timeout, made once (per boto3 session)."""
-    boto3 = import_module("boto3")
-    region = os.environ.get("AWS_REGION") or None  # boto3 itself reads only AWS_DEFAULT_REGION
-    key = (region, timeout)
-    made = _clients.get(key)
-    if made is not None and made[0] is boto3.DEFAULT_SESSION:
-        return made[1]
-    client = _make_client(region, timeout)
-    with _clients_lock:
-        made = _clients.get(key)
-        if made is not None and made[0] is boto3.DEFAULT_SESSION:
-            return made[1]  # another thread made one meanwhile: keep a single client
-        _clients[key] = (boto3.DEFAULT_SESSION, client)
-    return client
-
-
-def _describe(zone_id: str, *, client: Any, timeout: float) -> str:
-    exceptions = _botocore_exceptions()
+def _describe(key: Key, timeout: float, retry: bool) -> tuple[str, float]:
+    """The name for ``key``'s metadata, asked with ``key``'s client; kept for good (``inf``)."""
+    metadata, client = key
+    assert isinstance(metadata, LambdaMetadata)
+    zone_id = metadata.availability_zone_id
     try:
-        if client is None:
-            client = _shared_client(timeout)
-        answer = client.describe_availability_zones(
-            Filters=[{"Name": "zone-id", "Values": [zone_id]}]
-        )
-    except exceptions.ClientError as exc:
-        raise _client_error(exc, zone_id) from exc
-    except exceptions.NoRegionError as exc:
-        raise AvailabilityZoneNameError(
-            f"cannot resolve the name of {zone_id!r}: no AWS region is configured. Lambda sets "
-            "AWS_REGION; elsewhere set AWS_REGION or AWS_DEFAULT_REGION, or pass "
-            "client=boto3.client('ec2', region_name=...)"
+        boto3 = import_module("boto3")
+        exceptions = import_module("botocore.exceptions")
+    except ImportError as exc:
+        raise MissingOptionalDependencyError(
+            'resolving the Availability Zone name needs boto3: pip install "lambda-metadata[ec2]"'
         ) from exc
-    except exceptions.BotoCoreError as exc:
-        raise AvailabilityZoneNameError(
-            f"cannot resolve the name of {zone_id!r} through EC2 DescribeAvailabilityZones: "
-            f"{exc.__class__.__name__}: {exc}"
-        ) from exc
+    try:
+        ec2: Any = _shared_client(boto3, timeout) if client is None else client
+        answer = ec2.describe_availability_zones(Filters=[{"Name": "zone-id", "Values": [zone_id]}])
+    except (exceptions.ClientError, exceptions.BotoCoreError) as exc:
+        raise _ec2_error(exc, zone_id, no_region=isinstance(exc, exceptions.NoRegionError)) from exc
     for zone in answer.get("AvailabilityZones", ()):
         if zone.get("ZoneId") == zone_id and isinstance(zone.get("ZoneName"), str):
-            return str(zone["ZoneName"])
-    region = getattr(getattr(client, "meta", None), "region_name", None)
+            return zone["ZoneName"], float("inf")
+    region = getattr(getattr(ec2, "meta", None), "region_name", None)
     raise AvailabilityZoneNameError(
         f"EC2 in region {region!r} knows no Availability Zone with ID {zone_id!r}: "
         "is the EC2 client for the function's own region?"
     )
 
 
-def _botocore_exceptions() -> Any:
-    try:
-        import_module("boto3")
-        return import_module("botocore.exceptions")
-    except ImportError as exc:
-        raise MissingOptionalDependencyError(
-            'resolving the Availability Zone name needs boto3: pip install "lambda-metadata[ec2]"'
-        ) from exc
+_names: SingleFlight[str] = SingleFlight(
+    clock=now,
+    fetch=_describe,
+    busy=lambda timeout: AvailabilityZoneNameError(
+        f"a DescribeAvailabilityZones call already in flight did not finish within {timeout:g} s"
+    ),
+)
+"""The name for one metadata value and ``client=``, timed by the cache's (fake) clock."""
 
 
-def _make_client(region: str | None, timeout: float) -> Any:
-    boto3 = import_module("boto3")
-    config = import_module("botocore.config").Config(
-        connect_timeout=timeout,
-        read_timeout=timeout,
-        retries={"mode": "standard", "max_attempts": 2},
-    )
-    return boto3.client("ec2", region_name=region, config=config)
+def _shared_client(boto3: Any, timeout: float) -> Any:
+    """The EC2 client of this process for the region and timeout, made once per boto3 session."""
+    region = os.environ.get("AWS_REGION") or None  # boto3 itself reads only AWS_DEFAULT_REGION
+    with _clients_lock:
+        made = _clients.get((region, timeout))
+        if made is None or made[0] is not boto3.DEFAULT_SESSION:
+            config = import_module("botocore.config").Config(
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                retries={"mode": "standard", "max_attempts": 2},
+            )
+            client = boto3.client("ec2", region_name=region, config=config)
+            made = _clients[region, timeout] = (boto3.DEFAULT_SESSION, client)
+    return made[1]
 
 
-def _client_error(exc: Any, zone_id: str) -> AvailabilityZoneNameError:
+def _ec2_error(exc: Exception, zone_id: str, *, no_region: bool) -> AvailabilityZoneNameError:
+    """The library's error for EC2's (a ``ClientError``) or botocore's own, with what to do."""
     response = getattr(exc, "response", None) or {}
-    error = response.get("Error", {})
-    code = str(error.get("Code", "Unknown"))
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    status_code = status if isinstance(status, int) else None
-    if code in _DENIED_CODES:
-        return AvailabilityZoneNameError(
-            f"EC2 refused DescribeAvailabilityZones ({code}): add the {EC2_PERMISSION} "
-            f"permission to the function's execution role to resolve the name of {zone_id!r}",
-            status_code=status_code,
-        )
+    hint = " Set AWS_REGION, or pass client=." if no_region else ""
+    if str(response.get("Error", {}).get("Code")) in _DENIED:
+        hint = f" Add the {EC2_PERMISSION} permission to the function's execution role."
     return AvailabilityZoneNameError(
-        f"EC2 DescribeAvailabilityZones failed for {zone_id!r} ({code}): "
-        f"{error.get('Message', exc)}",
-        status_code=status_code,
+        f"cannot resolve the name of {zone_id!r} through EC2: {type(exc).__name__}: {exc}{hint}",
+        status_code=status if isinstance(status, int) else None,
     )
 
 

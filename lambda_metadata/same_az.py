@@ -12,6 +12,7 @@ __all__ = ["order_by_availability_zone"]
 T = TypeVar("T")
 
 ZONE_ATTRIBUTE = "availability_zone_id"
+_MISSING = object()
 
 
 def order_by_availability_zone(
@@ -22,19 +23,14 @@ def order_by_availability_zone(
 ) -> list[T]:
     """Return ``candidates`` as a new list, those in ``zone`` first.
 
-    The order is deterministic: candidates in ``zone`` keep their relative
-    order and come first, then all the others in their original order. When
-    none is in ``zone`` (or there are none), the result is the original order,
-    so ``result[0]`` is always a usable choice. Nothing is dropped or repeated.
+    Those in ``zone`` keep their order, then all the others keep theirs: with none in ``zone``
+    the order is unchanged, so ``result[0]`` is always usable. None is dropped or repeated.
 
     Args:
         candidates: anything iterable, read once.
-        zone: the zone to prefer. By default the AZ ID of this execution
-            environment, from ``get_lambda_metadata()``. Pass an AZ name (see
-            ``get_availability_zone_name()``) if the candidates carry names.
-        key: returns a candidate's zone, or ``None`` if unknown (never
-            preferred). By default the candidate's ``availability_zone_id``
-            attribute, or its ``"availability_zone_id"`` item for mappings.
+        zone: the zone to prefer, an AZ ID or name; by default this environment's AZ ID.
+        key: a candidate's zone (``None``: unknown); by default its ``availability_zone_id``
+            attribute, or item for a mapping.
 
     Raises:
         TypeError: ``candidates`` is a string, or a candidate has no zone under the default key.
@@ -48,26 +44,16 @@ def order_by_availability_zone(
     elif not isinstance(zone, str) or not zone.strip():
         raise ValueError(f"zone must be a non-empty AZ ID or name, got {zone!r}")
     zone_of = _default_key if key is None else key
-    same: list[T] = []
-    other: list[T] = []
-    for candidate in candidates:
-        (same if zone_of(candidate) == zone else other).append(candidate)
-    return same + other
+    return sorted(candidates, key=lambda candidate: zone_of(candidate) != zone)  # stable
 
 
 def _default_key(candidate: object) -> str | None:
     if isinstance(candidate, dict) or (
-        not hasattr(candidate, ZONE_ATTRIBUTE) and isinstance(candidate, Mapping)
+        isinstance(candidate, Mapping) and not hasattr(candidate, ZONE_ATTRIBUTE)
     ):
-        if ZONE_ATTRIBUTE in candidate:
-            return _zone(candidate[ZONE_ATTRIBUTE])
-    elif hasattr(candidate, ZONE_ATTRIBUTE):
-        return _zone(getattr(candidate, ZONE_ATTRIBUTE))
-    raise TypeError(
-        f"cannot tell the zone of {candidate!r}: it has no {ZONE_ATTRIBUTE!r} "
-        "attribute or item; pass key=, e.g. key=lambda node: node['az_id']"
-    )
-
-
-def _zone(value: object) -> str | None:
+        value = candidate.get(ZONE_ATTRIBUTE, _MISSING)
+    else:
+        value = getattr(candidate, ZONE_ATTRIBUTE, _MISSING)
+    if value is _MISSING:
+        raise TypeError(f"{candidate!r} has no {ZONE_ATTRIBUTE!r} attribute or item: pass key=")
     return value if isinstance(value, str) else None

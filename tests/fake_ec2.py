@@ -1,11 +1,7 @@
-"""EC2's DescribeAvailabilityZones answered inside this process, with no moto (which takes
-seconds of CPU to start in each process that uses it).
-
-A botocore ``before-send`` hook on boto3's default session answers with EC2's own XML, so real
-clients still build, sign, send and parse the call. Tests take the ``ec2`` fixture (below);
-a child process runs the code of ``install_in_child``. Moto stays where its real IAM checks
-matter (test_az_name.py's denied and allowed calls).
-"""
+"""EC2's DescribeAvailabilityZones answered in this process by a botocore ``before-send`` hook
+with EC2's own XML, so real clients still build, sign, send and parse the call: the ``ec2``
+fixture, or ``install_in_child``'s code in a child. Moto (seconds of CPU to start) answers only
+where its real IAM checks matter: the ``aws`` fixture."""
 
 from __future__ import annotations
 
@@ -13,7 +9,7 @@ import functools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -22,46 +18,29 @@ US_EAST_1 = {"use1-az1": "us-east-1b", "use1-az4": "us-east-1d"}
 
 
 class FakeEC2:
-    """Answers DescribeAvailabilityZones filtered by one zone ID from ``zones`` (ID to name),
-    the zones of ``region``: an ID it does not know, or a call to another region's endpoint,
-    gets an empty list, as EC2 gives. ``calls`` lists the IDs asked."""
+    """Answers DescribeAvailabilityZones filtered by one zone ID from ``zones`` (ID to name) in
+    us-east-1: an ID it does not know, or a call to another region, gets an empty list, as EC2
+    gives. ``calls`` lists the IDs asked."""
 
-    def __init__(self, zones: Mapping[str, str] = US_EAST_1, *, region: str = "us-east-1") -> None:
+    def __init__(self, zones: Mapping[str, str] = US_EAST_1) -> None:
         self.zones = dict(zones)
-        self.region = region
         self.calls: list[str] = []
 
     def __call__(self, request: Any, **_: object) -> Any:
-        from botocore.awsrequest import AWSResponse
+        import io
 
-        body = request.body.decode() if isinstance(request.body, bytes) else str(request.body)
-        form = parse_qs(body)
-        assert form["Action"] == ["DescribeAvailabilityZones"], form
+        from botocore.awsrequest import AWSResponse
+        from urllib3.response import HTTPResponse
+
+        form = parse_qs(request.body.decode() if isinstance(request.body, bytes) else request.body)
         assert form["Filter.1.Name"] == ["zone-id"], form
         (zone_id,) = form["Filter.1.Value.1"]
         self.calls.append(zone_id)
-        here = urlsplit(request.url).hostname == f"ec2.{self.region}.amazonaws.com"
-        items = (
-            f"<item><zoneName>{self.zones[zone_id]}</zoneName><zoneId>{zone_id}</zoneId></item>"
-            if here and zone_id in self.zones
-            else ""
-        )
-        xml = (
-            '<DescribeAvailabilityZonesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
-            f"<availabilityZoneInfo>{items}</availabilityZoneInfo>"
-            "</DescribeAvailabilityZonesResponse>"
-        )
-        return AWSResponse(request.url, 200, {}, _Raw(xml.encode()))
-
-
-class _Raw:
-    """The raw body botocore streams an answer from."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    def stream(self, **_: object) -> Any:
-        yield self.body
+        name = self.zones.get(zone_id) if "://ec2.us-east-1." in request.url else None
+        item = f"<item><zoneName>{name}</zoneName><zoneId>{zone_id}</zoneId></item>" if name else ""
+        xml = f"<Response><availabilityZoneInfo>{item}</availabilityZoneInfo></Response>"
+        body = HTTPResponse(io.BytesIO(xml.encode()), preload_content=False)
+        return AWSResponse(request.url, 200, {}, body)
 
 
 def install(zones: Mapping[str, str] = US_EAST_1) -> FakeEC2:
@@ -69,40 +48,15 @@ def install(zones: Mapping[str, str] = US_EAST_1) -> FakeEC2:
     import boto3
 
     fake = FakeEC2(zones)
-    if boto3.DEFAULT_SESSION is None:
-        boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None
-    boto3.DEFAULT_SESSION.events.register("before-send.ec2.DescribeAvailabilityZones", fake)
+    boto3._get_default_session().events.register("before-send.ec2.DescribeAvailabilityZones", fake)
     return fake
 
 
 def install_in_child(zones: Mapping[str, str] = US_EAST_1) -> str:
     """Code for a child process (``python -c``) that installs this fake with ``zones``."""
     tests = str(Path(__file__).resolve().parent)
-    return (
-        f"import sys\nsys.path.append({tests!r})\n"
-        f"import fake_ec2\nfake_ec2.install({dict(zones)!r})\n"
-    )
-
-
-# -- fixtures (a pytest plugin: tests/conftest.py loads this module) --
-
-
-@pytest.fixture
-def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """Fake credentials and region, no config files: enough for a client a ``Stubber`` answers."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(tmp_path / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(name, value)
-    new_default_boto3_session()
+    install = f"fake_ec2.install({dict(zones)!r})"
+    return f"import sys\nsys.path.append({tests!r})\nimport fake_ec2\n{install}\n"
 
 
 @functools.cache
@@ -122,6 +76,22 @@ def new_default_boto3_session() -> None:
     session = botocore.session.get_session()
     session.register_component("data_loader", _shared_botocore_loader())
     boto3.setup_default_session(botocore_session=session)
+
+
+# -- fixtures (a pytest plugin: tests/conftest.py loads this module) --
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fake credentials and region, no config files, a new boto3 default session."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    new_default_boto3_session()
 
 
 @pytest.fixture
