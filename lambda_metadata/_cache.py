@@ -64,9 +64,8 @@ _metadata: SingleFlight[LambdaMetadata] = SingleFlight(
     busy=_busy,
     free=(MetadataUnavailableError, InvalidEndpointConfigError),
     recovered="lambda_metadata: the metadata endpoint answers again",
-    stale="lambda_metadata: refreshing the metadata failed (%s); serving the last good value "
-    "%r and retrying in %g s",
-    show=lambda metadata: metadata.availability_zone_id,
+    stale="lambda_metadata: refreshing the metadata failed ({0}); serving the last good value "
+    "{1.availability_zone_id!r} and retrying in {2:g} s",
 )
 """The state of the cache: the value, its expiry, the flight, the window."""
 
