@@ -137,30 +137,31 @@ class SingleFlight(Generic[T]):
                 if failed is not None and not refresh and failed[2] > self.clock():
                     raise _copy(failed[1])
                 flight, now = self._flight, time.monotonic()
+                if now >= deadline:  # no time left to lead or to wait
+                    return self._stale_or_raise(key, self._busy(timeout), refresh)
                 lead = (
                     refresh or flight is None or flight.deadline < now or not _same(flight.key, key)
                 )
-                if lead and now < deadline:
+                if lead:
                     flight = self._flight = _Flight(key, deadline + ABANDONED_AFTER)
-            if now >= deadline:  # no time left to lead or to wait
-                return self._stale_or_raise(key, self._busy(timeout), refresh)
             assert flight is not None
             if lead:
-                return self._lead(flight, budget, retry=failed is None, refresh=refresh)
-            if not flight.done.acquire(timeout=deadline - now):
+                self._lead(flight, budget, retry=failed is None)
+            elif not flight.done.acquire(timeout=deadline - now):
                 return self._stale_or_raise(key, self._busy(timeout), refresh)
-            flight.done.release()  # pass it on to the next follower
+            else:
+                flight.done.release()  # pass it on to the next follower
             if flight.value is not None:
                 return flight.value
             if flight.error is not None:
-                return self._stale_or_raise(key, _copy(flight.error), refresh)
+                error = flight.error if lead else _copy(flight.error)  # a follower's own
+                return self._stale_or_raise(key, error, refresh)
             budget = deadline - time.monotonic()  # its leader was interrupted: fetch again
 
-    def _lead(self, flight: _Flight[T], timeout: float, *, retry: bool, refresh: bool) -> T:
-        """Fetch, store the outcome, wake the followers, then log: the flight ends whatever is
-        raised, wherever (a signal handler too), and only a value or our error is stored."""
+    def _lead(self, flight: _Flight[T], timeout: float, *, retry: bool) -> None:
+        """Fetch, store the outcome, wake the followers, then log: whatever is raised, wherever
+        (a signal handler too), the flight ends, and only a value or our error is stored."""
         lifetime = 0.0
-        line = None
         try:
             flight.value, lifetime = self._fetch(flight.key, timeout, retry)
         except LambdaMetadataError as exc:
@@ -168,20 +169,18 @@ class SingleFlight(Generic[T]):
         finally:
             try:
                 with self._lock:
-                    if self._flight is flight:
-                        self._flight = None
-                        line = self._settle(flight, lifetime)
+                    line = self._settle(flight, lifetime)
             finally:
                 flight.done.release()
-            if line is not None:
-                log(*line)
-        if flight.value is not None:
-            return flight.value
-        assert flight.error is not None
-        return self._stale_or_raise(flight.key, flight.error, refresh)
+        if line is not None:
+            log(*line)
 
     def _settle(self, flight: _Flight[T], lifetime: float) -> tuple[str, str] | None:
-        """Store the current flight's outcome (under the lock); the line to log, if any."""
+        """End ``flight`` (under the lock), store its outcome if it is the current one; return
+        the line to log, if any."""
+        if self._flight is not flight:
+            return None
+        self._flight = None
         value, error, failed = flight.value, flight.error, self._failed
         if value is not None:
             self.entry = (flight.key, value, self.clock() + lifetime) if lifetime > 0 else None
