@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -188,30 +188,6 @@ def test_concurrent_first_calls_make_one_request(
 # -- whatever is raised in the leader, the flight ends -------------------------------------------
 
 
-class _RaisingFilter(logging.Filter):
-    """A filter on the library's logger that raises ``error`` on records of ``level``."""
-
-    def __init__(self, level: int, error: BaseException) -> None:
-        super().__init__()
-        self.level, self.error, self.raised = level, error, 0
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == self.level:
-            self.raised += 1
-            raise self.error
-        return True
-
-
-@pytest.fixture
-def library_logger() -> Iterator[logging.Logger]:
-    logger = logging.getLogger("lambda_metadata")
-    saved_filters, saved_level = list(logger.filters), logger.level
-    logger.setLevel(logging.INFO)
-    yield logger
-    logger.filters[:] = saved_filters
-    logger.setLevel(saved_level)
-
-
 def _fetched_at_once(
     endpoint: MetadataEndpoint, *, refresh: bool = False, zone: str = "use1-az2"
 ) -> None:
@@ -229,23 +205,36 @@ def _fetched_at_once(
 def test_a_raising_filter_on_the_stale_warning_or_the_recovery_line_changes_nothing(
     error: BaseException,
     lambda_metadata_endpoint: MetadataEndpoint,
-    library_logger: logging.Logger,
     fake_clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A logging failure never reaches the caller; an interrupt does, once the cache is settled.
     lambda_metadata_endpoint.max_age = 1
     get_lambda_metadata()
     fake_clock.advance(2)
     lambda_metadata_endpoint.impair(status=404)
+    caplog.set_level(logging.INFO, logger="lambda_metadata")
     for level, expected in ((logging.WARNING, "use1-az1"), (logging.INFO, "use1-az2")):
-        refuse = _RaisingFilter(level, error)
-        library_logger.filters[:] = [refuse]
+        refused: list[logging.LogRecord] = []
+
+        def refuse(
+            record: logging.LogRecord,
+            level: int = level,
+            refused: list[logging.LogRecord] = refused,
+        ) -> bool:
+            if record.levelno == level:
+                refused.append(record)
+                raise error
+            return True
+
+        monkeypatch.setattr(logging.getLogger("lambda_metadata"), "filters", [refuse])
         interrupt = isinstance(error, KeyboardInterrupt)
         with pytest.raises(KeyboardInterrupt) if interrupt else contextlib.nullcontext():
             assert get_lambda_metadata(timeout=5).availability_zone_id == expected
         requests = lambda_metadata_endpoint.request_count
         assert get_lambda_metadata(timeout=5).availability_zone_id == expected  # kept, no flight
-        assert (refuse.raised, lambda_metadata_endpoint.request_count) == (1, requests)
+        assert (len(refused), lambda_metadata_endpoint.request_count) == (1, requests)
         fake_clock.advance(1)  # past the window
         lambda_metadata_endpoint.heal()
         lambda_metadata_endpoint.availability_zone_id = "use1-az2"
@@ -347,51 +336,6 @@ def test_a_call_whose_deadline_is_used_up_does_not_block_the_next_one(
     assert lambda_metadata_endpoint.request_count == 1
 
 
-# -- after a clear, and on refresh, never an answer to an older request -------------------------
-
-
-def _numbered_answers(
-    conn: socket.socket, counter: Iterator[int], first_numbered: threading.Event
-) -> None:
-    """Answer ``use1-az<N>`` to the N-th request; the first one is slow."""
-    read_request(conn)
-    number = next(counter)
-    if number == 1:
-        first_numbered.set()
-        time.sleep(0.25)
-    conn.sendall(json_body(b'{"AvailabilityZoneID": "use1-az%d"}' % number))
-
-
-@pytest.mark.parametrize(
-    ("clear", "refresh"),
-    [(True, True), (True, False), (False, True)],
-    ids=["clear-then-refresh", "clear-then-plain-call", "refresh-alone"],
-)
-def test_no_answer_to_a_request_sent_before_a_clear_or_a_refresh(
-    clear: bool, refresh: bool, raw_server: Callable[..., RawServer]
-) -> None:
-    counter = itertools.count(1)
-    first_numbered = threading.Event()
-    server = raw_server(lambda conn: _numbered_answers(conn, counter, first_numbered))
-    first: list[str] = []
-    in_flight = threading.Thread(
-        target=lambda: first.append(get_lambda_metadata(timeout=5).availability_zone_id)
-    )
-    in_flight.start()
-    # Wait until the in-flight request is the server's first (a connection being open is not
-    # enough: the next request could be read, and numbered, before it).
-    assert first_numbered.wait(timeout=5)
-    if clear:
-        clear_metadata_cache()  # the before-snapshot hook, say
-    assert get_lambda_metadata(refresh=refresh, timeout=5).availability_zone_id == "use1-az2"
-    in_flight.join(timeout=5)
-    assert first == ["use1-az1"]  # its caller asked before: it may have the older answer
-    assert get_lambda_metadata(timeout=5).availability_zone_id == "use1-az2", (
-        "the older answer, arriving last, did not overwrite the newer one"
-    )
-    assert server.connections == 2
-
-
 # -- negative caching ---------------------------------------------------------------------------
 
 
@@ -401,17 +345,19 @@ def _raised(call: Callable[[], object]) -> BaseException:
     return caught.value
 
 
-def test_a_failure_with_nothing_cached_fails_fast_for_its_window(
+def test_a_failure_with_nothing_cached_fails_fast_for_a_window_doubling_up_to_a_minute(
     lambda_metadata_endpoint: MetadataEndpoint,
     fake_clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A 404 is never retried: one request, answered and logged before the error is raised, so
+    # A 401 is never retried: one request, answered and logged before the error is raised, so
     # no retry cut short by the deadline lands late in the count on a loaded machine.
-    lambda_metadata_endpoint.impair(status=404)
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")
+    lambda_metadata_endpoint.cache_control = "no-store"  # a success leaves nothing cached
+    caplog.set_level(logging.INFO, logger="lambda_metadata")
     first = _raised(lambda: get_lambda_metadata(timeout=2))
     assert isinstance(first, MetadataHTTPError)
-    assert lambda_metadata_endpoint.request_count == 1
     started = time.perf_counter()
     again = [_raised(lambda: get_lambda_metadata(timeout=0.2)) for _ in range(100)]
     elapsed = time.perf_counter() - started
@@ -420,29 +366,9 @@ def test_a_failure_with_nothing_cached_fails_fast_for_its_window(
     for error in again:
         assert type(error) is MetadataHTTPError
         assert str(error) == str(first)
-        assert error.status_code == 404
+        assert error.status_code == 401
         assert len(traceback.extract_tb(error.__traceback__)) < 10, "the traceback stays short"
     assert len({id(error) for error in again}) == len(again), "a fresh instance each time"
-    fake_clock.advance(0.49)
-    _raised(lambda: get_lambda_metadata(timeout=0.2))
-    assert lambda_metadata_endpoint.request_count == 1
-    fake_clock.advance(0.02)
-    lambda_metadata_endpoint.heal()
-    with caplog.at_level(logging.INFO, logger="lambda_metadata"):
-        assert get_lambda_metadata().availability_zone_id == "use1-az1"  # the window is over
-    assert lambda_metadata_endpoint.request_count == 2
-    assert [r.getMessage() for r in caplog.records] == [
-        "lambda_metadata: the metadata endpoint answers again"
-    ]
-
-
-def test_the_window_doubles_up_to_a_minute_and_a_success_ends_it(
-    lambda_metadata_endpoint: MetadataEndpoint,
-    fake_clock: FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")  # 401: one request per attempt
-    lambda_metadata_endpoint.cache_control = "no-store"  # a success leaves nothing cached
 
     def next_attempt_after() -> float:
         """Step the clock until a call makes a request again; the seconds it took."""
@@ -456,15 +382,20 @@ def test_the_window_doubles_up_to_a_minute_and_a_success_ends_it(
                 return steps * 0.25
         raise AssertionError("no attempt within 120 s")
 
-    _raised(get_lambda_metadata)
     windows = [next_attempt_after() for _ in range(9)]
     assert windows == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
-    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", lambda_metadata_endpoint.token)
-    fake_clock.advance(60)
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"  # a success ends the streak
-    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")
-    _raised(get_lambda_metadata)
-    assert next_attempt_after() == 0.5, "a new failure starts from the first window again"
+    for wait in (60.0, 0.02):  # a success ends the streak: the next one starts at 0.5 s again
+        monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", lambda_metadata_endpoint.token)
+        fake_clock.advance(wait)
+        assert get_lambda_metadata().availability_zone_id == "use1-az1"
+        monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")
+        _raised(get_lambda_metadata)
+        fake_clock.advance(0.49)
+        count = lambda_metadata_endpoint.request_count
+        _raised(get_lambda_metadata)
+        assert lambda_metadata_endpoint.request_count == count
+    infos = [r.getMessage() for r in caplog.records]
+    assert infos == ["lambda_metadata: the metadata endpoint answers again"] * 2
 
 
 def _after(step: Callable[[], None]) -> LambdaMetadata:
@@ -561,14 +492,14 @@ def test_the_caching_page_says_the_runtime_forks_before_importing_the_handler() 
 
 
 def _held_answers(gates: list[threading.Event]) -> Callable[[socket.socket], None]:
-    """Answer connection N only once ``gates[N]`` is set (5 s at most)."""
+    """Answer connection N (from 0) ``use1-az<N+1>``, once ``gates[N]`` is set (5 s at most)."""
     count = itertools.count()
 
     def behaviour(conn: socket.socket) -> None:
-        gate = gates[min(next(count), len(gates) - 1)]
+        number = next(count)
         read_request(conn)
-        gate.wait(5)
-        conn.sendall(json_body(b'{"AvailabilityZoneID": "use1-az1"}'))
+        gates[number].wait(5)
+        conn.sendall(json_body(b'{"AvailabilityZoneID": "use1-az%d"}' % (number + 1)))
 
     return behaviour
 
@@ -601,27 +532,42 @@ def test_a_follower_behind_a_held_answer_times_out_on_its_own_deadline(
     assert get_lambda_metadata().availability_zone_id == "use1-az1"  # the leader's, stored
 
 
-def test_an_older_fetch_landing_after_a_clear_leaves_the_newer_one_to_join(
-    raw_server: Callable[..., RawServer],
+@pytest.mark.parametrize("older_last", [False, True], ids=["older-lands-first", "older-last"])
+@pytest.mark.parametrize(
+    ("clear", "refresh"),
+    [(True, True), (True, False), (False, True)],
+    ids=["clear-then-refresh", "clear-then-plain-call", "refresh-alone"],
+)
+def test_only_the_newest_request_is_stored_and_joined(
+    clear: bool, refresh: bool, older_last: bool, raw_server: Callable[..., RawServer]
 ) -> None:
-    gates = [threading.Event(), threading.Event(), threading.Event()]
+    gates = [threading.Event() for _ in range(3)]
     server = raw_server(_held_answers(gates))
-    before = threading.Thread(target=get_lambda_metadata)
-    before.start()
+    got: dict[str, str] = {}
+
+    def call(name: str, refresh: bool = False) -> threading.Thread:
+        def run() -> None:
+            got[name] = get_lambda_metadata(refresh=refresh, timeout=5).availability_zone_id
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    threads = [call("older")]
     _wait_for(lambda: server.connections == 1)
-    clear_metadata_cache()  # a snapshot while the first fetch is on the wire
-    after = threading.Thread(target=get_lambda_metadata)
-    after.start()
+    if clear:
+        clear_metadata_cache()  # the before-snapshot hook, say
+    threads.append(call("newer", refresh))
     _wait_for(lambda: server.connections == 2)
-    gates[0].set()  # the older fetch lands (and is not stored)
-    before.join(5)
-    joined: list[LambdaMetadata] = []
-    late = threading.Thread(target=lambda: joined.append(get_lambda_metadata()))
-    late.start()
+    first, last = (1, 0) if older_last else (0, 1)
+    gates[first].set()
+    threads[first].join(5)
+    threads.append(call("late"))  # joins the newer fetch while it is in flight
     time.sleep(0.2)
-    gates[1].set()
-    gates[2].set()
-    for thread in (after, late):
+    gates[last].set()
+    gates[2].set()  # a third request would have its answer, but none is made
+    for thread in threads:
         thread.join(5)
-    assert server.connections == 2  # the late caller joined the newer fetch
-    assert [m.availability_zone_id for m in joined] == ["use1-az1"]
+    assert got == {"older": "use1-az1", "newer": "use1-az2", "late": "use1-az2"}
+    assert get_lambda_metadata().availability_zone_id == "use1-az2", "the older answer is not kept"
+    assert server.connections == 2
