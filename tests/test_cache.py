@@ -28,8 +28,8 @@ from lambda_metadata import (
     clear_metadata_cache,
     get_lambda_metadata,
 )
-from lambda_metadata._cache import cached_metadata
-from lambda_metadata.errors import MetadataHTTPError, MetadataTimeoutError
+from lambda_metadata._cache import cached_metadata, fresh_metadata
+from lambda_metadata.errors import InvalidArgumentError, MetadataHTTPError, MetadataTimeoutError
 from lambda_metadata.testing import FakeClock, MetadataEndpoint, lambda_context
 
 
@@ -43,6 +43,8 @@ def test_fetched_once_then_cached_until_a_refresh_or_a_clear(
             patch.setattr(time, "time", lambda jump=jump: wall + jump)
             for timeout in (1, 1.0, 0.25, 30, 86400):  # good ones (the bad: test_timeout_rule.py)
                 assert get_lambda_metadata(timeout=timeout) is first
+    with pytest.raises(InvalidArgumentError):  # a bad one is refused on the cached path too
+        get_lambda_metadata(timeout=0)
     assert lambda_metadata_endpoint.request_count == 1
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
     assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az2"  # replaces it
@@ -58,11 +60,12 @@ def test_a_value_expires_on_the_injected_clock_at_exactly_its_max_age(
     # fresh while its age is below max-age (RFC 9111 4.2), so stale when it equals it
     lambda_metadata_endpoint.max_age = 2
     fetched_at = fake_clock.now
-    get_lambda_metadata()
+    first = get_lambda_metadata()
     fake_clock.advance(1.99)
-    get_lambda_metadata()
+    assert get_lambda_metadata() is fresh_metadata() is cached_metadata() is first
     assert lambda_metadata_endpoint.request_count == 1
     fake_clock.now = fetched_at + 2  # the expiry's own sum, so exactly equal
+    assert (fresh_metadata(), cached_metadata()) == (None, first)  # the decorator's warm path
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
     assert get_lambda_metadata().availability_zone_id == "use1-az2"
     assert lambda_metadata_endpoint.request_count == 2
