@@ -29,6 +29,7 @@ from lambda_metadata import (
     get_lambda_metadata,
 )
 from lambda_metadata._cache import cached_metadata, fresh_metadata
+from lambda_metadata._flight import Key, SingleFlight
 from lambda_metadata.errors import InvalidArgumentError, MetadataHTTPError, MetadataTimeoutError
 from lambda_metadata.testing import FakeClock, MetadataEndpoint, lambda_context
 
@@ -328,15 +329,30 @@ def test_an_exception_at_the_lazy_import_ends_the_flight(
 
 
 def test_a_call_whose_deadline_is_used_up_does_not_block_the_next_one(
-    lambda_metadata_endpoint: MetadataEndpoint,
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
     # Its deadline passes before its fetch can start (a follower woken late by an interrupted
     # leader reaches the same point): it starts no flight that every later caller would join.
     with pytest.raises(MetadataTimeoutError):
         get_lambda_metadata(timeout=1e-12)
     assert lambda_metadata_endpoint.request_count == 0
-    assert get_lambda_metadata(timeout=0.5).availability_zone_id == "use1-az1"
+    lambda_metadata_endpoint.max_age = 1
+    first = get_lambda_metadata(timeout=0.5)
+    fake_clock.advance(1)
+    assert get_lambda_metadata(timeout=1e-12) is first  # with an expired value: that value
     assert lambda_metadata_endpoint.request_count == 1
+
+
+def test_a_value_stored_while_a_caller_waited_for_the_lock_is_served_without_a_fetch() -> None:
+    # What a caller finds under the lock after missing the lock-free read while a leader landed.
+    def fetch(key: Key, timeout: float, retry: bool) -> tuple[str, float]:
+        raise AssertionError("fetched")
+
+    flight = SingleFlight(
+        clock=time.monotonic, fetch=fetch, busy=lambda t: MetadataTimeoutError("")
+    )
+    flight.entry = ((), "stored", math.inf)
+    assert flight.get((), timeout=1) == "stored"
 
 
 # -- negative caching ---------------------------------------------------------------------------
