@@ -154,7 +154,7 @@ class SingleFlight(Generic[T]):
             if flight.value is not None:
                 return flight.value
             if flight.error is not None:
-                error = flight.error if lead else _copy(flight.error)  # a follower's own
+                error = flight.error if lead else _copy(flight.error)  # one copy per follower
                 return self._stale_or_raise(key, error, refresh)
             budget = deadline - time.monotonic()  # its leader was interrupted: fetch again
 
