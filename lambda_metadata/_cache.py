@@ -1,9 +1,6 @@
-"""The cached metadata: the public calls around one ``SingleFlight`` (see ``_flight``).
-
-The hot path, a cache hit, is one attribute read and one monotonic-clock comparison.
-Where the cache rules live: expiry, single flight, fail-fast windows and stale values in
-``_flight``; what one fetch does, and how long its answer may be kept, in ``_client``.
-"""
+"""The cached metadata: the public calls around one ``SingleFlight``, whose rules (expiry,
+single flight, fail-fast windows, stale values) are in ``_flight``. A cache hit is one
+attribute read and one clock comparison."""
 
 from __future__ import annotations
 
@@ -11,12 +8,7 @@ import time
 
 from ._constants import DEFAULT_TIMEOUT, check_timeout
 from ._flight import SingleFlight
-from .errors import (
-    InvalidEndpointConfigError,
-    LambdaMetadataError,
-    MetadataTimeoutError,
-    MetadataUnavailableError,
-)
+from .errors import InvalidEndpointConfigError, MetadataTimeoutError, MetadataUnavailableError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,12 +27,9 @@ __all__ = [
     "set_clock",
 ]
 
-_ONLY: Key = ()
-"""The cache holds one value: its key is always this."""
 _clock: Callable[[], float] = time.monotonic
-"""The clock of expiries and fail-fast windows (the AZ-name resolver's too); ``set_clock``
-swaps it in tests. A module global, not an attribute: the warm path calls it, and a plain
-global call costs a tenth of the cached call less."""
+"""The clock of expiries and windows (the AZ-name resolver's too), which tests swap: a global,
+as the warm path calls it, and a global call costs a tenth of a cached call less."""
 
 
 def now() -> float:
@@ -54,21 +43,18 @@ def _fetch(key: Key, timeout: float, retry: bool) -> tuple[LambdaMetadata, float
     return fetch(timeout=timeout, retry=retry)
 
 
-def _busy(timeout: float) -> LambdaMetadataError:
-    return MetadataTimeoutError(f"a fetch already in flight did not finish within {timeout:g} s")
-
-
 _metadata: SingleFlight[LambdaMetadata] = SingleFlight(
     clock=now,
     fetch=_fetch,
-    busy=_busy,
+    busy=lambda timeout: MetadataTimeoutError(
+        f"a fetch already in flight did not finish within {timeout:g} s"
+    ),
     free=(MetadataUnavailableError, InvalidEndpointConfigError),
     recovered="lambda_metadata: the metadata endpoint answers again",
-    stale="lambda_metadata: refreshing the metadata failed (%s); serving the last good value "
-    "%r and retrying in %g s",
-    show=lambda metadata: metadata.availability_zone_id,
+    stale="lambda_metadata: refreshing the metadata failed ({0}); serving the last good value "
+    "{1.availability_zone_id!r} and retrying in {2:g} s",
 )
-"""The state of the cache: the value, its expiry, the flight, the window."""
+"""The state of the cache: the value for the key ``()``, its expiry, the flight, the window."""
 
 
 def get_lambda_metadata(
@@ -77,8 +63,7 @@ def get_lambda_metadata(
     """Return the execution environment's metadata, fetched once and then cached.
 
     Args:
-        refresh: bypass the cache and any fail-fast window, fetch now and
-            replace the cached value.
+        refresh: bypass the cache and any fail-fast window, fetch now and replace the value.
         timeout: overall deadline in seconds for a fetch, retries included.
 
     Raises:
@@ -93,7 +78,7 @@ def get_lambda_metadata(
     entry = _metadata.entry
     if entry is not None and not refresh and entry[2] > _clock():
         return entry[1]
-    return _metadata.get(_ONLY, timeout=timeout, refresh=refresh)
+    return _metadata.get((), timeout=timeout, refresh=refresh)
 
 
 def cached_metadata() -> LambdaMetadata | None:
@@ -103,10 +88,7 @@ def cached_metadata() -> LambdaMetadata | None:
 
 
 def fresh_metadata() -> LambdaMetadata | None:
-    """Return the cached value if it has not expired, without any I/O or lock; else ``None``.
-
-    The decorator's warm path: one attribute read and one clock comparison.
-    """
+    """Return the cached value if it has not expired, without any I/O or lock; else ``None``."""
     entry = _metadata.entry
     if entry is not None and entry[2] > _clock():
         return entry[1]
@@ -121,19 +103,15 @@ def generation() -> int:
 def clear_metadata_cache() -> None:
     """Drop the cached value and any fail-fast window; the next call fetches again.
 
-    Objects already returned are immutable and stay valid. A fetch in flight
-    when the cache is cleared returns to its callers but is not stored, and no
-    later call joins it.
+    Objects already returned stay valid. A fetch in flight returns to its callers but is not
+    stored, and no later call joins it.
     """
     _metadata.clear()
 
 
 def set_clock(clock: Callable[[], float] | None = None) -> None:
-    """Read expiries and fail-fast windows from ``clock`` (``None``: ``time.monotonic``).
-
-    For tests and benchmarks that move time on without sleeping. Also clears
-    the cache, whose expiries were read from the previous clock.
-    """
+    """Read expiries and fail-fast windows from ``clock`` (``None``: ``time.monotonic``), for
+    tests that move time on without sleeping; clears the cache, read on the previous clock."""
     global _clock
     _clock = time.monotonic if clock is None else clock
     clear_metadata_cache()

@@ -1,23 +1,12 @@
-"""A cached value fetched by one caller at a time, with a fail-fast window after a failure.
+"""One cached value, fetched by one caller at a time, failing fast after a failure.
 
-``SingleFlight`` serves both cached lookups of the package: the metadata (``_cache``) and the
-AZ name (``az_names``). It holds one value, for one key, until it expires:
-
-- **single flight**: the first caller that finds no fresh value leads the fetch; callers
-  that arrive meanwhile wait for its outcome, each within its own deadline. A leader that
-  is interrupted (``KeyboardInterrupt``, a soft timeout) wakes them, and they fetch again
-  inside their deadlines. A flight past its deadline is abandoned: the next caller leads.
-- **fail-fast window**: after a failed fetch no new fetch is made for a window that starts
-  at 0.5 s and doubles while the failure lasts, up to 60 s. With a value for the key, the
-  value is served until the window ends (a warning says so once per failure streak); with
-  none, the failure is raised again, as a new instance. The first fetch of a streak may
-  retry inside its deadline; each later one makes one attempt, so an outage costs one
-  attempt per window. A fetch for another key, or ``clear()``, closes the window.
-- ``clear()`` drops the value: a fetch in flight returns to its callers but is not stored,
-  and no later caller joins it. A forked child starts with a new lock and no flight.
-
-The state is read without the lock on the warm path (``entry``): one attribute read and one
-clock comparison. Everything else happens under the lock, never held across a fetch.
+``SingleFlight`` serves the metadata (``_cache``) and the AZ name (``az_names``). The first
+caller with no fresh value leads the fetch; the others wait for it, each within its own
+deadline, and fetch again if the leader is interrupted (a ``KeyboardInterrupt``, a soft
+timeout). After a failure no fetch is made for a fail-fast window (0.5 s, doubling while the
+failure lasts, up to 60 s): the last value is served, or the failure raised again. Only the
+current flight's outcome is stored (``clear()`` and ``refresh`` start a new one). The warm
+path (``fresh``) reads ``entry`` without the lock: one read, one clock comparison.
 """
 
 from __future__ import annotations
@@ -25,8 +14,9 @@ from __future__ import annotations
 import os
 import threading
 import time
+from operator import is_  # loaded with threading
 
-from ._log import FailureStreak, log
+from ._log import log
 from .errors import LambdaMetadataError
 
 TYPE_CHECKING = False
@@ -35,15 +25,8 @@ if TYPE_CHECKING:
     from typing import Generic, TypeVar
 
     T = TypeVar("T")
-else:  # no typing at run time (a cold start has not imported it): generic to mypy only
-
-    class Generic:
-        __slots__ = ()
-
-        def __class_getitem__(cls, item: object) -> type:
-            return cls
-
-    T = None
+else:  # Generic[T] is object at run time: a cold start has not imported typing
+    Generic, T = {None: object}, None
 
 __all__ = ["FIRST_WINDOW", "MAX_WINDOW", "SingleFlight"]
 
@@ -52,86 +35,49 @@ FIRST_WINDOW = 0.5
 MAX_WINDOW = 60.0
 """The longest window, reached after the 8th failure in a row."""
 ABANDONED_AFTER = 2.0
-"""Seconds past its own deadline after which a flight counts as abandoned and is replaced."""
+"""Seconds past its leader's deadline after which a flight is abandoned to the next caller."""
 
 Key = tuple[object, ...]
 """What a value is for, compared item by item by identity (``()`` for a single value)."""
 
 
 class _Flight(Generic[T]):
-    """One fetch in progress; callers that arrive meanwhile wait for its outcome.
+    """One fetch in progress: ``done`` is held until it ends (cheaper than an ``Event``)."""
 
-    ``_latch`` is a lock held from creation until the fetch ends: a bare lock costs a
-    fraction of a ``threading.Event``, and this runs on every cold start's first fetch.
-    """
+    __slots__ = ("deadline", "done", "error", "key", "value")
 
-    __slots__ = (
-        "_latch",
-        "deadline",
-        "error",
-        "generation",
-        "interrupted",
-        "key",
-        "number",
-        "value",
-    )
-
-    def __init__(self, key: Key, generation: int, number: int, deadline: float) -> None:
+    def __init__(self, key: Key, deadline: float) -> None:
         self.key = key
-        self.generation = generation
-        self.number = number
-        """Flights are numbered: an older one's outcome never replaces a newer one's."""
         self.deadline = deadline
-        self._latch = threading.Lock()
-        self._latch.acquire()
-        self.interrupted = False
+        self.done = threading.Lock()
+        self.done.acquire()
         self.value: T | None = None
         self.error: LambdaMetadataError | None = None
-
-    def finish(self) -> None:
-        """Wake every caller waiting on this fetch (called once, when it lands)."""
-        self._latch.release()
-
-    def wait(self, timeout: float) -> bool:
-        """Wait until the fetch ends; ``False`` if it did not within ``timeout`` (> 0) seconds."""
-        if not self._latch.acquire(timeout=timeout):
-            return False
-        self._latch.release()  # pass it on to the next waiting caller
-        return True
 
 
 class SingleFlight(Generic[T]):
     """One cached value, fetched by one caller at a time, failing fast after a failure.
 
     Args:
-        clock: the monotonic clock of expiries and windows (a test's fake clock moves it);
-            deadlines always follow ``time.monotonic``, as a fetch takes real time.
+        clock: the clock of expiries and windows; deadlines follow ``time.monotonic``.
         fetch: ``fetch(key, timeout, retry)`` returns the value and how long it may be kept
             (``inf``: for good, 0: not at all), or raises a ``LambdaMetadataError``.
         busy: the error for a caller whose deadline passed while another fetched.
-        free: failures found before any request (no window opens for them with no value).
+        free: failures found before any request: with no value, they open no window.
         recovered: the line logged (``INFO``) when a fetch succeeds after failures.
-        stale: the warning logged once per failure streak while a stale value is served,
-            formatted with the error, what ``show`` gives of the value, and the window.
+        stale: the warning logged once per failure streak that serves a stale value,
+            ``str.format``-ted with the error, the value and the window.
     """
 
     __slots__ = (
-        "_applied",
         "_busy",
-        "_failures",
+        "_failed",
         "_fetch",
         "_flight",
         "_free",
         "_lock",
         "_recovered",
-        "_show",
         "_stale",
-        "_stale_line",
-        "_started",
-        "_until",
-        "_window",
-        "_window_error",
-        "_window_key",
         "clock",
         "entry",
         "generation",
@@ -146,29 +92,21 @@ class SingleFlight(Generic[T]):
         free: tuple[type[LambdaMetadataError], ...] = (),
         recovered: str | None = None,
         stale: str | None = None,
-        show: Callable[[T], object] = repr,
     ) -> None:
         self.clock = clock
         self.entry: tuple[Key, T, float] | None = None
         """The key, the value and the clock reading at which it expires."""
         self.generation = 0
-        """Bumped by ``clear()``: an older flight's outcome is not stored."""
+        """How many times ``clear()`` ran."""
         self._fetch = fetch
         self._busy = busy
         self._free = free
         self._recovered = recovered
-        self._stale_line = stale
-        self._show = show
+        self._stale = stale
         self._lock = threading.Lock()
         self._flight: _Flight[T] | None = None
-        self._started = 0
-        self._applied = 0
-        self._failures = 0
-        self._window = 0.0
-        self._until = 0.0
-        self._window_error: LambdaMetadataError | None = None
-        self._window_key: Key = ()
-        self._stale = FailureStreak()
+        self._failed: tuple[Key, LambdaMetadataError, float, float] | None = None
+        """While failing: the key, the error, the end of the window and its length."""
         os.register_at_fork(after_in_child=self._after_fork)
 
     def fresh(self, key: Key) -> T | None:
@@ -181,131 +119,91 @@ class SingleFlight(Generic[T]):
     def clear(self) -> None:
         """Drop the value, any flight and any window; the next call fetches."""
         with self._lock:
-            self.entry = None
+            self.entry = self._flight = self._failed = None
             self.generation += 1
-            self._flight = None
-            self._close_window()
 
     def get(self, key: Key, *, timeout: float, refresh: bool = False) -> T:
         """The value for ``key``: cached, joined, fetched, or the failure (see the module)."""
         deadline = time.monotonic() + timeout
-        first_try = True  # a second try, after an interrupted leader, gets what is left
+        budget = timeout  # after an interrupted leader: what is left of it
         while True:
             with self._lock:
                 value = None if refresh else self.fresh(key)
                 if value is not None:
                     return value
-                if not _same(self._window_key, key):
-                    self._close_window()  # another key: its failures are not this one's
-                error = None if refresh or self._until <= self.clock() else self._window_error
-                if error is None:
-                    flight = self._flight
-                    now = time.monotonic()
-                    remaining = deadline - now
-                    leading = (
-                        refresh
-                        or flight is None
-                        or flight.generation != self.generation
-                        or not _same(flight.key, key)
-                        or flight.deadline < now
-                    )
-                    retry = self._failures == 0  # in a failure streak, one attempt per window
-                    if leading and remaining > 0:
-                        self._started += 1
-                        abandoned = deadline + ABANDONED_AFTER
-                        flight = _Flight(key, self.generation, self._started, abandoned)
-                        self._flight = flight
-            if error is not None:
-                raise _copy(error)
-            if remaining <= 0:  # a second try after an interrupted leader, with no time left
-                return self._stale_or_raise(key, self._busy(timeout), refresh=refresh)
+                failed = self._failed
+                if failed is not None and not _same(failed[0], key):
+                    failed = self._failed = None  # another key: its failures are not this one's
+                if failed is not None and not refresh and failed[2] > self.clock():
+                    raise _copy(failed[1])
+                flight, now = self._flight, time.monotonic()
+                if now >= deadline:  # no time left to lead or to wait
+                    return self._stale_or_raise(key, self._busy(timeout), refresh)
+                lead = (
+                    refresh or flight is None or flight.deadline < now or not _same(flight.key, key)
+                )
+                if lead:
+                    flight = self._flight = _Flight(key, deadline + ABANDONED_AFTER)
             assert flight is not None
-            if leading:
-                return self._lead(flight, timeout if first_try else remaining, retry, refresh)
-            if not flight.wait(remaining):
-                return self._stale_or_raise(key, self._busy(timeout), refresh=refresh)
-            if flight.interrupted:  # its leader was interrupted: fetch again, inside our deadline
-                first_try = False
-                continue
+            if lead:
+                self._lead(flight, budget, retry=failed is None)
+            elif not flight.done.acquire(timeout=deadline - now):
+                return self._stale_or_raise(key, self._busy(timeout), refresh)
+            else:
+                flight.done.release()  # pass it on to the next follower
             if flight.value is not None:
                 return flight.value
-            assert flight.error is not None
-            return self._stale_or_raise(key, _copy(flight.error), refresh=refresh)
+            if flight.error is not None:
+                error = flight.error if lead else _copy(flight.error)  # one copy per follower
+                return self._stale_or_raise(key, error, refresh)
+            budget = deadline - time.monotonic()  # its leader was interrupted: fetch again
 
-    def _lead(self, flight: _Flight[T], timeout: float, retry: bool, refresh: bool) -> T:
-        """Fetch as the leader of ``flight``, store the outcome, wake the followers, then log.
-
-        Whatever is raised, wherever (the fetch, a signal handler), the flight ends and the
-        state is left as if it had never started. Logging happens last, outside the lock.
-        """
+    def _lead(self, flight: _Flight[T], timeout: float, *, retry: bool) -> None:
+        """Fetch, store the outcome, wake the followers, then log: whatever is raised, wherever
+        (a signal handler too), the flight ends, and only a value or our error is stored."""
         lifetime = 0.0
-        message: tuple[str, str, tuple[object, ...]] | None = None
         try:
             flight.value, lifetime = self._fetch(flight.key, timeout, retry)
         except LambdaMetadataError as exc:
             flight.error = exc
         finally:
             try:
-                if flight.value is None and flight.error is None:  # a foreign exception
-                    flight.interrupted = True
                 with self._lock:
-                    message = self._settle(flight, lifetime)
-                    if self._flight is flight:
-                        self._flight = None
+                    line = self._settle(flight, lifetime)
             finally:
-                flight.finish()
-            if message is not None:
-                log(message[0], message[1], *message[2])
-        if flight.value is not None:
-            return flight.value
-        assert flight.error is not None
-        return self._stale_or_raise(flight.key, flight.error, refresh=refresh)
+                flight.done.release()
+        if line is not None:
+            log(*line)
 
-    def _settle(
-        self, flight: _Flight[T], lifetime: float
-    ) -> tuple[str, str, tuple[object, ...]] | None:
-        """Store ``flight``'s outcome (under the lock); return the line to log, if any."""
-        if flight.interrupted or flight.generation != self.generation:
+    def _settle(self, flight: _Flight[T], lifetime: float) -> tuple[str, str] | None:
+        """End ``flight`` (under the lock), store its outcome if it is the current one; return
+        the line to log, if any."""
+        if self._flight is not flight:
             return None
-        if flight.number < self._applied:
-            return None
-        self._applied = flight.number
-        value = flight.value
+        self._flight = None
+        value, error, failed = flight.value, flight.error, self._failed
         if value is not None:
-            expires = self.clock() + lifetime
-            self.entry = None if lifetime <= 0 else (flight.key, value, expires)
-            recovered = self._failures > 0
-            self._close_window()
-            self._stale.succeeded()
-            if recovered and self._recovered:
-                return ("info", self._recovered, ())
-            return None
-        error = flight.error
-        assert error is not None
+            self.entry = (flight.key, value, self.clock() + lifetime) if lifetime > 0 else None
+            self._failed = None
+            return ("info", self._recovered) if failed and self._recovered else None
+        if error is None:
+            return None  # interrupted: no value, no window
         entry = self.entry
-        if entry is not None and not _same(entry[0], flight.key):
+        if entry is None or not _same(entry[0], flight.key):
+            if isinstance(error, self._free):
+                return None  # nothing was sent: repeating the check is free, so no window
             entry = None
-        if entry is None and isinstance(error, self._free):
-            return None  # nothing was sent: repeating the check is free, so no window
-        self._window = min(self._window * 2.0, MAX_WINDOW) if self._failures else FIRST_WINDOW
-        self._failures += 1  # the window doubles from the last one: no power of a count
-        self._until = self.clock() + self._window
-        self._window_error = error
-        self._window_key = flight.key
+        window = min(failed[3] * 2, MAX_WINDOW) if failed else FIRST_WINDOW  # no 2**n: overflow
+        until = self.clock() + window
+        self._failed = (flight.key, error, until, window)
         if entry is None:
             return None
-        key, stale, expires = entry
-        self.entry = (key, stale, max(expires, self._until))
-        if not self._stale_line or not self._stale.begins():
+        self.entry = (entry[0], entry[1], max(entry[2], until))
+        if failed or not self._stale:
             return None  # one warning per failure streak
-        return ("warning", self._stale_line, (error, self._show(stale), self._window))
+        return ("warning", self._stale.format(error, entry[1], window))
 
-    def _close_window(self) -> None:
-        self._failures = 0
-        self._window = self._until = 0.0
-        self._window_error = None
-
-    def _stale_or_raise(self, key: Key, error: LambdaMetadataError, *, refresh: bool) -> T:
+    def _stale_or_raise(self, key: Key, error: LambdaMetadataError, refresh: bool) -> T:
         entry = self.entry
         if entry is None or refresh or not _same(entry[0], key):
             raise error
@@ -318,14 +216,11 @@ class SingleFlight(Generic[T]):
 
 
 def _same(one: Key, other: Key) -> bool:
-    return one is other or (
-        len(one) == len(other) and all(a is b for a, b in zip(one, other, strict=True))
-    )
+    return one is other or (len(one) == len(other) and all(map(is_, one, other)))
 
 
 def _copy(error: LambdaMetadataError) -> LambdaMetadataError:
-    """A new instance of ``error``'s class, message, status and cause: raising it again and
-    again never grows one object's traceback, and no caller's frames reach another's."""
+    """A new copy of ``error``: one instance raised again and again would grow its traceback."""
     copy = type(error)(str(error), status_code=error.status_code)
     copy.__cause__ = error.__cause__
     return copy

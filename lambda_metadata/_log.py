@@ -1,10 +1,9 @@
 """The package's one way to log, and one warning per run of failures.
 
-``log`` never raises and imports ``logging`` only when a line is written: a broken
-filter or handler must not change what a caller gets. ``FailureStreak`` lets every
-part that can fail again and again (a stale refresh, the decorator's missing
-metadata, its extras, the tracing helpers) warn on the first failure of a run and
-stay quiet while it lasts; a success, or a new epoch (a cache clear), re-arms it.
+``log`` never raises and imports ``logging`` only when a line is written: a broken filter or
+handler must not change what a caller gets. ``FailureStreak`` warns on the first failure of a
+run (the decorator's missing metadata, its extras, the tracing helpers) and stays quiet while
+it lasts; a success, or a new epoch (a cache clear), re-arms it.
 """
 
 from __future__ import annotations
@@ -34,16 +33,10 @@ class FailureStreak:
         self._since: object = None
         """The epoch in which the current streak began; ``None`` when not failing."""
 
-    def begins(self, epoch: object = 0) -> bool:
-        """Record a failure; ``True`` if it starts a streak (the caller then warns)."""
-        if self._since is not None and self._since == epoch:
-            return False
-        self._since = epoch
-        return True
-
     def failed(self, message: str, *args: object, epoch: object = 0) -> None:
         """Log ``message`` as a warning if this failure starts a streak; quiet while it lasts."""
-        if self.begins(epoch):
+        if self._since is None or self._since != epoch:
+            self._since = epoch
             log("warning", message, *args)
 
     def succeeded(self) -> None:

@@ -1,9 +1,8 @@
 """SnapStart: drop the cached metadata before the snapshot, fetch it again after each restore.
 
-A snapshot taken in one Availability Zone may be restored in another, so a
-value cached at init must not survive the snapshot. The hooks are registered
-through ``snapshot_restore_py``, which the Lambda runtime runs: before-snapshot
-hooks once after init, after-restore hooks in every restored environment, inside
+A snapshot taken in one Availability Zone may be restored in another, so a value cached at
+init must not survive it. The runtime runs the hooks registered with ``snapshot_restore_py``:
+before-snapshot ones once after init, after-restore ones in every restored environment, inside
 the 10 s restore limit. A hook that raises makes the runtime exit, so ours never do.
 """
 
@@ -20,17 +19,16 @@ RESTORE_TIMEOUT = 2.0
 
 
 def drop_cache_before_snapshot() -> None:
-    """Before-snapshot hook: forget the metadata and any fail-fast window, so no restored
-    environment inherits either."""
+    """Before-snapshot hook: forget the metadata and any fail-fast window before the snapshot."""
     clear_metadata_cache()
 
 
 def refresh_after_restore(*, timeout: float = RESTORE_TIMEOUT) -> None:
     """After-restore hook: fetch the restored environment's metadata, never raising.
 
-    The cache and any fail-fast window from before the snapshot are dropped
-    first. On any failure the cache stays empty, one warning goes to the
-    ``lambda_metadata`` logger, and the next ``get_lambda_metadata()`` fetches.
+    The cache and any fail-fast window from before the snapshot are dropped first. On any
+    failure the cache stays empty, one warning goes to the ``lambda_metadata`` logger, and
+    the next ``get_lambda_metadata()`` fetches.
 
     Raises:
         InvalidArgumentError: ``timeout`` is not a positive, finite number; the

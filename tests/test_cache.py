@@ -1,29 +1,25 @@
-"""The cache: Cache-Control, refresh, stale-on-error, single flight, fail-fast windows, forks."""
+"""The cache: Cache-Control, stale-on-error, single flight, fail-fast windows, interrupts."""
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import logging
-import os
+import math
 import signal
 import socket
 import sys
 import threading
 import time
 import traceback
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from raw_http import RawServer, json_body, read_request
 
 import lambda_metadata
-import lambda_metadata.az_names
 import lambda_metadata.snapstart
 from lambda_metadata import (
     LambdaMetadata,
@@ -32,19 +28,24 @@ from lambda_metadata import (
     clear_metadata_cache,
     get_lambda_metadata,
 )
-from lambda_metadata.errors import (
-    MetadataHTTPError,
-    MetadataTimeoutError,
-)
-from lambda_metadata.testing import FakeClock, MetadataEndpoint
+from lambda_metadata._cache import cached_metadata, fresh_metadata
+from lambda_metadata._flight import Key, SingleFlight
+from lambda_metadata.errors import InvalidArgumentError, MetadataHTTPError, MetadataTimeoutError
+from lambda_metadata.testing import FakeClock, MetadataEndpoint, lambda_context
 
 
 def test_fetched_once_then_cached_until_a_refresh_or_a_clear(
-    lambda_metadata_endpoint: MetadataEndpoint,
+    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = get_lambda_metadata()
-    for _ in range(100):
-        assert get_lambda_metadata() is first
+    first = get_lambda_metadata(timeout=30)
+    wall = time.time()
+    for jump in (86400.0, -86400.0, 10.0**9):  # NTP steps: the default monotonic clock ignores them
+        with monkeypatch.context() as patch:
+            patch.setattr(time, "time", lambda jump=jump: wall + jump)
+            for timeout in (1, 1.0, 0.25, 30, 86400):  # good ones (the bad: test_timeout_rule.py)
+                assert get_lambda_metadata(timeout=timeout) is first
+    with pytest.raises(InvalidArgumentError):  # a bad one is refused on the cached path too
+        get_lambda_metadata(timeout=0)
     assert lambda_metadata_endpoint.request_count == 1
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
     assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az2"  # replaces it
@@ -54,51 +55,21 @@ def test_fetched_once_then_cached_until_a_refresh_or_a_clear(
     assert lambda_metadata_endpoint.request_count == 3
 
 
-def test_max_age_expires_on_the_monotonic_clock(
-    lambda_metadata_endpoint: MetadataEndpoint,
-    fake_clock: FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    lambda_metadata_endpoint.max_age = 1
-    get_lambda_metadata()
-    # The wall clock jumps a day ahead (an NTP step): a cache on time.time() would expire.
-    wall = time.time()
-    monkeypatch.setattr(time, "time", lambda: wall + 86400)
-    get_lambda_metadata()
-    assert lambda_metadata_endpoint.request_count == 1
-    fake_clock.advance(0.99)  # the injected monotonic clock is what decides
-    get_lambda_metadata()
-    assert lambda_metadata_endpoint.request_count == 1
-    fake_clock.advance(0.02)
-    lambda_metadata_endpoint.availability_zone_id = "use1-az2"
-    assert get_lambda_metadata().availability_zone_id == "use1-az2"
-    assert lambda_metadata_endpoint.request_count == 2
-
-
-def test_a_value_is_stale_at_exactly_its_max_age(
+def test_a_value_expires_on_the_injected_clock_at_exactly_its_max_age(
     lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
     # fresh while its age is below max-age (RFC 9111 4.2), so stale when it equals it
     lambda_metadata_endpoint.max_age = 2
     fetched_at = fake_clock.now
-    get_lambda_metadata()
-    fake_clock.advance(1.5)
-    get_lambda_metadata()
+    first = get_lambda_metadata()
+    fake_clock.advance(1.99)
+    assert get_lambda_metadata() is fresh_metadata() is cached_metadata() is first
     assert lambda_metadata_endpoint.request_count == 1
     fake_clock.now = fetched_at + 2  # the expiry's own sum, so exactly equal
-    get_lambda_metadata()
+    assert (fresh_metadata(), cached_metadata()) == (None, first)  # the decorator's warm path
+    lambda_metadata_endpoint.availability_zone_id = "use1-az2"
+    assert get_lambda_metadata().availability_zone_id == "use1-az2"
     assert lambda_metadata_endpoint.request_count == 2
-
-
-def test_the_default_clock_ignores_wall_clock_jumps(
-    lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    get_lambda_metadata()  # max-age=43200
-    wall = time.time()
-    for jump in (86400.0, -86400.0, 10.0**9):
-        monkeypatch.setattr(time, "time", lambda jump=jump: wall + jump)
-        assert get_lambda_metadata().availability_zone_id == "use1-az1"
-    assert lambda_metadata_endpoint.request_count == 1
 
 
 def test_installing_or_removing_a_fake_clock_clears_the_cache(
@@ -116,46 +87,40 @@ def test_installing_or_removing_a_fake_clock_clears_the_cache(
     assert lambda_metadata_endpoint.request_count == 4
 
 
+KEPT = {0: [1, 2, 3, 4], 60: [1, 1, 2, 3], math.inf: [1, 1, 1, 1]}
+"""Seconds a value is kept: the request count after calls at 0 s, 59 s, 60 s and 31 years."""
+
+
 @pytest.mark.parametrize(
-    "header", ["no-store", "no-cache", "private, no-cache", "max-age=0", "private, max-age=0"]
+    ("header", "kept"),
+    [
+        *[(h, 0) for h in ("no-store", "no-cache", "private, no-cache", "max-age=0")],
+        ("private, max-age=0", 0),
+        ('private, max-age="60"', 60),  # RFC 9111 asks recipients to accept the quoted form
+        ("max-age=60 , private", 60),
+        (None, math.inf),  # no usable max-age: kept for the process lifetime
+        ("private, immutable", math.inf),
+        ("max-age=banana", math.inf),
+    ],
 )
-def test_no_caching_directives_fetch_every_time(
-    header: str, lambda_metadata_endpoint: MetadataEndpoint
-) -> None:
-    lambda_metadata_endpoint.cache_control = header
-    for _ in range(3):
-        get_lambda_metadata()
-    assert lambda_metadata_endpoint.request_count == 3
-
-
-@pytest.mark.parametrize("header", ['private, max-age="60"', "max-age=60 , private"])
-def test_a_quoted_or_spaced_max_age_is_honoured(
-    header: str, lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
-) -> None:
-    # RFC 9111 asks recipients to accept the quoted form that senders must not use
-    lambda_metadata_endpoint.max_age = None
-    lambda_metadata_endpoint.cache_control = header
-    get_lambda_metadata()
-    fake_clock.advance(59)
-    get_lambda_metadata()
-    assert lambda_metadata_endpoint.request_count == 1
-    fake_clock.advance(1)
-    get_lambda_metadata()
-    assert lambda_metadata_endpoint.request_count == 2
-
-
-@pytest.mark.parametrize("header", [None, "private, immutable", "max-age=banana"])
-def test_no_usable_max_age_caches_for_the_process_lifetime(
-    header: str | None, lambda_metadata_endpoint: MetadataEndpoint
+def test_cache_control_decides_how_long_a_value_is_kept(
+    header: str | None,
+    kept: float,
+    lambda_metadata_endpoint: MetadataEndpoint,
+    fake_clock: FakeClock,
 ) -> None:
     lambda_metadata_endpoint.max_age = None
     lambda_metadata_endpoint.cache_control = header
-    for _ in range(3):
+    counts = []
+    for step in (0, 59, 1, 10**9):
+        fake_clock.advance(step)
         get_lambda_metadata()
-    assert lambda_metadata_endpoint.request_count == 1
+        counts.append(lambda_metadata_endpoint.request_count)
+    assert counts == KEPT[kept]
+    assert (cached_metadata() is None) is (kept == 0), "a value not to be kept is not stored"
 
 
-def test_expired_value_is_served_when_refresh_fails_with_one_warning(
+def test_an_expired_value_is_served_while_refreshing_fails_with_one_warning(
     lambda_metadata_endpoint: MetadataEndpoint,
     caplog: pytest.LogCaptureFixture,
     fake_clock: FakeClock,
@@ -165,60 +130,26 @@ def test_expired_value_is_served_when_refresh_fails_with_one_warning(
     fake_clock.advance(1.5)
     lambda_metadata_endpoint.impair(status=404)  # never retried: each attempt is one request
     with caplog.at_level(logging.INFO, logger="lambda_metadata"):
-        assert get_lambda_metadata(timeout=5) is good
-        after_first = lambda_metadata_endpoint.request_count
-        for _ in range(20):  # inside the 0.5 s window: served from memory
+        for _ in range(20):  # the first attempt fails, then the 0.5 s window: from memory
             assert get_lambda_metadata(timeout=5) is good
-        assert lambda_metadata_endpoint.request_count == after_first
+        assert lambda_metadata_endpoint.request_count == 2
         fake_clock.advance(0.6)  # the window ends: one more attempt, which fails, and 1 s now
         assert get_lambda_metadata(timeout=5) is good
-        after_second = lambda_metadata_endpoint.request_count
-        assert after_second > after_first
         fake_clock.advance(0.9)
         assert get_lambda_metadata(timeout=5) is good
-        assert lambda_metadata_endpoint.request_count == after_second
+        assert lambda_metadata_endpoint.request_count == 3
         lambda_metadata_endpoint.heal()
         lambda_metadata_endpoint.availability_zone_id = "use1-az2"
         fake_clock.advance(0.2)
         assert get_lambda_metadata().availability_zone_id == "use1-az2"
-    warnings_logged = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings_logged) == 1, "one warning per failure streak"
-    message = warnings_logged[0].getMessage()
-    assert "serving the last good value 'use1-az1' and retrying in 0.5 s" in message
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "serving the last good value 'use1-az1' and retrying in 0.5 s" in warning
     infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert infos == ["lambda_metadata: the metadata endpoint answers again"]
-
-
-def test_explicit_refresh_failure_raises_but_keeps_the_value(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    good = get_lambda_metadata()
     lambda_metadata_endpoint.impair(status=404)
-    with pytest.raises(MetadataHTTPError):
+    with pytest.raises(MetadataHTTPError):  # an explicit refresh raises, and keeps the value
         get_lambda_metadata(refresh=True, timeout=5)
-    assert get_lambda_metadata() is good
-
-
-def _call_from_threads(count: int, *, timeout: float = 5) -> list[object]:
-    barrier = threading.Barrier(count)
-    results: list[object] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        barrier.wait()
-        try:
-            outcome: object = get_lambda_metadata(timeout=timeout)
-        except Exception as exc:
-            outcome = exc
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
-    return results
+    assert get_lambda_metadata().availability_zone_id == "use1-az2"
 
 
 @pytest.mark.parametrize(
@@ -241,96 +172,24 @@ def test_concurrent_first_calls_make_one_request(
     if token is not None:
         monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", token)
     lambda_metadata_endpoint.impair(delay=0.2)
-    results = _call_from_threads(count, timeout=timeout)
+    barrier = threading.Barrier(count)
+
+    def call(_: int) -> object:
+        barrier.wait()
+        try:
+            return get_lambda_metadata(timeout=timeout)
+        except LambdaMetadataError as exc:
+            return exc
+
+    with ThreadPoolExecutor(count) as pool:
+        results = list(pool.map(call, range(count)))
     assert [type(r) for r in results] == [outcome] * count
-    if outcome is LambdaMetadata:
-        assert {id(r) for r in results} == {id(results[0])}
+    ids = {id(r) for r in results}  # one value, or an error instance for each caller
+    assert len(ids) == (1 if outcome is LambdaMetadata else count)
     assert lambda_metadata_endpoint.request_count == 1
 
 
-def test_clear_during_a_fetch_does_not_store_the_old_answer(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    lambda_metadata_endpoint.impair(delay=0.3)
-    in_flight = threading.Thread(target=get_lambda_metadata)
-    in_flight.start()
-    time.sleep(0.1)
-    clear_metadata_cache()  # a SnapStart snapshot while a fetch is on the wire
-    in_flight.join()
-    lambda_metadata_endpoint.heal()
-    lambda_metadata_endpoint.availability_zone_id = "use1-az2"
-    assert get_lambda_metadata().availability_zone_id == "use1-az2"
-
-
-def _wait_for(condition: Callable[[], bool], *, limit: float = 5.0) -> None:
-    """Poll ``condition`` every 10 ms; fail if it does not hold within ``limit`` seconds."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {limit:g} s"
-        time.sleep(0.01)
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_child_forked_mid_fetch_gets_a_working_cache(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    lambda_metadata_endpoint.impair(delay=0.3)
-    in_flight = threading.Thread(target=get_lambda_metadata, kwargs={"timeout": 5})
-    in_flight.start()
-    _wait_for(lambda: lambda_metadata_endpoint.requests_started > 0, limit=2)
-    assert lambda_metadata_endpoint.requests_started == 1, "fork while the fetch is in flight"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork() with threads, 3.12+
-        pid = os.fork()
-    if pid == 0:  # the child: the parent's fetch thread does not exist here
-        code = 1
-        try:
-            metadata = get_lambda_metadata(timeout=3)
-            code = 0 if metadata.availability_zone_id == "use1-az1" else 2
-        finally:
-            sys.stdout.flush()
-            os._exit(code)
-    in_flight.join()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        time.sleep(0.02)
-    else:
-        os.kill(pid, 9)
-        pytest.fail("the child hung on a lock inherited mid-fetch")
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert lambda_metadata_endpoint.request_count == 2, "parent and child each fetched once"
-
-
 # -- whatever is raised in the leader, the flight ends -------------------------------------------
-
-
-class _RaisingFilter(logging.Filter):
-    """A filter on the library's logger that raises on the records it is told to refuse."""
-
-    def __init__(self, level: int, error: BaseException) -> None:
-        super().__init__()
-        self.level = level
-        self.error = error
-        self.raised = 0
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == self.level:
-            self.raised += 1
-            raise self.error
-        return True
-
-
-@pytest.fixture
-def library_logger() -> Iterator[logging.Logger]:
-    logger = logging.getLogger("lambda_metadata")
-    saved_filters, saved_level = list(logger.filters), logger.level
-    logger.setLevel(logging.INFO)
-    yield logger
-    logger.filters[:] = saved_filters
-    logger.setLevel(saved_level)
 
 
 def _fetched_at_once(
@@ -347,53 +206,43 @@ def _fetched_at_once(
 
 
 @pytest.mark.parametrize("error", [RuntimeError("filter bug"), KeyboardInterrupt()])
-def test_a_raising_filter_on_the_stale_warning_changes_nothing(
+def test_a_raising_filter_on_the_stale_warning_or_the_recovery_line_changes_nothing(
     error: BaseException,
     lambda_metadata_endpoint: MetadataEndpoint,
-    library_logger: logging.Logger,
     fake_clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A logging failure never reaches the caller; an interrupt does, once the cache is settled.
     lambda_metadata_endpoint.max_age = 1
-    good = get_lambda_metadata()
+    get_lambda_metadata()
     fake_clock.advance(2)
     lambda_metadata_endpoint.impair(status=404)
-    refuse = _RaisingFilter(logging.WARNING, error)
-    library_logger.addFilter(refuse)
-    if isinstance(error, Exception):  # a logging failure never reaches the caller
-        assert get_lambda_metadata(timeout=5) is good
-    else:  # an interrupt does, but only once the cache is settled
-        with pytest.raises(KeyboardInterrupt):
-            get_lambda_metadata(timeout=5)
-    assert refuse.raised == 1
-    assert get_lambda_metadata(timeout=5) is good  # held for the window, no flight left
-    fake_clock.advance(1)
-    _fetched_at_once(lambda_metadata_endpoint)
+    caplog.set_level(logging.INFO, logger="lambda_metadata")
+    for level, expected in ((logging.WARNING, "use1-az1"), (logging.INFO, "use1-az2")):
+        refused: list[logging.LogRecord] = []
 
+        def refuse(
+            record: logging.LogRecord,
+            level: int = level,
+            refused: list[logging.LogRecord] = refused,
+        ) -> bool:
+            if record.levelno == level:
+                refused.append(record)
+                raise error
+            return True
 
-@pytest.mark.parametrize("error", [RuntimeError("filter bug"), KeyboardInterrupt()])
-def test_a_raising_filter_on_the_answers_again_info_changes_nothing(
-    error: BaseException,
-    lambda_metadata_endpoint: MetadataEndpoint,
-    library_logger: logging.Logger,
-    fake_clock: FakeClock,
-) -> None:
-    lambda_metadata_endpoint.impair(status=404)
-    with pytest.raises(MetadataHTTPError):
-        get_lambda_metadata(timeout=5)
-    lambda_metadata_endpoint.heal()
-    fake_clock.advance(1)
-    refuse = _RaisingFilter(logging.INFO, error)
-    library_logger.addFilter(refuse)
-    if isinstance(error, Exception):
-        assert get_lambda_metadata(timeout=1).availability_zone_id == "use1-az1"
-    else:
-        with pytest.raises(KeyboardInterrupt):
-            get_lambda_metadata(timeout=1)
-    assert refuse.raised == 1
-    requests = lambda_metadata_endpoint.request_count
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"  # stored despite the raise
-    assert lambda_metadata_endpoint.request_count == requests
-    _fetched_at_once(lambda_metadata_endpoint, refresh=True)
+        monkeypatch.setattr(logging.getLogger("lambda_metadata"), "filters", [refuse])
+        interrupt = isinstance(error, KeyboardInterrupt)
+        with pytest.raises(KeyboardInterrupt) if interrupt else contextlib.nullcontext():
+            assert get_lambda_metadata(timeout=5).availability_zone_id == expected
+        requests = lambda_metadata_endpoint.request_count
+        assert get_lambda_metadata(timeout=5).availability_zone_id == expected  # kept, no flight
+        assert (len(refused), lambda_metadata_endpoint.request_count) == (1, requests)
+        fake_clock.advance(1)  # past the window
+        lambda_metadata_endpoint.heal()
+        lambda_metadata_endpoint.availability_zone_id = "use1-az2"
+    _fetched_at_once(lambda_metadata_endpoint, refresh=True, zone="use1-az3")
 
 
 class _SoftTimeoutError(Exception):
@@ -423,7 +272,10 @@ def _interrupt_the_leader(
     thread.join(timeout=5)
 
 
-@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+SIGALRM = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+
+
+@SIGALRM
 @pytest.mark.parametrize("interrupt", [KeyboardInterrupt, TimeoutError, _SoftTimeoutError])
 def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
     interrupt: type[BaseException], lambda_metadata_endpoint: MetadataEndpoint
@@ -442,12 +294,11 @@ def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
     # a socket call before the client's deadline.
     _interrupt_the_leader(interrupt, after=0.3, follower=follower)
     assert follower_got == ["use1-az1"], "the follower woke up and fetched again"
-    lambda_metadata_endpoint.heal()
     # An interrupted flight opened no fail-fast window, so the next plain call fetches.
     _fetched_at_once(lambda_metadata_endpoint)
 
 
-@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+@SIGALRM
 def test_a_follower_of_an_interrupted_fetch_keeps_its_own_deadline(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
@@ -478,76 +329,30 @@ def test_an_exception_at_the_lazy_import_ends_the_flight(
 
 
 def test_a_call_whose_deadline_is_used_up_does_not_block_the_next_one(
-    lambda_metadata_endpoint: MetadataEndpoint,
+    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
     # Its deadline passes before its fetch can start (a follower woken late by an interrupted
-    # leader reaches the same point): that flight must end at once, or every caller until its
-    # deadline plus the abandon time would join it and wait for nothing.
+    # leader reaches the same point): it starts no flight that every later caller would join.
     with pytest.raises(MetadataTimeoutError):
         get_lambda_metadata(timeout=1e-12)
     assert lambda_metadata_endpoint.request_count == 0
-    assert get_lambda_metadata(timeout=0.5).availability_zone_id == "use1-az1"
+    lambda_metadata_endpoint.max_age = 1
+    first = get_lambda_metadata(timeout=0.5)
+    fake_clock.advance(1)
+    assert get_lambda_metadata(timeout=1e-12) is first  # with an expired value: that value
     assert lambda_metadata_endpoint.request_count == 1
 
 
-# -- after a clear, and on refresh, never an answer to an older request -------------------------
+def test_a_value_stored_while_a_caller_waited_for_the_lock_is_served_without_a_fetch() -> None:
+    # What a caller finds under the lock after missing the lock-free read while a leader landed.
+    def fetch(key: Key, timeout: float, retry: bool) -> tuple[str, float]:
+        raise AssertionError("fetched")
 
-
-def _numbered_answers(
-    conn: socket.socket, counter: Iterator[int], first_numbered: threading.Event | None = None
-) -> None:
-    """Answer ``use1-az<N>`` to the N-th request; the first one is slow."""
-    read_request(conn)
-    number = next(counter)
-    if number == 1:
-        if first_numbered is not None:
-            first_numbered.set()
-        time.sleep(0.25)
-    body = json.dumps({"AvailabilityZoneID": f"use1-az{number}"}).encode()
-    conn.sendall(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    flight = SingleFlight(
+        clock=time.monotonic, fetch=fetch, busy=lambda t: MetadataTimeoutError("")
     )
-
-
-@pytest.mark.parametrize(
-    ("clear", "refresh"),
-    [(True, True), (True, False), (False, True)],
-    ids=["clear-then-refresh", "clear-then-plain-call", "refresh-alone"],
-)
-def test_no_answer_to_a_request_sent_before_a_clear_or_a_refresh(
-    clear: bool, refresh: bool, raw_server: Callable[..., RawServer]
-) -> None:
-    counter = itertools.count(1)
-    first_numbered = threading.Event()
-    server = raw_server(lambda conn: _numbered_answers(conn, counter, first_numbered))
-    first: list[str] = []
-    in_flight = threading.Thread(
-        target=lambda: first.append(get_lambda_metadata(timeout=5).availability_zone_id)
-    )
-    in_flight.start()
-    # Wait until the in-flight request is the server's first (a connection being open is not
-    # enough: the next request could be read, and numbered, before it).
-    assert first_numbered.wait(timeout=5)
-    if clear:
-        clear_metadata_cache()  # the before-snapshot hook, say
-    assert get_lambda_metadata(refresh=refresh, timeout=5).availability_zone_id == "use1-az2"
-    in_flight.join(timeout=5)
-    assert first == ["use1-az1"]  # its caller asked before: it may have the older answer
-    assert get_lambda_metadata(timeout=5).availability_zone_id == "use1-az2", (
-        "the older answer, arriving last, did not overwrite the newer one"
-    )
-    assert server.connections == 2
-
-
-# -- good timeouts (the bad ones: test_timeout_rule.py) -----------------------------------------
-
-
-@pytest.mark.parametrize("timeout", [1, 1.0, 0.25, 30, 86400])
-def test_good_timeouts_pass(timeout: float, lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    assert get_lambda_metadata(timeout=timeout).availability_zone_id == "use1-az1"
-    assert get_lambda_metadata(timeout=timeout).availability_zone_id == "use1-az1"
-    assert lambda_metadata_endpoint.request_count == 1
+    flight.entry = ((), "stored", math.inf)
+    assert flight.get((), timeout=1) == "stored"
 
 
 # -- negative caching ---------------------------------------------------------------------------
@@ -559,73 +364,59 @@ def _raised(call: Callable[[], object]) -> BaseException:
     return caught.value
 
 
-def test_a_failure_with_nothing_cached_fails_fast_for_its_window(
+def test_a_failure_with_nothing_cached_fails_fast_for_a_window_doubling_up_to_a_minute(
     lambda_metadata_endpoint: MetadataEndpoint,
     fake_clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A 404 is never retried: one request, answered and logged before the error is raised, so
+    # A 401 is never retried: one request, answered and logged before the error is raised, so
     # no retry cut short by the deadline lands late in the count on a loaded machine.
-    lambda_metadata_endpoint.impair(status=404)
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")
+    lambda_metadata_endpoint.cache_control = "no-store"  # a success leaves nothing cached
+    caplog.set_level(logging.INFO, logger="lambda_metadata")
     first = _raised(lambda: get_lambda_metadata(timeout=2))
     assert isinstance(first, MetadataHTTPError)
-    attempt = lambda_metadata_endpoint.request_count
-    assert attempt == 1
+    where = [frame.filename for frame in traceback.extract_tb(first.__traceback__)]
+    assert any(name.endswith("_client.py") for name in where), "the fetch's own traceback"
     started = time.perf_counter()
     again = [_raised(lambda: get_lambda_metadata(timeout=0.2)) for _ in range(100)]
     elapsed = time.perf_counter() - started
-    assert lambda_metadata_endpoint.request_count == attempt, "no request inside the window"
+    assert lambda_metadata_endpoint.request_count == 1, "no request inside the window"
     assert elapsed < 0.5, f"100 fail-fast calls took {elapsed:.3f} s"
     for error in again:
         assert type(error) is MetadataHTTPError
         assert str(error) == str(first)
-        assert error.status_code == 404
+        assert error.status_code == 401
         assert len(traceback.extract_tb(error.__traceback__)) < 10, "the traceback stays short"
     assert len({id(error) for error in again}) == len(again), "a fresh instance each time"
-    fake_clock.advance(0.49)
-    _raised(lambda: get_lambda_metadata(timeout=0.2))
-    assert lambda_metadata_endpoint.request_count == attempt
-    fake_clock.advance(0.02)
-    lambda_metadata_endpoint.heal()
-    with caplog.at_level(logging.INFO, logger="lambda_metadata"):
-        assert get_lambda_metadata().availability_zone_id == "use1-az1"  # the window is over
-    assert lambda_metadata_endpoint.request_count == attempt + 1
-    assert [r.getMessage() for r in caplog.records] == [
-        "lambda_metadata: the metadata endpoint answers again"
-    ]
-
-
-def test_the_window_doubles_up_to_a_minute_and_a_success_ends_it(
-    lambda_metadata_endpoint: MetadataEndpoint,
-    fake_clock: FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")  # 401: one request per attempt
-    lambda_metadata_endpoint.cache_control = "no-store"  # a success leaves nothing cached
 
     def next_attempt_after() -> float:
         """Step the clock until a call makes a request again; the seconds it took."""
-        waited = 0.0
-        while waited < 120:
+        for steps in range(1, 481):
             fake_clock.advance(0.25)
-            waited += 0.25
             count = lambda_metadata_endpoint.request_count
             with contextlib.suppress(MetadataHTTPError):
                 get_lambda_metadata()
             if lambda_metadata_endpoint.request_count > count:
                 assert lambda_metadata_endpoint.request_count == count + 1
-                return waited
+                return steps * 0.25
         raise AssertionError("no attempt within 120 s")
 
-    _raised(get_lambda_metadata)
     windows = [next_attempt_after() for _ in range(9)]
     assert windows == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
-    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", lambda_metadata_endpoint.token)
-    fake_clock.advance(60)
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"  # a success ends the streak
-    monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")
-    _raised(get_lambda_metadata)
-    assert next_attempt_after() == 0.5, "a new failure starts from the first window again"
+    for wait in (60.0, 0.02):  # a success ends the streak: the next one starts at 0.5 s again
+        monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", lambda_metadata_endpoint.token)
+        fake_clock.advance(wait)
+        assert get_lambda_metadata().availability_zone_id == "use1-az1"
+        monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "wrong")
+        _raised(get_lambda_metadata)
+        fake_clock.advance(0.49)
+        count = lambda_metadata_endpoint.request_count
+        _raised(get_lambda_metadata)
+        assert lambda_metadata_endpoint.request_count == count
+    infos = [r.getMessage() for r in caplog.records]
+    assert infos == ["lambda_metadata: the metadata endpoint answers again"] * 2
 
 
 def _after(step: Callable[[], None]) -> LambdaMetadata:
@@ -656,15 +447,6 @@ def test_refresh_clear_and_the_snapstart_hooks_end_the_window(
     assert lambda_metadata_endpoint.request_count == before + 1
 
 
-def test_a_failed_restore_leaves_no_window_for_the_first_invocation(
-    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
-) -> None:
-    lambda_metadata_endpoint.impair(status=401, times=1)  # the restore's one attempt fails
-    lambda_metadata.snapstart.refresh_after_restore()
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"
-    assert lambda_metadata_endpoint.request_count == 2
-
-
 def test_an_unset_environment_opens_no_window(
     no_lambda_metadata: None, fake_clock: FakeClock
 ) -> None:
@@ -675,60 +457,48 @@ def test_an_unset_environment_opens_no_window(
         assert endpoint.request_count == 1
 
 
-def _invoke_repeatedly(handler: Callable[..., object], count: int) -> list[object]:
-    return [handler({}, SimpleNamespace()) for _ in range(count)]
-
-
-def test_a_decorated_handler_in_an_outage_gets_none_fast_with_one_warning(
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_decorated_handler_in_an_outage_is_fast_and_warns_once_per_streak(
+    strict: bool,
     lambda_metadata_endpoint: MetadataEndpoint,
     fake_clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    @lambda_metadata.inject_az(timeout=5)
-    def handler(event: object, context: Any) -> object:
-        return context.lambda_metadata
+    @lambda_metadata.inject_az(strict=strict, timeout=5)
+    def handler(event: object, context: object) -> object:
+        return lambda_metadata.metadata_of(context)
 
+    def invoke(count: int) -> list[object]:
+        """The handler's results, or the 404 errors strict mode raises instead of calling it."""
+        results = []
+        for _ in range(count):
+            try:
+                results.append(handler({}, lambda_context()))
+            except MetadataHTTPError as exc:
+                assert strict
+                results.append(exc.status_code)
+        return results
+
+    failed = [404] if strict else [None]
     lambda_metadata_endpoint.impair(status=404)  # never retried: one request per attempt
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
-        assert handler({}, SimpleNamespace()) is None
-        attempt = lambda_metadata_endpoint.request_count
+        assert invoke(1) == failed
         started = time.perf_counter()
-        assert _invoke_repeatedly(handler, 200) == [None] * 200
+        assert invoke(200) == failed * 200
         per_invocation = (time.perf_counter() - started) / 200
         fake_clock.advance(0.6)
-        assert handler({}, SimpleNamespace()) is None  # the next attempt
-        assert _invoke_repeatedly(handler, 50) == [None] * 50
+        assert invoke(51) == failed * 51  # the next attempt, then its window
+        assert lambda_metadata_endpoint.request_count == 2, "one request per later window"
+        for _ in range(2):  # each clear starts a new streak, which warns again
+            clear_metadata_cache()
+            assert invoke(1) == failed
     assert per_invocation < 0.002, f"{per_invocation * 1e3:.3f} ms per invocation"
-    assert lambda_metadata_endpoint.request_count == attempt + 1, "one request per later window"
-    warnings_logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert len(warnings_logged) == 1
-    assert "MetadataHTTPError" in warnings_logged[0].getMessage()
-
-
-def test_a_strict_decorated_handler_in_an_outage_raises_fast(
-    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
-) -> None:
-    called = []
-
-    @lambda_metadata.inject_az(strict=True, timeout=5)
-    def handler(event: object, context: Any) -> None:
-        called.append(True)
-
-    lambda_metadata_endpoint.impair(status=404)  # never retried: one request per attempt
-    for _ in range(20):
-        with pytest.raises(MetadataHTTPError) as caught:
-            handler({}, SimpleNamespace())
-        assert caught.value.status_code == 404
-    assert called == []
-    attempt = lambda_metadata_endpoint.request_count
-    fake_clock.advance(0.6)
+    warnings_logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings_logged) == (0 if strict else 3)
+    assert all("MetadataHTTPError" in message for message in warnings_logged)
     lambda_metadata_endpoint.heal()
-    handler({}, SimpleNamespace())
-    assert called == [True]
-    assert lambda_metadata_endpoint.request_count == attempt + 1
-
-
-# -- where Managed Instances fork ---------------------------------------------------------------
+    fake_clock.advance(1)
+    assert isinstance(invoke(1)[0], LambdaMetadata)
 
 
 def test_the_caching_page_says_the_runtime_forks_before_importing_the_handler() -> None:
@@ -739,22 +509,28 @@ def test_the_caching_page_says_the_runtime_forks_before_importing_the_handler() 
     assert "Managed Instances fork one worker per concurrent request slot" not in section
 
 
-# -- found by mutation testing: waiting behind a held answer ------------------------------------
-
-HELD_ANSWER = json_body(b'{"AvailabilityZoneID": "use1-az1"}')
+# -- waiting behind a held answer (found by mutation testing) -----------------------------------
 
 
 def _held_answers(gates: list[threading.Event]) -> Callable[[socket.socket], None]:
-    """Answer connection N only once ``gates[N]`` is set (5 s at most)."""
+    """Answer connection N (from 0) ``use1-az<N+1>``, once ``gates[N]`` is set (5 s at most)."""
     count = itertools.count()
 
     def behaviour(conn: socket.socket) -> None:
-        gate = gates[min(next(count), len(gates) - 1)]
+        number = next(count)
         read_request(conn)
-        gate.wait(5)
-        conn.sendall(HELD_ANSWER)
+        gates[number].wait(5)
+        conn.sendall(json_body(b'{"AvailabilityZoneID": "use1-az%d"}' % (number + 1)))
 
     return behaviour
+
+
+def _wait_for(condition: Callable[[], bool]) -> None:
+    """Poll ``condition`` every 10 ms; fail if it does not hold within 5 s."""
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, "not within 5 s"
+        time.sleep(0.01)
 
 
 def test_a_follower_behind_a_held_answer_times_out_on_its_own_deadline(
@@ -777,27 +553,42 @@ def test_a_follower_behind_a_held_answer_times_out_on_its_own_deadline(
     assert get_lambda_metadata().availability_zone_id == "use1-az1"  # the leader's, stored
 
 
-def test_an_older_fetch_landing_after_a_clear_leaves_the_newer_one_to_join(
-    raw_server: Callable[..., RawServer],
+@pytest.mark.parametrize("older_last", [False, True], ids=["older-lands-first", "older-last"])
+@pytest.mark.parametrize(
+    ("clear", "refresh"),
+    [(True, True), (True, False), (False, True)],
+    ids=["clear-then-refresh", "clear-then-plain-call", "refresh-alone"],
+)
+def test_only_the_newest_request_is_stored_and_joined(
+    clear: bool, refresh: bool, older_last: bool, raw_server: Callable[..., RawServer]
 ) -> None:
-    gates = [threading.Event(), threading.Event(), threading.Event()]
+    gates = [threading.Event() for _ in range(3)]
     server = raw_server(_held_answers(gates))
-    before = threading.Thread(target=get_lambda_metadata)
-    before.start()
+    got: dict[str, str] = {}
+
+    def call(name: str, refresh: bool = False) -> threading.Thread:
+        def run() -> None:
+            got[name] = get_lambda_metadata(refresh=refresh, timeout=5).availability_zone_id
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    threads = [call("older")]
     _wait_for(lambda: server.connections == 1)
-    clear_metadata_cache()  # a snapshot while the first fetch is on the wire
-    after = threading.Thread(target=get_lambda_metadata)
-    after.start()
+    if clear:
+        clear_metadata_cache()  # the before-snapshot hook, say
+    threads.append(call("newer", refresh))
     _wait_for(lambda: server.connections == 2)
-    gates[0].set()  # the older fetch lands (and is not stored)
-    before.join(5)
-    joined: list[LambdaMetadata] = []
-    late = threading.Thread(target=lambda: joined.append(get_lambda_metadata()))
-    late.start()
+    first, last = (1, 0) if older_last else (0, 1)
+    gates[first].set()
+    threads[first].join(5)
+    threads.append(call("late"))  # joins the newer fetch while it is in flight
     time.sleep(0.2)
-    gates[1].set()
-    gates[2].set()
-    for thread in (after, late):
+    gates[last].set()
+    gates[2].set()  # a third request would have its answer, but none is made
+    for thread in threads:
         thread.join(5)
-    assert server.connections == 2  # the late caller joined the newer fetch
-    assert [m.availability_zone_id for m in joined] == ["use1-az1"]
+    assert got == {"older": "use1-az1", "newer": "use1-az2", "late": "use1-az2"}
+    assert get_lambda_metadata().availability_zone_id == "use1-az2", "the older answer is not kept"
+    assert server.connections == 2

@@ -7,15 +7,17 @@ import json
 import os
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fake_runtime import FakeRuntimeAPI, running, runtime_environment
+from raw_http import RawServer
 
 from lambda_metadata import get_lambda_metadata
 from lambda_metadata._constants import API_ENV, TOKEN_ENV
-from lambda_metadata.errors import MetadataTimeoutError
+from lambda_metadata.errors import LambdaMetadataError
 from lambda_metadata.testing import MetadataEndpoint
 
 FORK_WITH_THREADS = pytest.mark.filterwarnings(
@@ -69,32 +71,6 @@ def in_forked_child(code: str) -> dict[str, object]:
     return json.loads(data)  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-def silent_listener() -> Iterator[tuple[socket.socket, threading.Event]]:
-    """Accepts connections and never answers; the event is set once one is accepted."""
-    accepted = threading.Event()
-    held: list[socket.socket] = []
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        listener.settimeout(0.05)
-        stop = threading.Event()
-
-        def accept() -> None:
-            while not stop.is_set():
-                try:
-                    held.append(listener.accept()[0])
-                    accepted.set()
-                except TimeoutError:
-                    continue
-
-        thread = threading.Thread(target=accept, daemon=True)
-        thread.start()
-        yield listener, accepted
-        stop.set()
-        thread.join(2)
-    for conn in held:
-        conn.close()
-
-
 @FORK_WITH_THREADS
 def test_a_forked_worker_inherits_the_cached_value_without_a_request(
     lambda_metadata_endpoint: MetadataEndpoint,
@@ -109,29 +85,30 @@ def test_a_forked_worker_inherits_the_cached_value_without_a_request(
 
 @FORK_WITH_THREADS
 def test_a_worker_forked_mid_fetch_fetches_for_itself(
-    lambda_metadata_endpoint: MetadataEndpoint,
-    silent_listener: tuple[socket.socket, threading.Event],
-    monkeypatch: pytest.MonkeyPatch,
+    raw_server: Callable[[Callable[[socket.socket], object]], RawServer],
 ) -> None:
-    listener, accepted = silent_listener
-    host, port = listener.getsockname()[:2]
-    monkeypatch.setenv(API_ENV, f"{host}:{port}")
+    held = threading.Event()
+    server = raw_server(lambda conn: held.wait(5))  # accepts, and answers nothing in time
     in_flight = threading.Thread(target=_fetch_ignoring_errors, daemon=True)
     in_flight.start()
-    assert accepted.wait(5)  # the parent's fetch now holds the single flight
+    deadline = time.monotonic() + 5
+    while server.connections == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.connections == 1  # the parent's fetch now holds the single flight
 
-    report = in_forked_child(
-        f"import os\n"
-        f"os.environ[{API_ENV!r}] = {lambda_metadata_endpoint.address!r}\n"
-        f"os.environ[{TOKEN_ENV!r}] = {lambda_metadata_endpoint.token!r}\n"
-        "report = {'az': get_lambda_metadata(timeout=2).availability_zone_id}"
-    )
-
-    assert report == {"az": "use1-az1"}  # not a timeout waiting on the parent's flight
-    assert lambda_metadata_endpoint.request_count == 1
+    with MetadataEndpoint() as endpoint:
+        report = in_forked_child(
+            f"import os\n"
+            f"os.environ[{API_ENV!r}] = {endpoint.address!r}\n"
+            f"os.environ[{TOKEN_ENV!r}] = {endpoint.token!r}\n"
+            "report = {'az': get_lambda_metadata(timeout=2).availability_zone_id}"
+        )
+        assert report == {"az": "use1-az1"}  # not a timeout waiting on the parent's flight
+        assert endpoint.request_count == 1
+    held.set()
     in_flight.join(5)
 
 
 def _fetch_ignoring_errors() -> None:
-    with contextlib.suppress(MetadataTimeoutError):  # the silent listener never answers
+    with contextlib.suppress(LambdaMetadataError):  # the held server never answers in time
         get_lambda_metadata(timeout=1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -21,43 +23,62 @@ from lambda_metadata.errors import (
 from lambda_metadata.testing import FakeClock, MetadataEndpoint, lambda_context
 
 
-def test_a_start_during_the_brief_503_still_gets_the_zone(
+def test_only_the_first_attempt_of_a_failure_streak_retries(
     lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
-    lambda_metadata_endpoint.impair(status=503, times=2)
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"
-    assert lambda_metadata_endpoint.request_count == 3  # retried inside the first deadline
-
-
-def test_later_attempts_of_a_streak_make_one_request_each(
-    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
-) -> None:
+    endpoint = lambda_metadata_endpoint
+    endpoint.cache_control = "no-store"  # every call asks the endpoint
+    endpoint.impair(status=503, times=2)  # a start during the brief 503 still gets the zone
+    assert get_lambda_metadata(timeout=10).availability_zone_id == "use1-az1"
+    assert endpoint.request_count == 3  # retried inside the first deadline
     # The first attempt retries three 500s, then stops at a bad body (never retried): every
     # request is answered, and so counted, before the error is raised, however loaded the machine.
-    lambda_metadata_endpoint.impair(status=500, times=3)
-    lambda_metadata_endpoint.body = b"not json"
+    endpoint.impair(status=500, times=3)
+    endpoint.body = b"not json"
     with pytest.raises(InvalidMetadataError):
         get_lambda_metadata(timeout=10)
-    assert lambda_metadata_endpoint.request_count == 4
-    lambda_metadata_endpoint.impair(status=500)
+    assert endpoint.request_count == 3 + 4
+    endpoint.impair(status=500)
     for window in (0.5, 1.0, 2.0):
         fake_clock.advance(window + 0.01)
         with pytest.raises(MetadataHTTPError, match="gave up after 1 attempt within"):
             get_lambda_metadata(timeout=10)
-    assert lambda_metadata_endpoint.request_count == 4 + 3
-
-
-def test_a_new_streak_retries_again(
-    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
-) -> None:
-    lambda_metadata_endpoint.cache_control = "no-store"  # every call asks the endpoint
-    lambda_metadata_endpoint.impair(status=401, times=1)
-    with pytest.raises(MetadataHTTPError):
-        get_lambda_metadata(timeout=10)
-    fake_clock.advance(0.51)
+    assert endpoint.request_count == 7 + 3
+    endpoint.reset(token=endpoint.token)
+    endpoint.cache_control = "no-store"
+    fake_clock.advance(4.01)
     assert get_lambda_metadata(timeout=10).availability_zone_id == "use1-az1"  # streak over
-    lambda_metadata_endpoint.impair(status=503, times=1)  # the next streak's first attempt retries
+    endpoint.impair(status=503, times=1)  # the next streak's first attempt retries
     assert get_lambda_metadata(timeout=10).availability_zone_id == "use1-az1"
+    assert endpoint.request_count == 3
+
+
+def test_a_fetch_hung_past_its_deadline_is_abandoned_to_the_next_caller(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    pytest.importorskip("boto3")  # imported now, not in the 3 s before the flight is abandoned
+    ec2 = FailingEC2()
+    ec2.failing = False
+    ec2.hold = threading.Event()  # a client with no timeout of its own, stuck
+    get_lambda_metadata()
+    hung = threading.Thread(
+        target=get_availability_zone_name, kwargs={"client": ec2, "timeout": 1}, daemon=True
+    )
+    hung.start()
+    while ec2.calls == 0:
+        time.sleep(0.01)
+    seen = time.monotonic()
+    with pytest.raises(AvailabilityZoneNameError, match=r"in flight did not finish within 0\.2 s"):
+        get_availability_zone_name(client=ec2, timeout=0.2)  # joined it: no call of its own
+    assert ec2.calls == 1
+    time.sleep(seen + 1 + 2.05 - time.monotonic())  # past the leader's deadline, and 2 s more
+    hold, ec2.hold = ec2.hold, None
+    assert get_availability_zone_name(client=ec2, timeout=5) == "us-east-1b"  # a new leader
+    assert ec2.calls == 2
+    hold.set()
+    hung.join(5)
+    assert get_availability_zone_name(client=ec2) == "us-east-1b"
+    assert ec2.calls == 2
 
 
 # -- a long outage: failures in a row, past the 1,024 where 2.0**failures overflowed --------------
@@ -130,16 +151,20 @@ def test_a_long_outage_of_ec2_keeps_the_name_lookup_bounded(
 
 
 class FailingEC2:
-    """An EC2 client that is throttled while ``failing``, and counts its calls."""
+    """An EC2 client that is throttled while ``failing``, stuck while ``hold`` is not set, and
+    counts its calls."""
 
     def __init__(self) -> None:
         self.calls = 0
         self.failing = True
+        self.hold: threading.Event | None = None
 
     def describe_availability_zones(self, **kwargs: Any) -> dict[str, Any]:
         from botocore.exceptions import ClientError
 
         self.calls += 1
+        if self.hold is not None:
+            self.hold.wait(10)
         if self.failing:
             error = {"Error": {"Code": "RequestLimitExceeded", "Message": "slow down"}}
             raise ClientError(error, "DescribeAvailabilityZones")

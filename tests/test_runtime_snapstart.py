@@ -1,54 +1,119 @@
-"""End to end: the real awslambdaric runtime, a fake Runtime API and the metadata emulator."""
+"""End to end: the real awslambdaric runtime, a fake Runtime API and the metadata emulator,
+through init, snapshot, a restore in another AZ and invocations.
+
+``az_logging_function`` logs through a Powertools ``Logger`` (``inject_lambda_context`` outside
+``@inject_az``) and stdlib logging with ``%(availability_zone_id)s``, and has two after-restore
+hooks of its own, one running before the library's refresh and one after it.
+"""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 pytest.importorskip("awslambdaric")  # 4.x needs Python 3.10+; it is in the dev group
 
 from conftest import RESTORE_LIMIT
-from fake_runtime import FakeRuntimeAPI, running, runtime_environment
+from fake_runtime import FakeRuntimeAPI, RuntimeProcess, running, runtime_environment
 
 from lambda_metadata.testing import MetadataEndpoint
 
 pytestmark = pytest.mark.runtime
-HANDLER = "az_function.handler"
-RESTORE = "GET /2018-06-01/runtime/restore/next"
+N = 3
+"""Invocations after the restore."""
 
 
-def test_restore_in_another_zone_is_seen_by_every_invocation_and_log_line(
+@contextmanager
+def snapshotted(
+    api: FakeRuntimeAPI, endpoint: MetadataEndpoint, handler: str = "az_logging_function.handler"
+) -> Iterator[RuntimeProcess]:
+    """Run ``handler`` under snap-start, from when init and the before-snapshot hooks ran."""
+    env = runtime_environment(api, endpoint.environ, initialization_type="snap-start")
+    with running(handler, env) as runtime:
+        assert api.restore_requested.wait(15), (runtime.stdout, runtime.stderr)
+        yield runtime
+
+
+def zones(runtime: RuntimeProcess, phase: str, count: int = 1) -> tuple[list[str], list[str]]:
+    """The AZ in each stdlib line and in each Powertools JSON line of ``phase``."""
+    stdlib = runtime.wait_for_lines(f"logger=az_app phase={phase}", count)
+    json_lines = runtime.wait_for_lines(f'"message":"phase={phase}', count)
+    return (
+        [line.removeprefix("STDLIB az=").split(" ", 1)[0] for line in stdlib],
+        [json.loads(line)["availability_zone_id"] for line in json_lines],
+    )
+
+
+def event_zones(runtime: RuntimeProcess) -> list[str]:
+    """The AZ in each event line that ``inject_lambda_context(log_event=True)`` logs."""
+    lines = runtime.wait_for_lines('"message":{"n":', N)
+    return [json.loads(line)["availability_zone_id"] for line in lines]
+
+
+def invoke(api: FakeRuntimeAPI) -> list[dict[str, str]]:
+    """Invoke ``N`` times; each response's AZs are the restored zone's."""
+    results = [api.invoke({"n": n}) for n in range(N)]
+    for result in results:
+        assert result["availability_zone_id"] == "use1-az2"
+        assert result.get("context_availability_zone_id", "use1-az2") == "use1-az2"
+    return results
+
+
+def test_a_value_computed_at_init_is_stale_after_a_restore_but_the_cache_is_not(
     api: FakeRuntimeAPI, endpoint: MetadataEndpoint
 ) -> None:
-    env = runtime_environment(api, endpoint.environ, initialization_type="snap-start")
-    with running(HANDLER, env) as runtime:
-        assert api.restore_requested.wait(15), runtime.stderr
-        [init_line] = runtime.wait_for_lines("init az=")
-        assert "init az=use1-az1" in init_line
-        assert endpoint.request_count == 1  # init
-
+    with snapshotted(api, endpoint, "az_function.handler") as runtime:
+        assert "init az=use1-az1" in runtime.wait_for_lines("init az=")[0]
         endpoint.availability_zone_id = "use1-az2"  # the snapshot is restored elsewhere
         api.release_restore()
-        results = [api.invoke({"n": n}) for n in range(3)]
+        results = invoke(api)
 
-        assert [r["availability_zone_id"] for r in results] == ["use1-az2"] * 3
         assert results[0]["init_availability_zone_id"] == "use1-az1"  # computed at init: stale
-        lines = runtime.wait_for_lines("invocation az=", count=3)
+        lines = runtime.wait_for_lines("invocation az=", count=N)
         for result, line in zip(results, lines, strict=True):
             assert f"\t{result['request_id']}\t" in line
             assert "invocation az=use1-az2" in line
         assert endpoint.request_count == 2  # init, after restore; none on the warm path
         assert api.init_errors == api.restore_errors == api.invocation_errors == []
-        assert runtime.stderr == []
-        assert runtime.returncode is None
+        assert (runtime.stderr, runtime.returncode) == ([], None)
+
+
+def test_after_a_restore_in_another_zone_everything_reports_the_new_zone(
+    api: FakeRuntimeAPI, endpoint: MetadataEndpoint
+) -> None:
+    with snapshotted(api, endpoint) as runtime:
+        assert zones(runtime, "init") == (["use1-az1"], ["use1-az1"])
+        assert endpoint.request_count == 1  # init
+        endpoint.availability_zone_id = "use1-az2"  # the snapshot is restored elsewhere
+        api.release_restore()
+        results = invoke(api)
+
+        assert zones(runtime, "invocation", N) == (["use1-az2"] * N, ["use1-az2"] * N)
+        records = [
+            json.loads(line) for line in runtime.wait_for_lines('"message":"phase=invocation', N)
+        ]
+        assert [r["function_request_id"] for r in records] == [r["request_id"] for r in results]
+        assert event_zones(runtime) == ["use1-az2"] * N
+        assert endpoint.request_count == 2  # init and restore; none on the warm path
+        # The window between the restore and the library's refresh: a hook that runs before
+        # it sees no AZ (the cache was emptied before the snapshot), never the old one; a hook
+        # that runs after it sees the new one.
+        assert zones(runtime, "early-hook") == (["-"], ["-"])
+        assert zones(runtime, "late-hook") == (["use1-az2"], ["use1-az2"])
+        assert not [line for line in runtime.stdout if "use1-az1" in line and "init" not in line]
+        assert runtime.lines_with("az=no-factory") == []  # every record went through the factory
+        assert api.init_errors == api.restore_errors == api.invocation_errors == []
+        assert (runtime.stderr, runtime.returncode) == ([], None)
 
 
 @pytest.mark.parametrize("failure", ["hanging", "down"])
-def test_endpoint_failing_during_restore_does_not_fail_the_restore(
+def test_endpoint_failing_during_restore_then_the_first_invocation_fetches_the_new_zone(
     api: FakeRuntimeAPI, endpoint: MetadataEndpoint, failure: str
 ) -> None:
-    env = runtime_environment(api, endpoint.environ, initialization_type="snap-start")
-    with running(HANDLER, env) as runtime:
-        assert api.restore_requested.wait(15), runtime.stderr
+    with snapshotted(api, endpoint) as runtime:
         port = int(endpoint.address.rsplit(":", 1)[1])
         if failure == "hanging":
             endpoint.impair(delay=30.0)
@@ -56,32 +121,37 @@ def test_endpoint_failing_during_restore_does_not_fail_the_restore(
             endpoint.stop()
         api.release_restore()
         api.wait_until(lambda: api.polling > 0, RESTORE_LIMIT, "the restore to finish in time")
-
         if failure == "hanging":
-            endpoint.heal()
+            endpoint.reset(token=endpoint.token)
         else:
             endpoint = MetadataEndpoint(port=port, token=endpoint.token).start()
         endpoint.availability_zone_id = "use1-az2"
         try:
-            result = api.invoke({})
+            invoke(api)
         finally:
             endpoint.stop()
 
-        assert result["availability_zone_id"] == "use1-az2"
-        [warning] = runtime.lines_with("[WARNING]")
-        assert "lambda_metadata" in warning
+        assert zones(runtime, "invocation", N) == (["use1-az2"] * N, ["use1-az2"] * N)
+        assert endpoint.request_count == 1  # the first invocation's lazy fetch, then cache hits
+        # The event line of the first invocation is logged outside @inject_az, before its fetch.
+        assert event_zones(runtime) == ["-"] + ["use1-az2"] * (N - 1)
+        # Until that fetch, nothing claims an AZ: the refresh's warning and both hooks say "-".
+        [warning] = runtime.lines_with("logger=lambda_metadata ")
+        assert warning.startswith("STDLIB az=- logger=lambda_metadata ")
+        assert "after the SnapStart restore failed" in warning
+        assert zones(runtime, "early-hook") == zones(runtime, "late-hook") == (["-"], ["-"])
         assert endpoint.token not in "\n".join(runtime.stdout + runtime.stderr)
-        assert api.restore_errors == []
+        assert api.restore_errors == api.invocation_errors == []
         assert runtime.returncode is None  # not 65 (Runtime.AfterRestoreError)
 
 
 def test_on_demand_init_registers_no_hooks(api: FakeRuntimeAPI, endpoint: MetadataEndpoint) -> None:
     env = runtime_environment(api, endpoint.environ, initialization_type="on-demand")
-    with running(HANDLER, env) as runtime:
+    with running("az_function.handler", env) as runtime:
         result = api.invoke({})
 
         assert result["availability_zone_id"] == "use1-az1"
         assert result["snapshot_restore_py_imported"] is False
-        assert RESTORE not in api.paths
+        assert "GET /2018-06-01/runtime/restore/next" not in api.paths
         assert endpoint.request_count == 1
         assert runtime.returncode is None

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from types import TracebackType
+from .._cache import set_clock
 
 __all__ = ["FakeClock"]
 
@@ -14,12 +12,11 @@ __all__ = ["FakeClock"]
 class FakeClock:
     """A monotonic clock that only moves when told; starts at the real clock's reading.
 
-    Installed (``install()`` or ``with FakeClock() as clock:``), the cache reads
-    its ``max-age`` expiries and fail-fast windows (the AZ-name resolver's too)
-    from it, so a test moves past
-    them with ``advance()`` instead of sleeping. Fetch deadlines stay on real
-    time: a request still takes as long as it takes. Installing or removing the
-    clock clears the cache, whose expiries were read from the previous clock.
+    Installed (``install()`` or ``with FakeClock() as clock:``), the cache reads its
+    ``max-age`` expiries and fail-fast windows (the AZ-name resolver's too) from it, so a test
+    moves past them with ``advance()`` instead of sleeping. Fetch deadlines stay on real time:
+    a request still takes as long as it takes. Installing or removing the clock clears the
+    cache, whose expiries were read from the previous clock.
     """
 
     __slots__ = ("now",)
@@ -38,25 +35,16 @@ class FakeClock:
 
     def install(self) -> None:
         """Make the cache read this clock (and clear the cache)."""
-        from .._cache import set_clock
-
         set_clock(self)
 
     @staticmethod
     def uninstall() -> None:
         """Give the cache back ``time.monotonic`` (and clear the cache)."""
-        from .._cache import set_clock
-
         set_clock(None)
 
     def __enter__(self) -> FakeClock:
         self.install()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.uninstall()
