@@ -74,8 +74,7 @@ class LambdaMetadata:
     def from_response(cls, document: object) -> LambdaMetadata:
         """Build metadata from a decoded JSON document, validating what we rely on."""
         if not isinstance(document, (dict, MappingProxyType)):
-            kind = type(document).__name__
-            raise InvalidMetadataError(f"the metadata response is not an object but a {kind}")
+            raise InvalidMetadataError("the metadata response is JSON but not an object")
         if FIELD not in document:
             names = preview(str(list(document)), 200, quote=False)
             raise InvalidMetadataError(f"the metadata response has no {FIELD!r} field: {names}")
