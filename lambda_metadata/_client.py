@@ -276,7 +276,7 @@ class _Response:
         body = b""
         while True:
             line = self._line(b"\r\n", _MAX_CHUNK_LINE + 2, "a chunk-size line")
-            size = line.partition(";")[0].strip(" \t")
+            size = line.partition(";")[0]  # Go sends neither extensions nor spaces: both refused
             if not (0 < len(size) <= 8 and _HEX_DIGITS.issuperset(size)):
                 raise self._broken(f"a chunk size is {preview(self._target.redact(size), 20)}")
             length = int(size, 16)

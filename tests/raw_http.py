@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import socketserver
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -18,36 +20,27 @@ Behaviour = Callable[[socket.socket], object]
 MARGIN = 0.5  # scheduling slack on a loaded 2-core machine
 
 
-class RawServer:
+class RawServer(socketserver.ThreadingTCPServer):
     """A TCP server on 127.0.0.1 that runs ``behaviour`` on every accepted connection."""
+
+    daemon_threads = True
+    request_queue_size = 128
 
     def __init__(self, behaviour: Behaviour) -> None:
         self._behaviour = behaviour
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self.address = f"127.0.0.1:{self._listener.getsockname()[1]}"
         self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__(("127.0.0.1", 0), socketserver.BaseRequestHandler)
+        self.address = f"127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
 
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            with contextlib.suppress(OSError):  # TimeoutError: check the stop event again
-                conn, _ = self._listener.accept()
-                self.connections += 1
-                threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-
-    def _handle(self, conn: socket.socket) -> None:
-        with conn, contextlib.suppress(OSError):
-            self._behaviour(conn)
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        self.connections += 1
+        with contextlib.suppress(OSError):
+            self._behaviour(request)
 
     def close(self) -> None:
-        self._stop.set()
-        with contextlib.suppress(OSError):
-            self._listener.shutdown(socket.SHUT_RDWR)  # wakes a waiting accept() at once
-        self._thread.join(timeout=2)
-        self._listener.close()
+        self.shutdown()
+        self.server_close()
 
 
 StartRaw = Callable[[Behaviour], "RawServer"]

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 from raw_http import MARGIN, RawServer, StartRaw, answer, hold, json_body, ok_head, read_request
@@ -137,6 +137,7 @@ def _reset_mid_answer(conn: socket.socket) -> None:
     conn.sendall(b"HTTP/1.1 200 OK\r\n")
     time.sleep(0.02)
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
+    conn.close()
 
 
 def _az(zone_id: str) -> bytes:
@@ -157,8 +158,10 @@ READ: dict[str, Answer] = {
     "many-small-chunks": CHUNKED + b"".join(b"1\r\n%c\r\n" % c for c in GOOD) + b"0\r\n\r\n",
     "content-length-leading-zeros": ok_head(b"Content-Length: " + b"0" * 3000 + b"34") + GOOD,
     "head-of-exactly-the-cap": _head_of(8192),
+    "interim-and-head-of-exactly-the-cap": CONTINUE + _head_of(8192 - len(CONTINUE)),
     "no-length-read-to-the-close": ok_head(b"Connection: close") + MAX_DOCUMENT,
     "no-length-arriving-late": (ok_head(b"Connection: close"), MAX_DOCUMENT),
+    "no-length-in-pieces": (ok_head(b"Connection: close"), FIRST, REST),
     "largest-head-and-largest-body": _head_of(8192, body=MAX_DOCUMENT),
     "chunks-in-pieces": (CHUNKED, b"a\r\n" + FIRST + b"\r\n", b"18\r\n", REST, b"\r\n0\r\n\r\n"),
     "second-chunk-in-three-reads": (TWO_CHUNKS, REST[:8], REST[8:16], REST[16:] + b"\r\n0\r\n\r\n"),
@@ -185,9 +188,22 @@ def test_well_framed_answers_are_read_without_a_lookup(
     asked: list[object] = []  # every name the client would look up; none resolves
     monkeypatch.setattr(socket, "getaddrinfo", lambda host, *args, **kwargs: asked.append(host))
     hostile(answer_)
+    monkeypatch.setattr(_socket, "socket", Recording)
     metadata = get_lambda_metadata(refresh=True, timeout=2)
     assert metadata.availability_zone_id == (name if name in ZONES else "use1-az1")
     assert asked == []
+    assert 0 < max(Recording.asked) <= 2 * MAX_BODY_BYTES  # what one answer may hold
+    Recording.asked.clear()
+
+
+class Recording(_socket.socket):
+    """A socket that records how many bytes each receive asks for."""
+
+    asked: ClassVar[list[int]] = []
+
+    def recv(self, size: int, *flags: int) -> bytes:
+        Recording.asked.append(size)
+        return super().recv(size, *flags)
 
 
 def _length(value: bytes) -> bytes:
@@ -229,7 +245,7 @@ HUGE_LENGTHS = [b"9" * 5000, b"9" * 18, b"1" + b"0" * 18]
 BAD_HEADERS = [b"No-Colon-Here", b": no name", b"Content-Length : 34", b" Leading: space"]
 BAD_HEADERS += [b"Bell\x07: x", b"Under_Score: x"]
 BAD_CHUNK_SIZES = [CHUNKED + size + b"\r\n" for size in [b"-1", b"-ffffffff", b"f" * 20]]
-BAD_CHUNK_SIZES += [CHUNKED + size + b"\r\n" for size in [b"0x10", b"000000022", b"1_0"]]
+BAD_CHUNK_SIZES += [CHUNKED + size + b"\r\n" for size in [b"0x10", b"000000022", b"1_0", b"22 "]]
 BAD_AZ_IDS = ["use1-az1\nFORGED log line", "use1-az1\r", "use1\ud800az1", "use1\x1b[2Jaz1"]
 BAD_AZ_IDS += ["use1 az1", "use1\taz1", "use1\u00a0az1", "use1-\u0430z1", "x" * 5000, "", " "]
 REFUSED: dict[str, Case] = {
@@ -238,12 +254,19 @@ REFUSED: dict[str, Case] = {
     **_each("huge-length", Invalid, OVER, [_length(v) for v in HUGE_LENGTHS]),
     "body-short": (ok_head(b"Content-Length: 44") + GOOD, Conn, "closed inside the 44-byte body"),
     "no-length-over-the-cap": (CLOSE + _document_of(MAX_BODY_BYTES + 1), Invalid, OVER),
+    "no-length-one-byte-over-later": ((CLOSE + MAX_DOCUMENT[:-1] + b" ", b"}"), Invalid, OVER),
+    "length-zero": (ok_head(b"Content-Length: 0"), Invalid, "not valid UTF-8 JSON"),
     "http-1.0": (b"HTTP/1.0 200 OK\r\n\r\n" + GOOD, Conn, "the status line is 'HTTP/1.0 200 OK'"),
     "coding-gzip": (ok_head(b"Transfer-Encoding: gzip") + GOOD, Conn, "'gzip' is not supported"),
     # the head
     "closed-without-an-answer": (read_request, Conn, "the connection closed inside the head"),
     "closed-inside-the-head": (b"HTTP/1.1 200 OK\r\nContent-", Conn, "closed inside the head"),
     "head-one-byte-over-the-cap": (_head_of(8193), Conn, HEAD_TOO_LONG),
+    "interim-and-head-one-byte-over": (
+        CONTINUE + _head_of(8193 - len(CONTINUE)),
+        Conn,
+        HEAD_TOO_LONG,
+    ),
     "a-blank-line-alone": (b"\r\n\r\n", Conn, "not valid HTTP: the status line is ''"),
     "reset-mid-answer": (_reset_mid_answer, Conn, "could not talk to"),
     "silent": (hold, Timeout, "(gave up after 1 attempt within the 0.5 s deadline)"),
@@ -259,10 +282,12 @@ REFUSED: dict[str, Case] = {
     # chunked framing, floods of it in bounded memory
     **_each("chunk-size", Conn, "a chunk size is", [_flood(s) for s in BAD_CHUNK_SIZES]),
     "chunk-line-over-256-bytes": (_chunk_line_in_two_reads(257), Conn, TOO_LONG),
+    "chunk-line-at-the-cap-then-closed": (CHUNKED + b"22;" + b"e" * 255, Conn, TOO_LONG),
     "chunk-line-read-whole": (CHUNKED + b"22;" + b"e" * 300 + b"\r\n" + GOOD + END, Conn, TOO_LONG),
     "chunk-line-cut-open": (_chunk_line_past_the_cap, Conn, TOO_LONG),
     "empty-chunk-size-line": (CHUNKED + ONE_CHUNK + END, Conn, "a chunk size is ''"),
     "empty-chunk-size-line-later": ((CHUNKED + ONE_CHUNK, END), Conn, "a chunk size is ''"),
+    "closed-inside-a-chunk": (CHUNKED + b"22\r\n" + FIRST, Conn, "closed inside a chunk"),
     "chunk-without-crlf": (CHUNKED + b"22\r\n" + GOOD + b"XX0\r\n\r\n", Conn, "not end with CRLF"),
     "chunk-ffffff": (_flood(CHUNKED + b"ffffff\r\n"), Invalid, OVER),
     "chunks-over-the-cap": (_flood(CHUNKED, b"1000\r\n" + b"a" * 4096 + b"\r\n"), Invalid, OVER),
@@ -279,9 +304,11 @@ def test_hostile_answers_are_refused_and_the_next_good_one_is_read(
     error: type[LambdaMetadataError],
     match: str,
 ) -> None:
-    hostile(answer_)
+    server = hostile(answer_)
     before = peak_rss_mb()
     refused = expect(error, match=match)
+    if error is not Invalid or match == OVER:  # a body's own faults are the document's
+        assert f"http://{server.address}{METADATA_PATH}" in str(refused)
     assert peak_rss_mb() - before < 32
     if isinstance(refused, MetadataHTTPError):
         assert f" {refused.status_code} " in str(refused)
