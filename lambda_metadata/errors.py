@@ -1,11 +1,6 @@
 """Every error the library raises: ``LambdaMetadataError`` and one subclass per way to react.
-
-A handler usually needs two, which ``lambda_metadata`` exports too: ``MetadataUnavailableError``
-(not a Lambda environment) and ``LambdaMetadataError`` (anything else). The others tell apart
-what a caller would handle differently; ``status_code`` (the endpoint's, or EC2's, HTTP status)
-and the message say the rest. Every one pickles with its ``status_code``, and no message holds
-the token.
-"""
+A handler usually needs ``MetadataUnavailableError`` (not in Lambda) and ``LambdaMetadataError``
+(anything else). Each pickles with its ``status_code``; no message holds the token."""
 
 from __future__ import annotations
 
@@ -24,12 +19,10 @@ __all__ = [
 
 
 class LambdaMetadataError(Exception):
-    """Base class of every error this library raises.
+    """Base class of every error this library raises; messages never contain the token.
 
-    ``status_code`` is the HTTP status of the answer (the endpoint's, or EC2's for an AZ
-    name), or ``None`` when there was no answer (not in Lambda, timeout, connection failure)
-    or the answer was a 200 with an unusable body. Messages never contain the token.
-    """
+    ``status_code`` is the HTTP status of the answer (the endpoint's, or EC2's for an AZ name),
+    or ``None``: no answer (not in Lambda, timeout, connection failure), or an unusable 200."""
 
     status_code: int | None
 
@@ -38,11 +31,7 @@ class LambdaMetadataError(Exception):
         self.status_code = status_code
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild, (type(self), str(self), self.status_code))
-
-
-def _rebuild(cls: type[LambdaMetadataError], message: str, status_code: int | None) -> object:
-    return cls(message, status_code=status_code)
+        return (type(self), (str(self), self.status_code))
 
 
 class MetadataUnavailableError(LambdaMetadataError):
@@ -80,10 +69,8 @@ class InvalidMetadataError(LambdaMetadataError):
 
 
 class MissingOptionalDependencyError(LambdaMetadataError, ImportError):
-    """An optional integration was asked for but its package is not installed.
-
-    The message names the ``pip install "lambda-metadata[EXTRA]"`` command to run.
-    """
+    """An optional integration was asked for but its package is not installed; the message
+    names the ``pip install "lambda-metadata[EXTRA]"`` command to run."""
 
 
 class AvailabilityZoneNameError(LambdaMetadataError):

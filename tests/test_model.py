@@ -1,4 +1,4 @@
-"""LambdaMetadata: frozen, slotted, deeply read-only, forward compatible."""
+"""LambdaMetadata: frozen, slotted, deeply read-only, forward compatible; bad bodies refused."""
 
 from __future__ import annotations
 
@@ -11,75 +11,34 @@ from lambda_metadata import LambdaMetadata, clear_metadata_cache, get_lambda_met
 from lambda_metadata.errors import InvalidMetadataError
 from lambda_metadata.testing import MetadataEndpoint
 
-
-def test_is_frozen_and_slotted() -> None:
-    metadata = LambdaMetadata(availability_zone_id="use1-az1")
-    assert not hasattr(metadata, "__dict__")
-    with pytest.raises(AttributeError, match="immutable"):
-        metadata.availability_zone_id = "use1-az2"  # type: ignore[misc]
-    with pytest.raises(AttributeError, match="immutable"):
-        metadata.raw = {}  # type: ignore[misc]
-    with pytest.raises(AttributeError, match="immutable"):
-        del metadata.raw
-    with pytest.raises(AttributeError):
-        metadata.other = 1
-    assert metadata.raw == {}
+NESTED = {"AvailabilityZoneID": "use1-az1", "Nested": {"List": [1, {"Deep": True}]}}
 
 
-def test_built_directly_it_is_deeply_immutable() -> None:
-    source = {"AvailabilityZoneID": "use1-az1", "Nested": {"List": [1, {"Deep": True}]}}
-    metadata = LambdaMetadata("use1-az1", source)
+def test_is_frozen_slotted_and_deeply_immutable_however_it_is_made() -> None:
+    source = copy.deepcopy(NESTED)
+    built = LambdaMetadata("use1-az1", source)
     source["Nested"]["List"].append(2)  # type: ignore[index]
-    source["Other"] = "added later"
-    assert metadata.raw == {
-        "AvailabilityZoneID": "use1-az1",
-        "Nested": {"List": (1, {"Deep": True})},
-    }
-    with pytest.raises(TypeError):
-        metadata.raw["Nested"]["List"][1]["Deep"] = False
+    for metadata in [
+        built,
+        pickle.loads(pickle.dumps(built)),
+        LambdaMetadata.from_response(NESTED),
+    ]:
+        assert not hasattr(metadata, "__dict__")
+        assert metadata.raw == {**NESTED, "Nested": {"List": (1, {"Deep": True})}}
+        for name in ["availability_zone_id", "raw"]:
+            with pytest.raises(AttributeError, match="immutable"):
+                setattr(metadata, name, "use1-az2")
+        with pytest.raises(AttributeError, match="immutable"):
+            del metadata.raw
+        with pytest.raises(AttributeError):
+            metadata.other = 1
+        with pytest.raises(TypeError):
+            metadata.raw["Nested"]["List"][1]["Deep"] = False
+        assert copy.copy(metadata) is metadata
+        assert copy.deepcopy(metadata) is metadata
+    assert LambdaMetadata("use1-az1").raw == {}
     with pytest.raises(TypeError):
         LambdaMetadata("use1-az1", {"Set": {1, 2}})
-
-
-@pytest.mark.parametrize("zone_id", ["use1-az1", "usw2-lax1-az1", "use1-wl1-bos-wlz1", "apse2-az3"])
-def test_real_az_id_formats_are_accepted(zone_id: str) -> None:
-    assert LambdaMetadata(zone_id).availability_zone_id == zone_id
-
-
-@pytest.mark.parametrize(
-    "zone_id",
-    [
-        1,
-        None,
-        b"use1-az1",
-        "",
-        " use1-az1",
-        "use1 az1",
-        "use1-az1\n",
-        "use1-az1\nforged",
-        "use1\x1b[31m",
-        "use1\ud800",
-        "x" * 65,
-        "-use1",
-        "use1-",
-        "use1/az1",
-        "us\u00e91",
-    ],
-)
-def test_bad_az_ids_are_refused_when_built_directly(zone_id: object) -> None:
-    with pytest.raises(InvalidMetadataError):
-        LambdaMetadata(zone_id)  # type: ignore[arg-type]
-
-
-def test_pickle_and_copy_keep_value_and_immutability() -> None:
-    metadata = LambdaMetadata.from_response({"AvailabilityZoneID": "use1-az1", "N": {"L": [1]}})
-    again = pickle.loads(pickle.dumps(metadata))
-    assert again == metadata
-    assert again.raw["N"]["L"] == (1,)
-    with pytest.raises(TypeError):
-        again.raw["N"]["x"] = 1
-    assert copy.copy(metadata) is metadata
-    assert copy.deepcopy(metadata) is metadata
 
 
 def test_repr_equality_and_hash() -> None:
@@ -89,31 +48,71 @@ def test_repr_equality_and_hash() -> None:
     assert a == b
     assert hash(a) == hash(b)
     assert {a, b} == {a}
+    assert a != LambdaMetadata("use1-az1")
 
 
-def test_unknown_fields_are_kept_read_only(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    lambda_metadata_endpoint.extra_fields = {
-        "FutureField": "x",
-        "Nested": {"List": [1, {"Deep": True}]},
-    }
-    metadata = get_lambda_metadata()
-    assert metadata.availability_zone_id == "use1-az1"
-    assert metadata.raw["FutureField"] == "x"
-    assert metadata.raw["Nested"]["List"] == (1, {"Deep": True})
-    with pytest.raises(TypeError):
-        metadata.raw["FutureField"] = "y"  # type: ignore[index]
-    with pytest.raises(TypeError):
-        metadata.raw["Nested"]["List"] = []
-    with pytest.raises(TypeError):
-        metadata.raw["Nested"]["List"][1]["Deep"] = False
+@pytest.mark.parametrize("zone_id", ["use1-az1", "usw2-lax1-az1", "use1-wl1-bos-wlz1", "apse2-az3"])
+def test_real_az_id_formats_are_accepted(zone_id: str) -> None:
+    assert LambdaMetadata(zone_id).availability_zone_id == zone_id
 
 
-def test_returned_objects_survive_cache_clear(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    lambda_metadata_endpoint.extra_fields = {"Other": "kept"}
+BAD_AZ_IDS = [1, None, b"use1-az1", "", " use1-az1", "use1 az1", "use1-az1\n", "use1-az1\nforged"]
+BAD_AZ_IDS += ["use1\x1b[31m", "use1\ud800", "x" * 65, "-use1", "use1-", "use1/az1", "us\u00e91"]
+
+
+@pytest.mark.parametrize("zone_id", BAD_AZ_IDS)
+def test_bad_az_ids_are_refused_when_built_directly(zone_id: object) -> None:
+    with pytest.raises(InvalidMetadataError, match="must be a non-empty string of at most 64"):
+        LambdaMetadata(zone_id)  # type: ignore[arg-type]
+
+
+def test_the_endpoints_answer_is_kept_read_only_after_a_clear(
+    lambda_metadata_endpoint: MetadataEndpoint,
+) -> None:
+    lambda_metadata_endpoint.extra_fields = {"FutureField": "x", "Nested": NESTED["Nested"]}
     first = get_lambda_metadata()
+    assert first.raw["FutureField"] == "x"
+    assert first.raw["Nested"]["List"] == (1, {"Deep": True})
+    with pytest.raises(TypeError):
+        first.raw["FutureField"] = "y"  # type: ignore[index]
     clear_metadata_cache()
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
-    second = get_lambda_metadata()
+    assert get_lambda_metadata().availability_zone_id == "use1-az2"
     assert first.availability_zone_id == "use1-az1"
-    assert first.raw == {"AvailabilityZoneID": "use1-az1", "Other": "kept"}
-    assert second.availability_zone_id == "use1-az2"
+    assert first.raw["FutureField"] == "x"
+
+
+BAD_BODIES = {
+    b"not json": "not valid UTF-8 JSON",
+    b"\xff\xfe{}": "not valid UTF-8 JSON",
+    b"": "not valid UTF-8 JSON",
+    b'{"AvailabilityZoneID": NaN}': "not valid UTF-8 JSON",
+    b'["use1-az1"]': "JSON but not an object",
+    b'"use1-az1"': "JSON but not an object",
+    b"[" * 4000 + b"]" * 4000: "RecursionError|not an object",
+    b"{}": "no 'AvailabilityZoneID' field: \\[\\]",
+    b'{"AvailabilityZoneId": "use1-az1"}': "field: \\['AvailabilityZoneId'\\]",
+    b'{"AvailabilityZoneID": 1}': "non-empty string.*; got int",
+    b'{"AvailabilityZoneID": null}': "non-empty string.*; got NoneType",
+    b'{"AvailabilityZoneID": ""}': "non-empty string",
+    b'{"AvailabilityZoneID": "  "}': "non-empty string",
+    b'{"AvailabilityZoneID": ["use1-az1"]}': "non-empty string.*; got tuple",
+}
+
+
+@pytest.mark.parametrize(("body", "says"), BAD_BODIES.items())
+def test_bad_bodies_are_typed_errors_never_retried(
+    body: bytes, says: str, lambda_metadata_endpoint: MetadataEndpoint
+) -> None:
+    lambda_metadata_endpoint.body = body
+    with pytest.raises(InvalidMetadataError, match=says) as caught:
+        get_lambda_metadata()
+    assert caught.value.status_code is None
+    assert lambda_metadata_endpoint.request_count == 1, "a bad 200 body is not retried"
+
+
+def test_from_response_refuses_what_json_cannot_hold() -> None:
+    with pytest.raises(InvalidMetadataError, match="non-JSON values"):
+        LambdaMetadata.from_response({"AvailabilityZoneID": "use1-az1", "Set": {1}})
+    with pytest.raises(InvalidMetadataError, match=r"field: \[1\]"):
+        LambdaMetadata.from_response({1: "use1-az1"})
