@@ -37,9 +37,6 @@ def test_a_disabled_tracer_or_a_non_recording_span_reads_nothing(no_lambda_metad
     set_span_availability_zone(INVALID_SPAN)
 
 
-# -- a failing tracer or span: logged once per streak, or a typed error with strict ----------
-
-
 class Broken:
     """A tracer and a recording span whose every call fails while ``failing``."""
 
@@ -77,15 +74,11 @@ def test_a_failing_tracer_or_span_is_logged_once_per_streak_or_raised_with_stric
         put(broken)
 
 
-# -- the docs' examples -----------------------------------------------------
-
-
 def test_powertools_example_as_in_lambda_and_a_call_outside_a_subsegment(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    """With Lambda's variables set, X-Ray uses its Lambda context and streams subsegments: the
-    example's, then one of a handler given the metadata and a name. Lambda's own segment is
-    read-only: a misplaced call warns once instead of failing."""
+    """In Lambda's context, X-Ray streams the example's subsegment, then one given the metadata
+    and a name; Lambda's own segment is read-only: a call outside warns once, never fails."""
     daemon = XRayDaemon()
     lambda_metadata_endpoint.availability_zone_id = "use1-az6"
     program = (
