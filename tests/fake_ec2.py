@@ -67,9 +67,8 @@ def _shared_botocore_loader() -> Any:
 
 
 def new_default_boto3_session() -> None:
-    """A fresh boto3 default session (credentials, region and client cache all new) that
-    shares one botocore data loader with the other tests: the service models are parsed
-    once per test process instead of once per test (about 0.2 s of CPU each)."""
+    """A new boto3 default session sharing one data loader: the service models are parsed once
+    per process, not once per test (about 0.2 s of CPU each)."""
     import boto3
     import botocore.session
 
@@ -78,10 +77,7 @@ def new_default_boto3_session() -> None:
     boto3.setup_default_session(botocore_session=session)
 
 
-# -- fixtures (a pytest plugin: tests/conftest.py loads this module) --
-
-
-@pytest.fixture
+@pytest.fixture  # the fixtures: tests/conftest.py loads this module as a plugin
 def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Fake credentials and region, no config files, a new boto3 default session."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
@@ -96,8 +92,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def ec2(aws_credentials: None) -> FakeEC2:
-    """``aws_credentials``, and EC2's zone lookups answered in this process (tests/fake_ec2.py):
-    a ``FakeEC2`` whose ``calls`` lists the zone IDs asked for."""
+    """``aws_credentials``, and EC2 answered in this process by the ``FakeEC2`` returned."""
     return install()
 
 

@@ -5,7 +5,6 @@ in this process, with the environment and cache a fresh process has."""
 from __future__ import annotations
 
 import _socket
-import contextlib
 import http.client
 import json
 import os
@@ -14,14 +13,16 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import conftest
 import pytest
 
 import lambda_metadata
+from lambda_metadata import __version__ as version
 from lambda_metadata._constants import API_ENV, METADATA_PATH, TOKEN_ENV
 from lambda_metadata.cli import EXIT_CODES, main
 from lambda_metadata.testing import MetadataEndpoint
@@ -62,13 +63,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.mark.parametrize("command", [PYTHON_M, SCRIPT], ids=["python-m", "script"])
-def test_version_from_python_m_and_the_console_script(command: tuple[str, ...]) -> None:
-    result = run("--version", command=command)
-    assert result.returncode == 0
-    assert result.stdout == f"lambda-metadata {lambda_metadata.__version__}\n"
 
 
 BAD_ARGUMENTS = {
@@ -174,7 +168,7 @@ def test_get_prints_the_answer_or_one_line_and_its_exit_code(
         assert (out, err) == (shown, "")
 
 
-def test_get_asks_the_endpoint_each_time_and_a_script_prints_the_same(
+def test_get_asks_the_endpoint_each_time_and_both_entry_points_run(
     lambda_metadata_endpoint: MetadataEndpoint, capsys: pytest.CaptureFixture[str]
 ) -> None:
     endpoint = lambda_metadata_endpoint
@@ -187,6 +181,9 @@ def test_get_asks_the_endpoint_each_time_and_a_script_prints_the_same(
     result = run("get", env=endpoint.environ, command=SCRIPT)
     assert (result.returncode, result.stdout, result.stderr) == (0, "use1-az6\n", "")
     assert endpoint.request_count == 3
+    for command in (PYTHON_M, SCRIPT):
+        result = run("--version", command=command)
+        assert (result.returncode, result.stdout) == (0, f"lambda-metadata {version}\n")
 
 
 @pytest.mark.parametrize("args", [("get",), ("get", "--json"), ("demo",)], ids=" ".join)
@@ -221,28 +218,6 @@ def test_documented_exit_codes_match_the_command() -> None:
 # -- serve ------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
-    """A ``lambda-metadata serve`` process, and the variables its two export lines set in a
-    real shell (read without waiting for the process to end)."""
-    process = subprocess.Popen(
-        [*PYTHON_M, "serve", *args], stdout=-1, stderr=-1, text=True, env=clean_env()
-    )
-    try:
-        assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(2)]
-        assert [line.split("=")[0] for line in lines] == [f"export {name}" for name in NAMES]
-        script = "".join(lines) + f'printf "%s\\n%s" "${API_ENV}" "${TOKEN_ENV}"'
-        shell = subprocess.run(
-            ["sh", "-c", script], capture_output=True, text=True, timeout=WAIT, check=True
-        )
-        yield process, dict(zip(NAMES, shell.stdout.split("\n"), strict=True))
-    finally:
-        if process.poll() is None:  # a failed test leaves no server behind
-            process.kill()
-            process.communicate()
-
-
 @pytest.mark.parametrize(
     ("args", "signum"),
     [
@@ -254,7 +229,16 @@ def serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]
 def test_serve_answers_at_its_exports_until_a_signal(args: str, signum: int) -> None:
     argv = [str(free_port()) if arg == "FREE" else arg for arg in args.split()]
     option = dict(zip(argv[::2], argv[1::2], strict=True))
-    with serving(*argv) as (process, environ):
+    process = subprocess.Popen(
+        [*PYTHON_M, "serve", *argv], stdout=-1, stderr=-1, text=True, env=clean_env()
+    )
+    try:  # its two export lines read in a real shell, without waiting for the process to end
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in NAMES]
+        assert [line.split("=")[0] for line in lines] == [f"export {name}" for name in NAMES]
+        script = "".join(lines) + f'printf "%s\\n%s" "${API_ENV}" "${TOKEN_ENV}"'
+        shell = conftest.run("sh", "-c", script, timeout=WAIT)  # exits 0
+        environ = dict(zip(NAMES, shell.stdout.split("\n"), strict=True))
         host, _, port = environ[API_ENV].partition(":")
         assert host == ("127.0.0.2" if option.get("--host") == "127.0.0.2" else "127.0.0.1")
         assert int(port) == int(option.get("--port", port)) > 0
@@ -269,6 +253,10 @@ def test_serve_answers_at_its_exports_until_a_signal(args: str, signum: int) -> 
         connection.close()
         process.send_signal(signum)
         out, err = process.communicate(timeout=WAIT)
+    finally:
+        if process.poll() is None:  # a failed test leaves no server behind
+            process.kill()
+            process.communicate()
     assert (process.returncode, out) == (0, "")
     assert "Traceback" not in err
     assert "warning" not in err  # every loopback address

@@ -42,41 +42,32 @@ def statuses(endpoint: MetadataEndpoint, count: int) -> list[int]:
     return [request(endpoint)[0].status for _ in range(count)]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "token", "status"),
-    [
-        ("GET", PATH, "", 200),
-        ("GET", PATH, None, 401),
-        ("GET", PATH, "wrong", 401),
-        ("POST", PATH, "", 405),
-        ("PUT", PATH, "", 405),
-        ("DELETE", PATH, "", 405),
-        ("GET", "/2026-01-15/metadata/other", "", 404),
-    ],
-)
-def test_answers_and_refuses_like_the_reference(
-    lambda_metadata_endpoint: MetadataEndpoint, method: str, path: str, token: str, status: int
-) -> None:
-    endpoint = lambda_metadata_endpoint
-    endpoint.availability_zone_id = "apne1-az2"
-    response, body = request(endpoint, method, path, token)
-    assert (response.status, response.getheader("Content-Type")) == (status, "application/json")
-    assert endpoint.requests == [RecordedRequest(method, path, token == "", status)]
-    if status == 200:
-        assert response.getheader("Cache-Control") == "private, max-age=43200, immutable"
-        assert json.loads(body) == {"AvailabilityZoneID": "apne1-az2"}
+REFUSED = [  # method, path, token (None: no header), the reference's status
+    ("GET", PATH, None, 401),
+    ("GET", PATH, "wrong", 401),
+    ("POST", PATH, "", 405),
+    ("PUT", PATH, "", 405),
+    ("DELETE", PATH, "", 405),
+    ("GET", "/2026-01-15/metadata/other", "", 404),
+]
 
 
-def test_impair_answers_the_next_authorized_gets_until_replaced_or_ended(
+def test_answers_like_the_reference_and_impair_answers_the_next_authorized_gets(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
     endpoint = lambda_metadata_endpoint
     endpoint.impair(status=503, times=2)  # 503: AWS's emulator before metadata is set
-    # what the reference refuses is refused as before, and not counted
-    assert request(endpoint, token="wrong")[0].status == 401
-    assert request(endpoint, "POST")[0].status == 405
-    assert request(endpoint, path="/other")[0].status == 404
-    assert statuses(endpoint, 3) == [503, 503, 200]
+    for method, path, token, status in REFUSED:  # refused as before, and not counted
+        response = request(endpoint, method, path, token)[0]
+        assert (response.status, response.getheader("Content-Type")) == (status, "application/json")
+    assert endpoint.requests == [RecordedRequest(m, p, t == "", s) for m, p, t, s in REFUSED]
+    assert statuses(endpoint, 2) == [503, 503]
+    endpoint.availability_zone_id = "apne1-az2"
+    response, body = request(endpoint)
+    assert (response.status, response.getheader("Content-Type")) == (200, "application/json")
+    assert response.getheader("Cache-Control") == "private, max-age=43200, immutable"
+    assert json.loads(body) == {"AvailabilityZoneID": "apne1-az2"}
+    assert endpoint.requests[-1] == RecordedRequest("GET", PATH, True, 200)
     with endpoint.impair(status=500, times=3) as impairment:
         assert impairment == Impairment(endpoint, 500, 0.0, 3)
         assert statuses(endpoint, 1) == [500]

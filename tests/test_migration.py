@@ -50,7 +50,7 @@ def test_powertools_dev_changes_nothing_in_lambda_and_invents_no_az_outside(
     assert powertools.get_lambda_metadata().availability_zone_id is None  # theirs
 
 
-def test_the_differences_the_page_lists() -> None:
+def test_the_differences_the_page_lists_and_what_to_use_instead() -> None:
     # Same names, different classes: an ``except`` for one does not catch the other.
     assert not issubclass(LambdaMetadataError, powertools.LambdaMetadataError)
     assert not issubclass(powertools.LambdaMetadataError, LambdaMetadataError)
@@ -63,15 +63,11 @@ def test_the_differences_the_page_lists() -> None:
     assert LambdaMetadataError("x", status_code=404).status_code == 404
     assert pickle.loads(pickle.dumps(MetadataHTTPError("x", 503))).status_code == 503
     # ``raw`` is public here, ``_raw`` there; the AZ ID is a str here, Optional there.
-    ours = LambdaMetadata.from_response({"AvailabilityZoneID": "use1-az1", "Next": 1})
-    assert dict(ours.raw) == {"AvailabilityZoneID": "use1-az1", "Next": 1}
-    assert type(ours.availability_zone_id) is str
-    assert powertools.LambdaMetadata().availability_zone_id is None
-    assert dict(LambdaMetadata(availability_zone_id="use1-az1").raw) == {}  # a mock's value
-
-
-def test_built_with_an_az_and_raw_not_a_dataclass_and_what_to_use_instead() -> None:
     metadata = LambdaMetadata.from_response({"AvailabilityZoneID": "use1-az1", "Next": 1})
+    assert dict(metadata.raw) == {"AvailabilityZoneID": "use1-az1", "Next": 1}
+    assert type(metadata.availability_zone_id) is str
+    assert powertools.LambdaMetadata().availability_zone_id is None
+    # built with an AZ and raw, not a dataclass: what to use instead of replace() and asdict()
     assert not dataclasses.is_dataclass(metadata)
     with pytest.raises(TypeError):
         LambdaMetadata()  # type: ignore[call-arg]

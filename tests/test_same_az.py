@@ -17,9 +17,8 @@ def node(index: int, zone: str | None) -> SimpleNamespace:
     return SimpleNamespace(index=index, availability_zone_id=zone)
 
 
-KINDS: dict[
-    str, tuple[Any, Any]
-] = {  # how a candidate carries its zone, and the key= that reads it (None: the default)
+# how a candidate carries its zone, and the key= that reads it (None: the default)
+KINDS: dict[str, tuple[Any, Any]] = {
     "attribute": (node, None),
     "item": (lambda index, zone: {"index": index, "availability_zone_id": zone}, None),
     "key": (lambda index, zone: (index, zone), lambda pair: pair[1]),

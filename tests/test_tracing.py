@@ -28,18 +28,6 @@ if TYPE_CHECKING:
 GIVEN = LambdaMetadata(availability_zone_id="use1-az1")
 
 
-def test_a_disabled_tracer_or_a_non_recording_span_reads_nothing(no_lambda_metadata: None) -> None:
-    from aws_lambda_powertools import Tracer
-
-    annotate_tracer(Tracer(disabled=True))  # no endpoint, yet no error: nothing was read
-    with use_span(INVALID_SPAN):
-        set_span_availability_zone()
-    set_span_availability_zone(INVALID_SPAN)
-
-
-# -- a failing tracer or span: logged once per streak, or a typed error with strict ----------
-
-
 class Broken:
     """A tracer and a recording span whose every call fails while ``failing``."""
 
@@ -57,7 +45,7 @@ class Broken:
 
 
 @pytest.mark.parametrize("put", [annotate_tracer, set_span_availability_zone])
-def test_a_failing_tracer_or_span_is_logged_once_per_streak_or_raised_with_strict(
+def test_a_failing_tracer_or_span_warns_once_per_streak_or_raises_an_idle_one_reads_nothing(
     caplog: pytest.LogCaptureFixture, no_lambda_metadata: None, put: Any
 ) -> None:
     broken = Broken()
@@ -75,17 +63,19 @@ def test_a_failing_tracer_or_span_is_logged_once_per_streak_or_raised_with_stric
     assert isinstance(info.value.__cause__, RuntimeError)
     with pytest.raises(MetadataUnavailableError):  # a metadata failure is raised either way
         put(broken)
+    from aws_lambda_powertools import Tracer
 
-
-# -- the docs' examples -----------------------------------------------------
+    idle = Tracer(disabled=True) if put is annotate_tracer else INVALID_SPAN
+    with use_span(INVALID_SPAN):  # no endpoint, yet no error: nothing was read
+        put(idle)
+        set_span_availability_zone()  # the current span
 
 
 def test_powertools_example_as_in_lambda_and_a_call_outside_a_subsegment(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    """With Lambda's variables set, X-Ray uses its Lambda context and streams subsegments: the
-    example's, then one of a handler given the metadata and a name. Lambda's own segment is
-    read-only: a misplaced call warns once instead of failing."""
+    """In Lambda's context, X-Ray streams the example's subsegment, then one given the metadata
+    and a name; Lambda's own segment is read-only: a call outside warns once, never fails."""
     daemon = XRayDaemon()
     lambda_metadata_endpoint.availability_zone_id = "use1-az6"
     program = (
