@@ -1,11 +1,5 @@
-"""A fake Lambda Runtime API and the real ``awslambdaric`` runtime as a child process.
-
-``FakeRuntimeAPI`` is a real HTTP server on 127.0.0.1 speaking what awslambdaric 4.x asks for:
-``invocation/next`` (held until a test submits an event), ``invocation/{id}/response`` and
-``/error``, ``init/error``, ``restore/next`` (held until the test releases it) and
-``restore/error``. ``running`` runs ``python -m awslambdaric module.handler`` with an environment
-built from scratch, keeps every output line, and stops it and any workers it forked.
-"""
+"""A fake Lambda Runtime API (a real HTTP server on 127.0.0.1 speaking what awslambdaric 4.x asks
+for) and the real ``awslambdaric`` runtime as a child process, its output kept line by line."""
 
 from __future__ import annotations
 
@@ -27,8 +21,7 @@ from typing import Any
 
 PREFIX = "/2018-06-01/runtime"
 HANDLERS_DIR = Path(__file__).parent / "runtime_handlers"
-WAIT = 15.0
-"""Longest wait for anything the child should do; tests return as soon as it happens."""
+WAIT = 15.0  # the longest wait for anything the child should do; tests return when it happens
 _Item = tuple[str, bytes]
 
 
@@ -79,18 +72,15 @@ class FakeRuntimeAPI:
     @property
     def address(self) -> str:
         """``host:port`` for ``AWS_LAMBDA_RUNTIME_API``."""
-        host, port = self._server.server_address[:2]
-        return f"{host!s}:{port}"
+        return f"127.0.0.1:{self._server.server_address[1]}"
 
     def release_restore(self) -> None:
         """Answer the held ``restore/next``: the snapshot is now restored."""
         self._change(lambda: setattr(self, "_restored", True))
 
     def submit(self, event: Any) -> str:
-        """Hand an event to the longest-waiting ``invocation/next`` (or the next one to come).
-
-        Deterministic: with N workers polling, N events go to N different workers.
-        """
+        """Hand an event to the longest-waiting ``invocation/next`` (or the next one to come):
+        with N workers polling, N events go to N different workers."""
         request_id = f"request-{next(self._ids)}"
         item = (request_id, json.dumps(event).encode())
         with self._condition:
@@ -303,11 +293,8 @@ def runtime_environment(
 
 @contextmanager
 def running(handler: str, env: Mapping[str, str], **options: Any) -> Iterator[RuntimeProcess]:
-    """Run the runtime (``RuntimeProcess``'s ``options``) for the ``with`` block, then stop it.
-
-    ``-S`` in ``interpreter_args`` hides site-packages and ``cwd`` (which ``-m`` puts first on
-    ``sys.path``) moves it out of the source tree, so ``PYTHONPATH`` says what it can import.
-    """
+    """Run the runtime (``RuntimeProcess``'s ``options``: ``interpreter_args``, ``cwd``) for the
+    ``with`` block, then stop it."""
     runtime = RuntimeProcess(handler, env, **options)
     try:
         yield runtime

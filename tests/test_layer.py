@@ -28,11 +28,9 @@ PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(
     platform.machine().lower()
 )
-CLEAN = [sys.executable, "-S", "-s", "-B"]
-"""No site-packages, no user site: PYTHONPATH and the standard library are all it sees."""
+CLEAN = [sys.executable, "-S", "-s", "-B"]  # no site-packages: PYTHONPATH and the stdlib alone
 DEPLOY = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
-TOLERANCES = {"wheel": 0.20, "layer": 0.15, "README's layer": 0.25}
-"""How far a size may be from the docs' figure; README's one figure stands for every Python."""
+TOLERANCES = {"wheel": 0.20, "layer": 0.15, "README's layer": 0.25}  # README's: for every Python
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("uv") is None, reason="the layer build runs uv"),
@@ -195,8 +193,8 @@ def test_the_real_runtime_restores_a_snapstart_function_with_the_library_from_th
 
 @pytest.mark.runtime
 def test_the_cold_start_measurement_runs_each_handler_from_its_layer_alone(wheel: Path) -> None:
-    """scripts/layer_cold_start.py (docs/benchmarks.md's table), one round: the script checks
-    each handler answers with the AZ from its own layer. No timing is asserted."""
+    """scripts/layer_cold_start.py (docs/benchmarks.md's table), one round: it checks each
+    handler answers with the AZ from its own layer."""
     pytest.importorskip("awslambdaric")
     pytest.importorskip("aws_lambda_powertools")
     table = load_module(COLD_START).cold_start_table(1, wheel=wheel, compare=False)
