@@ -12,8 +12,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -257,6 +256,12 @@ class RuntimeProcess:
                 )
             return self.lines_with(text)
 
+    def __enter__(self) -> RuntimeProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         """End the runtime and every process it forked."""
         for sent in (signal.SIGTERM, signal.SIGKILL):
@@ -291,12 +296,5 @@ def runtime_environment(
     }
 
 
-@contextmanager
-def running(handler: str, env: Mapping[str, str], **options: Any) -> Iterator[RuntimeProcess]:
-    """Run the runtime (``RuntimeProcess``'s ``options``: ``interpreter_args``, ``cwd``) for the
-    ``with`` block, then stop it."""
-    runtime = RuntimeProcess(handler, env, **options)
-    try:
-        yield runtime
-    finally:
-        runtime.stop()
+running = RuntimeProcess
+"""``with running(handler, env, **options) as runtime``: the runtime for the block, then stopped."""
