@@ -24,6 +24,7 @@ from lambda_metadata.testing import MetadataEndpoint
 
 SCRIPT = ROOT / "scripts" / "build_layer.py"
 COLD_START = ROOT / "scripts" / "layer_cold_start.py"
+WRAPT = load_module(SCRIPT).WRAPT.removeprefix("wrapt==")  # the release the layer pins
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(
     platform.machine().lower()
@@ -99,8 +100,7 @@ def test_the_layer_holds_the_library_its_wrapt_and_their_bytecode_alone(archive:
     assert not [name for name in names if name.endswith("direct_url.json")]  # no local paths
     # lambda_metadata and the pinned wrapt only: the runtime provides snapshot_restore_py
     assert {name.split("/")[1].split("-")[0] for name in names} == {"lambda_metadata", "wrapt"}
-    wrapt_version = load_module(SCRIPT).WRAPT.split("==")[1]
-    assert f"python/wrapt-{wrapt_version}.dist-info/METADATA" in names
+    assert f"python/wrapt-{WRAPT}.dist-info/METADATA" in names
 
 
 def test_the_wheel_and_the_layer_are_the_sizes_the_docs_say(archive: Path, wheel: Path) -> None:
@@ -200,7 +200,7 @@ def test_the_cold_start_measurement_runs_each_handler_from_its_layer_alone(wheel
     table = load_module(COLD_START).cold_start_table(1, wheel=wheel, compare=False)
     rows = [line for line in table.splitlines() if line.startswith("| ") and " ms |" in line]
     assert len(rows) == 2, table
-    assert rows[0].startswith(f"| `@inject_az`, the layer (wrapt {load_module(SCRIPT).WRAPT[7:]})")
+    assert rows[0].startswith(f"| `@inject_az`, the layer (wrapt {WRAPT})")
     assert "Powertools" in rows[1]
     assert "Powertools' cold start." in table
 
@@ -208,9 +208,8 @@ def test_the_cold_start_measurement_runs_each_handler_from_its_layer_alone(wheel
 def test_the_layers_wrapt_imports_no_asyncio_after_the_runtime() -> None:
     """The wrapt import measurement (docs/deploy.md's table), one round of the pinned release."""
     pytest.importorskip("awslambdaric")
-    pinned = load_module(SCRIPT).WRAPT.split("==")[1]
-    table = load_module(COLD_START).wrapt_import_table([pinned], 1)
-    [row] = [line for line in table.splitlines() if line.startswith(f"| {pinned} |")]
+    table = load_module(COLD_START).wrapt_import_table([WRAPT], 1)
+    [row] = [line for line in table.splitlines() if line.startswith(f"| {WRAPT} |")]
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[2] == "1.0\N{MULTIPLICATION SIGN}"
     assert int(cells[3]) < 30  # modules: wrapt 2.x imports 80 to 140
