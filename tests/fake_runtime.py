@@ -20,6 +20,7 @@ from typing import Any
 
 PREFIX = "/2018-06-01/runtime"
 HANDLERS_DIR = Path(__file__).parent / "runtime_handlers"
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:az-function"
 WAIT = 15.0  # the longest wait for anything the child should do; tests return when it happens
 _Item = tuple[str, bytes]
 
@@ -163,9 +164,7 @@ def _handler_for(api: FakeRuntimeAPI) -> type[BaseHTTPRequestHandler]:
                     headers = {
                         "Lambda-Runtime-Aws-Request-Id": event[0],
                         "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 60_000),
-                        "Lambda-Runtime-Invoked-Function-Arn": (
-                            "arn:aws:lambda:us-east-1:123456789012:function:az-function"
-                        ),
+                        "Lambda-Runtime-Invoked-Function-Arn": FUNCTION_ARN,
                         "Content-Type": "application/json",
                     }
                     self._answer(200, event[1], headers)
