@@ -26,21 +26,14 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["pytester", "raw_http", "fake_ec2"]
 
-ROOT = Path(__file__).resolve().parent.parent
-"""The checkout (or the copy of its tests, docs and scripts that CI's wheel and sdist runs use)."""
-EXAMPLES = ROOT / "docs" / "examples"
-"""The docs' examples: real files that tests run (the one copy of this path)."""
-
-RESTORE_LIMIT = 10.0
-"""Seconds Lambda allows for the whole SnapStart restore, after-restore hooks included."""
+ROOT = Path(__file__).resolve().parent.parent  # or the copy CI's wheel and sdist runs use
+EXAMPLES = ROOT / "docs" / "examples"  # the docs' examples: real files that tests run
+RESTORE_LIMIT = 10.0  # seconds Lambda allows for the whole restore, after-restore hooks included
 
 
 def run(*command: object, ok: bool = True, **options: Any) -> subprocess.CompletedProcess[str]:
-    """Run ``command`` in a fresh process to its end, its output captured as text.
-
-    ``options`` go to ``subprocess.run`` (``env`` replaces the environment; 60 s unless
-    ``timeout``). With ``ok`` the exit code must be 0, and a failure shows the child's output.
-    """
+    """Run ``command`` to its end, its output captured as text; ``options`` go to
+    ``subprocess.run`` (60 s unless ``timeout``). With ``ok``, a failure shows the output."""
     options = {"timeout": 60, **options}
     done = subprocess.run(list(map(str, command)), capture_output=True, text=True, **options)
     if ok:
@@ -176,8 +169,7 @@ def fake_clock(lambda_metadata_clock: FakeClock) -> FakeClock:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """Two workers per core (2 to 8) for pyproject's ``-n auto``: the suite mostly waits on
-    servers, deadlines and child runtimes. ``-n 0`` runs it in one process."""
+    """Two workers per core (2 to 8) for ``-n auto``: the suite mostly waits."""
     return max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 

@@ -1,11 +1,5 @@
-"""A fake Lambda Runtime API and the real ``awslambdaric`` runtime as a child process.
-
-``FakeRuntimeAPI`` is a real HTTP server on 127.0.0.1 speaking what awslambdaric 4.x asks for:
-``invocation/next`` (held until a test submits an event), ``invocation/{id}/response`` and
-``/error``, ``init/error``, ``restore/next`` (held until the test releases it) and
-``restore/error``. ``running`` runs ``python -m awslambdaric module.handler`` with an environment
-built from scratch, keeps every output line, and stops it and any workers it forked.
-"""
+"""A fake Lambda Runtime API (a real HTTP server on 127.0.0.1 speaking what awslambdaric 4.x asks
+for) and the real ``awslambdaric`` runtime as a child process, its output kept line by line."""
 
 from __future__ import annotations
 
@@ -18,8 +12,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,8 +20,8 @@ from typing import Any
 
 PREFIX = "/2018-06-01/runtime"
 HANDLERS_DIR = Path(__file__).parent / "runtime_handlers"
-WAIT = 15.0
-"""Longest wait for anything the child should do; tests return as soon as it happens."""
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:az-function"
+WAIT = 15.0  # the longest wait for anything the child should do; tests return when it happens
 _Item = tuple[str, bytes]
 
 
@@ -79,18 +72,15 @@ class FakeRuntimeAPI:
     @property
     def address(self) -> str:
         """``host:port`` for ``AWS_LAMBDA_RUNTIME_API``."""
-        host, port = self._server.server_address[:2]
-        return f"{host!s}:{port}"
+        return f"127.0.0.1:{self._server.server_address[1]}"
 
     def release_restore(self) -> None:
         """Answer the held ``restore/next``: the snapshot is now restored."""
         self._change(lambda: setattr(self, "_restored", True))
 
     def submit(self, event: Any) -> str:
-        """Hand an event to the longest-waiting ``invocation/next`` (or the next one to come).
-
-        Deterministic: with N workers polling, N events go to N different workers.
-        """
+        """Hand an event to the longest-waiting ``invocation/next`` (or the next one to come):
+        with N workers polling, N events go to N different workers."""
         request_id = f"request-{next(self._ids)}"
         item = (request_id, json.dumps(event).encode())
         with self._condition:
@@ -174,9 +164,7 @@ def _handler_for(api: FakeRuntimeAPI) -> type[BaseHTTPRequestHandler]:
                     headers = {
                         "Lambda-Runtime-Aws-Request-Id": event[0],
                         "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 60_000),
-                        "Lambda-Runtime-Invoked-Function-Arn": (
-                            "arn:aws:lambda:us-east-1:123456789012:function:az-function"
-                        ),
+                        "Lambda-Runtime-Invoked-Function-Arn": FUNCTION_ARN,
                         "Content-Type": "application/json",
                     }
                     self._answer(200, event[1], headers)
@@ -267,6 +255,12 @@ class RuntimeProcess:
                 )
             return self.lines_with(text)
 
+    def __enter__(self) -> RuntimeProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         """End the runtime and every process it forked."""
         for sent in (signal.SIGTERM, signal.SIGKILL):
@@ -301,15 +295,5 @@ def runtime_environment(
     }
 
 
-@contextmanager
-def running(handler: str, env: Mapping[str, str], **options: Any) -> Iterator[RuntimeProcess]:
-    """Run the runtime (``RuntimeProcess``'s ``options``) for the ``with`` block, then stop it.
-
-    ``-S`` in ``interpreter_args`` hides site-packages and ``cwd`` (which ``-m`` puts first on
-    ``sys.path``) moves it out of the source tree, so ``PYTHONPATH`` says what it can import.
-    """
-    runtime = RuntimeProcess(handler, env, **options)
-    try:
-        yield runtime
-    finally:
-        runtime.stop()
+running = RuntimeProcess
+"""``with running(handler, env, **options) as runtime``: the runtime for the block, then stopped."""

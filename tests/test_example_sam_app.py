@@ -4,6 +4,7 @@ JSON line it logs is the one ``docs/deploy.md`` quotes."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -92,12 +93,17 @@ def test_the_handler_answers_logs_one_json_line_and_counts_the_request_per_az(
     if zone is not None:
         assert (line["availability_zone_id"], line["level"]) == (zone, "INFO")
         assert (line["function_name"], line["cold_start"]) == ("az-example", True)
-    if replica is None:
-        assert result == {"availability_zone_id": zone}
-        _check_the_docs_quote(line)
-    else:
+    if replica is not None:
         assert result["cache_node"].startswith(replica + "."), zone
         assert line["cache_node"] == result["cache_node"]
+    else:  # the line docs/deploy.md quotes, between markers
+        assert result == {"availability_zone_id": zone}
+        quoted = re.search(r"<!-- log-line -->\n```json\n(.+?)\n```", DEPLOY_DOC.read_text(), re.S)
+        assert quoted is not None, "docs/deploy.md quotes the log line between markers"
+        documented = json.loads(quoted.group(1))
+        assert documented.keys() == line.keys()
+        for key in line.keys() - {"timestamp"}:
+            assert documented[key] == line[key], key
     [directive] = emf["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "LambdaMetadataExample"
     assert directive["Metrics"] == [{"Name": "RequestsHandled", "Unit": "Count"}]
@@ -106,22 +112,10 @@ def test_the_handler_answers_logs_one_json_line_and_counts_the_request_per_az(
     assert counted == (zone or "unknown", "az-example", [1.0])
 
 
-def _check_the_docs_quote(line: dict[str, Any]) -> None:
-    """docs/deploy.md quotes the line the handler logs, between markers."""
-    quoted = re.search(r"<!-- log-line -->\n```json\n(.+?)\n```", DEPLOY_DOC.read_text(), re.S)
-    assert quoted is not None, "docs/deploy.md quotes the log line between markers"
-    documented = json.loads(quoted.group(1))
-    assert documented.keys() == line.keys()
-    for key in line.keys() - {"timestamp"}:
-        assert documented[key] == line[key], key
-
-
 def test_with_az_names_on_the_line_carries_this_accounts_az_name(
     ec2: FakeEC2, lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``ResolveAzNames=true``: one EC2 call names the AZ on the log line."""
-    import io
-
     from awslambdaric.lambda_context import LambdaContext
 
     monkeypatch.setenv("RESOLVE_AZ_NAME", "true")

@@ -1,8 +1,5 @@
-"""Import time is cold-start time: what each entry point loads, and what it must not.
-
-One table: each row runs its setup and its code in a fresh interpreter and compares
-the modules the code added to ``sys.modules`` with what the row allows.
-"""
+"""Import time is cold-start time: each row runs its setup and its code in a fresh interpreter and
+compares the modules the code added to ``sys.modules`` with what the row allows."""
 
 from __future__ import annotations
 
@@ -75,15 +72,11 @@ sys.modules['lambda_metadata'] = package
 
 
 class Row(NamedTuple):
-    setup: str
-    """Runs first; what it imports does not count."""
-    code: str
-    """Its imports are checked."""
+    setup: str  # runs first: what it imports does not count
+    code: str  # its imports are checked
     env: tuple[tuple[str, str], ...] = ()
-    exact_foreign: frozenset[str] | None = None
-    """If set: exactly the modules, other than ours, that ``code`` may add."""
-    own: frozenset[str] | None = None
-    """If set: the only modules of ours that ``code`` may add."""
+    exact_foreign: frozenset[str] | None = None  # if set: exactly what else ``code`` may add
+    own: frozenset[str] | None = None  # if set: the only modules of ours that ``code`` may add
     absent: tuple[str, ...] = ()
     present: tuple[str, ...] = ()
 

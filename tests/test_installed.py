@@ -1,9 +1,5 @@
-"""The suite tests the package it was given: from the wheel when CI installs one, with its plugin.
-
-CI's wheel and sdist runs set ``LAMBDA_METADATA_EXPECT_INSTALLED`` to the fresh virtual
-environment; then ``lambda_metadata`` must come from that environment's site-packages, never
-from a source tree beside the tests.
-"""
+"""The suite tests the package it was given, with its plugin: with CI's
+``LAMBDA_METADATA_EXPECT_INSTALLED`` (the wheel's and sdist's runs), that venv's."""
 
 from __future__ import annotations
 
@@ -22,9 +18,8 @@ def test_the_pytest_plugin_is_loaded_through_its_entry_point(
 ) -> None:
     [entry] = [ep for ep in distribution("lambda-metadata").entry_points if ep.group == "pytest11"]
     assert entry.value == "lambda_metadata.testing.pytest_plugin"
-    assert (
-        request.config.pluginmanager.get_plugin(entry.name) is lambda_metadata.testing.pytest_plugin
-    )
+    plugin = request.config.pluginmanager.get_plugin(entry.name)
+    assert plugin is lambda_metadata.testing.pytest_plugin
 
 
 @pytest.mark.installed

@@ -24,15 +24,14 @@ from lambda_metadata.testing import MetadataEndpoint
 
 SCRIPT = ROOT / "scripts" / "build_layer.py"
 COLD_START = ROOT / "scripts" / "layer_cold_start.py"
+WRAPT = load_module(SCRIPT).WRAPT.removeprefix("wrapt==")  # the release the layer pins
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(
     platform.machine().lower()
 )
-CLEAN = [sys.executable, "-S", "-s", "-B"]
-"""No site-packages, no user site: PYTHONPATH and the standard library are all it sees."""
+CLEAN = [sys.executable, "-S", "-s", "-B"]  # no site-packages: PYTHONPATH and the stdlib alone
 DEPLOY = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
-TOLERANCES = {"wheel": 0.20, "layer": 0.15, "README's layer": 0.25}
-"""How far a size may be from the docs' figure; README's one figure stands for every Python."""
+TOLERANCES = {"wheel": 0.20, "layer": 0.15, "README's layer": 0.25}  # README's: for every Python
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("uv") is None, reason="the layer build runs uv"),
@@ -101,8 +100,7 @@ def test_the_layer_holds_the_library_its_wrapt_and_their_bytecode_alone(archive:
     assert not [name for name in names if name.endswith("direct_url.json")]  # no local paths
     # lambda_metadata and the pinned wrapt only: the runtime provides snapshot_restore_py
     assert {name.split("/")[1].split("-")[0] for name in names} == {"lambda_metadata", "wrapt"}
-    wrapt_version = load_module(SCRIPT).WRAPT.split("==")[1]
-    assert f"python/wrapt-{wrapt_version}.dist-info/METADATA" in names
+    assert f"python/wrapt-{WRAPT}.dist-info/METADATA" in names
 
 
 def test_the_wheel_and_the_layer_are_the_sizes_the_docs_say(archive: Path, wheel: Path) -> None:
@@ -195,14 +193,14 @@ def test_the_real_runtime_restores_a_snapstart_function_with_the_library_from_th
 
 @pytest.mark.runtime
 def test_the_cold_start_measurement_runs_each_handler_from_its_layer_alone(wheel: Path) -> None:
-    """scripts/layer_cold_start.py (docs/benchmarks.md's table), one round: the script checks
-    each handler answers with the AZ from its own layer. No timing is asserted."""
+    """scripts/layer_cold_start.py (docs/benchmarks.md's table), one round: it checks each
+    handler answers with the AZ from its own layer."""
     pytest.importorskip("awslambdaric")
     pytest.importorskip("aws_lambda_powertools")
     table = load_module(COLD_START).cold_start_table(1, wheel=wheel, compare=False)
     rows = [line for line in table.splitlines() if line.startswith("| ") and " ms |" in line]
     assert len(rows) == 2, table
-    assert rows[0].startswith(f"| `@inject_az`, the layer (wrapt {load_module(SCRIPT).WRAPT[7:]})")
+    assert rows[0].startswith(f"| `@inject_az`, the layer (wrapt {WRAPT})")
     assert "Powertools" in rows[1]
     assert "Powertools' cold start." in table
 
@@ -210,9 +208,8 @@ def test_the_cold_start_measurement_runs_each_handler_from_its_layer_alone(wheel
 def test_the_layers_wrapt_imports_no_asyncio_after_the_runtime() -> None:
     """The wrapt import measurement (docs/deploy.md's table), one round of the pinned release."""
     pytest.importorskip("awslambdaric")
-    pinned = load_module(SCRIPT).WRAPT.split("==")[1]
-    table = load_module(COLD_START).wrapt_import_table([pinned], 1)
-    [row] = [line for line in table.splitlines() if line.startswith(f"| {pinned} |")]
+    table = load_module(COLD_START).wrapt_import_table([WRAPT], 1)
+    [row] = [line for line in table.splitlines() if line.startswith(f"| {WRAPT} |")]
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[2] == "1.0\N{MULTIPLICATION SIGN}"
     assert int(cells[3]) < 30  # modules: wrapt 2.x imports 80 to 140

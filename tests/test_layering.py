@@ -1,9 +1,6 @@
-"""The house reads top-down: no module reads another's private names, and no arrow points back up.
-
-Read from the source with ``ast``, without importing anything: a private name (``_entry``) of
-another module may be neither imported (``from x import _y``) nor read as an attribute of a module
-(``_cache._entry``). A public name of a private module (``_cache.set_clock``) is fine.
-"""
+"""The house reads top-down, read from the source with ``ast``: no arrow points back up, and no
+module imports (``from x import _y``) or reads (``_cache._entry``) another's private names; a
+public name of a private module (``_cache.set_clock``) is fine."""
 
 from __future__ import annotations
 
@@ -15,8 +12,7 @@ from conftest import ROOT
 
 import lambda_metadata
 
-INSTALLED = Path(lambda_metadata.__file__).resolve().parent.parent
-"""Where the package tested lives: the repository, or site-packages in CI's installed runs."""
+INSTALLED = Path(lambda_metadata.__file__).resolve().parent.parent  # or CI's site-packages
 SOURCES = sorted(
     [
         *(INSTALLED / "lambda_metadata").rglob("*.py"),
@@ -24,8 +20,8 @@ SOURCES = sorted(
         *(ROOT / "docs" / "examples").glob("*.py"),
     ]
 )
+# what the core never imports, not even lazily
 HEAVY = ("aws_lambda_powertools", "boto3", "botocore", "asyncio", "urllib.request")
-"""What the core never imports, not even lazily: the optional integrations' and the slow ones."""
 CORE = [
     "lambda_metadata",
     *[f"lambda_metadata.{name}" for name in ("_cache", "_client", "_constants", "_decorator")],
@@ -45,8 +41,7 @@ LOWER = {
         "lambda_metadata._model",
     },
 }
-UPPER = ("lambda_metadata._decorator", "lambda_metadata.testing")
-"""What the cache, the client and the models below it never import."""
+UPPER = ("lambda_metadata._decorator", "lambda_metadata.testing")  # what the cache never imports
 
 
 def _ours(name: str) -> bool:

@@ -1,27 +1,23 @@
-"""The release workflow builds what it publishes from pinned tools, and nothing else.
-
-Its ``build`` job makes the files that go to the package index and the GitHub release: it must
-not install the development environment (``uv run``/``uv sync`` would, with every dev
-dependency), and each tool it runs comes at a pinned version that Dependabot keeps current.
-"""
+"""The release workflow's ``build`` job makes what is published from tools at pinned versions that
+Dependabot keeps current, never from the development environment (``uv run``/``uv sync``)."""
 
 from __future__ import annotations
 
 import ast
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML, through mkdocs: no stubs installed
+from conftest import ROOT
+from packaging.requirements import Requirement
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     tomllib = pytest.importorskip("tomli")
 
-ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 TOOLS = ROOT / ".github" / "release-requirements.txt"
 PYPROJECT = (ROOT / "pyproject.toml").read_text()
@@ -62,8 +58,6 @@ def test_the_build_job_runs_pinned_tools_and_no_development_environment() -> Non
                 PINNED.match(argument) for argument in arguments
             ), (name, install)
     # the pinned build backend is one the project accepts
-    from packaging.requirements import Requirement
-
     [backend] = map(Requirement, tomllib.loads(PYPROJECT)["build-system"]["requires"])
     assert backend.name == "hatchling"
     assert backend.specifier.contains(pinned["hatchling"])
@@ -94,8 +88,6 @@ def test_every_action_is_pinned_by_commit_and_dependabot_keeps_every_pin_current
 
 def test_the_runtime_dependencies_have_no_upper_bounds() -> None:
     """A cap on a user's dependency blocks their upgrades; none has a known break."""
-    from packaging.requirements import Requirement
-
     project = tomllib.loads(PYPROJECT)["project"]
     requirements = [*project["dependencies"]]
     requirements += [r for extra in project["optional-dependencies"].values() for r in extra]

@@ -1,9 +1,7 @@
-"""The SAM example as it deploys: its template SAM-transformed and linted, and ``sam build``.
-
-Opt-in but for the guides' commands (``-m sam``, with ``uv run --with`` aws-sam-translator and
-cfn-lint). ``sam build`` (the SAM CLI through ``uv tool run``, a ``python3.13`` on the ``PATH``)
-runs ``examples/sam-app/README.md``'s commands in a copy of this checkout: the function it builds
-must hold this checkout's package."""
+"""The SAM example as it deploys (``-m sam``, with ``uv run --with`` aws-sam-translator and
+cfn-lint): its template SAM-transformed and linted, and ``examples/sam-app/README.md``'s commands
+run in a copy of this checkout (``sam build`` through ``uv tool run``, a ``python3.13`` on the
+``PATH``): the function built holds this checkout's package."""
 
 from __future__ import annotations
 
@@ -120,11 +118,9 @@ def test_the_role_has_vpc_and_ec2_permissions_only_when_asked(
 
 # -- sam build, as examples/sam-app/README.md gives it -------------------------------------------
 
-COMMANDS = re.compile(r"```console\n(?P<body>.*?)```", re.DOTALL)
-
 
 def readme_commands() -> list[str]:
-    [block] = COMMANDS.findall((APP / "README.md").read_text())
+    [block] = re.findall(r"```console\n(.*?)```", (APP / "README.md").read_text(), re.DOTALL)
     return [line.strip() for line in block.splitlines() if line.strip()]
 
 
@@ -153,14 +149,10 @@ def test_sam_build_as_the_readme_gives_it_packs_this_checkout(tmp_path: Path) ->
     ignore = [".git", ".venv", "dist", "site", ".aws-sam", "__pycache__", "*.pyc", ".*_cache"]
     cwd = tmp_path / "checkout"
     shutil.copytree(ROOT, cwd, ignore=shutil.ignore_patterns(*ignore, ".mutation"))
-    env = {
-        **os.environ,
-        "PATH": os.pathsep.join([str(Path(python313).parent), os.environ.get("PATH", "")]),
-        "SAM_CLI_TELEMETRY": "0",
-        "UV_NO_PROGRESS": "1",
-    }
-    for name in ("VIRTUAL_ENV", "PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_NO_INDEX"):
-        env.pop(name, None)  # what the guide's shell would not have
+    unset = ("VIRTUAL_ENV", "PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_NO_INDEX")  # not a user's
+    env = {name: value for name, value in os.environ.items() if name not in unset}
+    env["PATH"] = os.pathsep.join([str(Path(python313).parent), os.environ.get("PATH", "")])
+    env |= {"SAM_CLI_TELEMETRY": "0", "UV_NO_PROGRESS": "1"}
     for line in readme_commands():
         if line.startswith("cd "):
             cwd = cwd / line.removeprefix("cd ")
