@@ -81,14 +81,6 @@ def test_format_strings_see_the_zone_in_application_and_third_party_loggers(
     )
 
 
-def test_records_before_the_zone_is_known_get_the_placeholder(no_lambda_metadata: None) -> None:
-    emit = logging.getLogger("app").info
-    assert lines_of(lambda: emit("cold, outside Lambda"), "app") == (
-        ["app - cold, outside Lambda"],
-        "",
-    )
-
-
 @pytest.mark.usefixtures("saved_factory")
 def test_reinstalls_after_the_factory_is_reset_and_never_wraps_twice(
     lambda_metadata_endpoint: MetadataEndpoint,
@@ -204,16 +196,11 @@ for other in ("availability_zone_id", "message", "not an identifier"):  # anothe
 """
 NAMED = ["use1-az1 plain", "json use1-az1 False"]
 NAMED += ["refused availability_zone_id", "refused message", "refused not an identifier"]
-FRESH["the-log-key-named-by-keyword"] = (
-    NAMED_KEY.format(install="install_log_record_factory(key='az_id')"),
-    NAMED,
-)
-FRESH["the-log-key-named-by-the-variable"] = (
-    NAMED_KEY.format(
-        install="os.environ['LAMBDA_METADATA_LOG_KEY'] = 'az_id'"
-    ),  # read when installed
-    NAMED,
-)
+for named_by, install in [
+    ("keyword", "install_log_record_factory(key='az_id')"),
+    ("the-variable", "os.environ['LAMBDA_METADATA_LOG_KEY'] = 'az_id'  # read when installed"),
+]:
+    FRESH[f"the-log-key-named-by-{named_by}"] = (NAMED_KEY.format(install=install), NAMED)
 
 
 @pytest.mark.parametrize(("script", "printed"), FRESH.values(), ids=FRESH.keys())
