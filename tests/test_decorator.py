@@ -353,6 +353,7 @@ def test_outside_lambda_handlers_run_with_none_and_one_warning_is_logged(
     no_lambda_metadata: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="lambda_metadata")
+    assert metadata_of(lambda_context()) is metadata_of(None) is metadata_of(object()) is None
     async_plain = inject_az(coroutine)
     results = [plain({}, lambda_context()) for _ in range(3)]
     assert [*results, asyncio.run(async_plain({}, lambda_context()))] == [None] * 4

@@ -48,11 +48,6 @@ def test_powertools_logger_reads_it(lambda_metadata_endpoint: MetadataEndpoint) 
     assert not hasattr(context, "lambda_metadata")  # given back as passed
 
 
-def test_metadata_of_without_the_decorator_or_outside_lambda(no_lambda_metadata: None) -> None:
-    assert metadata_of(lambda_context()) is metadata_of(None) is metadata_of(object()) is None
-    assert inject_az(lambda event, context: metadata_of(context))({}, lambda_context()) is None
-
-
 def test_importing_the_testing_package_does_not_import_powertools() -> None:
     script = (
         "import sys\nfrom lambda_metadata.testing import lambda_context, FakeLambdaContext\n"
