@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import subprocess
-import sys
 import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -14,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics.provider.cold_start import reset_cold_start_flag
-from conftest import EXAMPLES, XRayDaemon
+from conftest import EXAMPLES, XRayDaemon, run_python
 from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan, use_span
 
 from lambda_metadata import LambdaMetadataError, clear_metadata_cache, inject_az, metadata_of
@@ -122,8 +120,7 @@ def test_a_missing_extra_fails_at_decoration(hidden: str, option: str, extra: st
         f"try:\n    inject_az({option}=True)\nexcept MissingOptionalDependencyError as error:\n"
         "    print(error)\n"
     )
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
-    assert f'pip install "lambda-metadata[{extra}]"' in done.stdout, done.stderr
+    assert f'pip install "lambda-metadata[{extra}]"' in run_python("-c", program).stdout
 
 
 def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -> None:
@@ -144,9 +141,7 @@ def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -
         task_root=str(EXAMPLES), **aws, **lambda_metadata_endpoint.environ
     )
     try:
-        command = [sys.executable, "-c", program, str(EXAMPLES / "decorator_extras.py")]
-        done = subprocess.run(command, env=env, timeout=60, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
+        done = run_python("-c", program, EXAMPLES / "decorator_extras.py", env=env)
         entities = daemon.entities(2)  # the EC2 call, traced by Powertools' patching, then ours
     finally:
         daemon.socket.close()
