@@ -237,31 +237,48 @@ async def async_chunks(event: object, context: Any) -> Any:
     yield context
 
 
-@pytest.mark.parametrize("decorate", [inject_az, inject_az(strict=True)], ids=["bare", "options"])
-@pytest.mark.parametrize(
-    "function",
-    [chunks, async_chunks, wraps_generator(chunks), functools.partial(async_chunks, {})],
-    ids=["generator", "async-generator", "functools-wraps", "partial"],
-)
-def test_a_generator_function_is_refused_when_decorated(function: Any, decorate: Any) -> None:
-    """Lambda calls handler(event, context) and uses its return value: no generator handlers."""
-    with pytest.raises(TypeError, match=r"generator function .*uses what it returns"):
-        decorate(function)
+untyped: Any = inject_az  # for the wrong calls, which mypy would refuse
+Refusal = tuple[Callable[[], object], type[Exception], str]
+REFUSED: dict[str, Refusal] = {  # a decoration, what it raises, what that says
+    "option-by-position": (lambda: untyped(True), TypeError, "keyword-only"),
+    "strict-not-a-bool": (lambda: untyped(strict="yes"), TypeError, "strict"),
+    "tracer": (lambda: untyped(tracer=object()), TypeError, "Powertools Tracer"),
+    "metrics-duck": (
+        lambda: untyped(metrics=type("Duck", (), {"add_dimension": print})()),
+        TypeError,
+        "Powertools Metrics",
+    ),
+    "metrics-class": (lambda: untyped(metrics=Metrics), TypeError, "Powertools Metrics"),
+}
+for timeout in (0, -1, float("inf"), float("nan"), True):
+    bad_timeout = functools.partial(inject_az, timeout=timeout)
+    REFUSED[f"timeout={timeout}"] = (bad_timeout, ValueError, "timeout")
+GENERATOR_REFUSED = "generator function .*uses what it returns"
+GENERATORS = {"generator": chunks, "async-generator": async_chunks}
+GENERATORS |= {
+    "functools-wraps": wraps_generator(chunks),
+    "partial": functools.partial(async_chunks, {}),
+}
+for name, function in GENERATORS.items():  # Lambda uses what a handler returns: no generators
+    for options, decorate in (("bare", inject_az), ("options", inject_az(strict=True))):
+        refusal = (functools.partial(decorate, function), TypeError, GENERATOR_REFUSED)
+        REFUSED[f"{name}-{options}"] = refusal
 
 
-def test_introspection_is_preserved_and_options_are_checked() -> None:
+@pytest.mark.parametrize(("decorate", "error", "match"), REFUSED.values(), ids=REFUSED.keys())
+def test_a_wrong_option_or_a_generator_is_refused_at_decoration(
+    decorate: Callable[[], object], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        decorate()
+
+
+def test_introspection_is_preserved() -> None:
     assert (plain.__name__, plain.__qualname__, plain.__doc__) == ("handler",) * 2 + (
         handler.__doc__,
     )
     assert plain.__wrapped__ is handler  # type: ignore[attr-defined]
     assert inspect.signature(plain) == inspect.signature(handler)
-    with pytest.raises(TypeError, match="keyword-only"):
-        inject_az(True)  # type: ignore[call-overload]
-    with pytest.raises(TypeError, match="strict"):
-        inject_az(strict="yes")  # type: ignore[call-overload]
-    for timeout in (0, -1, float("inf"), float("nan"), True):
-        with pytest.raises(ValueError, match="timeout"):
-            inject_az(timeout=timeout)
 
 
 @pytest.mark.parametrize(

@@ -95,20 +95,6 @@ def test_otel_option_sets_the_span_attribute_and_is_skipped_without_metadata(
 
 
 @pytest.mark.parametrize(
-    ("options", "match"),
-    [
-        ({"tracer": object()}, "Powertools Tracer"),
-        ({"metrics": type("Duck", (), {"add_dimension": print})()}, "Powertools Metrics"),
-        ({"metrics": Metrics}, "Powertools Metrics"),  # the class, not an instance
-    ],
-    ids=["tracer", "metrics-duck", "metrics-class"],
-)
-def test_a_wrong_tracer_or_metrics_is_refused_at_decoration(options: Any, match: str) -> None:
-    with pytest.raises(TypeError, match=match):
-        inject_az(**options)
-
-
-@pytest.mark.parametrize(
     ("hidden", "option", "extra"),
     [("boto3", "resolve_name", "ec2"), ("opentelemetry", "otel", "otel")],
 )
