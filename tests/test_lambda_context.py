@@ -1,4 +1,4 @@
-"""``lambda_context()`` and ``metadata_of()``: what a handler and Powertools see."""
+"""``lambda_context()``: what a handler reads, a Powertools context, without importing it."""
 
 from __future__ import annotations
 
