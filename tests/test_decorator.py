@@ -1,12 +1,15 @@
-"""``@inject_az`` against the endpoint emulator: the context, the failure policy, the switch."""
+"""``@inject_az`` against the endpoint emulator: every kind of handler, the context, the failure
+policy, the switch."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -15,8 +18,8 @@ from unittest import mock
 import pytest
 import wrapt
 from aws_lambda_powertools import Metrics
+from awslambdaric.lambda_context import LambdaContext
 
-import lambda_metadata
 from lambda_metadata import clear_metadata_cache, get_lambda_metadata, inject_az, metadata_of
 from lambda_metadata.errors import (
     InvalidArgumentError,
@@ -43,6 +46,7 @@ plain = inject_az(handler)
 
 
 async def coroutine(event: object, context: Any) -> str | None:
+    await asyncio.sleep(0)
     return az(context)
 
 
@@ -104,19 +108,177 @@ def test_the_context_is_found_set_for_the_call_and_given_back_as_it_was(
     assert getattr(context, "lambda_metadata", "missing") == before
 
 
-def test_introspection_is_preserved_and_options_are_checked() -> None:
+def prefixed(prefix: str, event: object, context: object) -> str | None:
+    return az(context)
+
+
+async def async_prefixed(prefix: str, event: object, context: object) -> str | None:
+    return az(context)
+
+
+class Handlers:
+    """A class-based handler in every shape, the decorator inside and outside."""
+
+    @inject_az
+    def method(self, event: Any, context: Any) -> str | None:
+        assert isinstance(self, Handlers)
+        return az(context)
+
+    @classmethod
+    @inject_az
+    def class_outer(cls, event: Any, context: Any) -> str | None:
+        assert cls is Handlers
+        return az(context)
+
+    @inject_az
+    @classmethod
+    def class_inner(cls, event: Any, context: Any) -> str | None:
+        assert cls is Handlers
+        return az(context)
+
+    @staticmethod
+    @inject_az
+    def static_outer(event: Any, context: Any) -> str | None:
+        return az(context)
+
+    @inject_az
+    @staticmethod
+    def static_inner(event: Any, context: Any) -> str | None:
+        return az(context)
+
+    @inject_az
+    def __call__(self, event: Any, context: Any) -> str | None:
+        return az(context)
+
+    @inject_az
+    async def async_method(self, event: Any, context: Any) -> str | None:
+        return az(context)
+
+    async def undecorated(self, event: Any, context: Any) -> str | None:
+        return az(context)
+
+
+@wrapt.decorator
+async def async_passthrough(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    return await wrapped(*args, **kwargs)
+
+
+def wraps_async(function: Any) -> Any:
+    @functools.wraps(function)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return await function(*args, **kwargs)
+
+    return wrapper
+
+
+def marked() -> Any:
+    mark = getattr(inspect, "markcoroutinefunction", None)  # new in Python 3.12
+    if mark is None:
+        return pytest.param(None, marks=pytest.mark.skip("no inspect.markcoroutinefunction"))
+    return inject_az(mark(lambda event, context: coroutine(event, context)))
+
+
+SHAPES = {
+    "function": plain,
+    "empty-call": inject_az()(handler),
+    "options": inject_az(strict=True, log_records=True, timeout=2.0)(handler),
+    "nested": inject_az(inject_az(strict=True)(handler)),
+    "coroutine": inject_az(coroutine),
+    "method": Handlers().method,
+    "unbound-method": lambda event, context: Handlers.method(Handlers(), event, context),
+    "class-outer": Handlers.class_outer,
+    "class-outer-instance": Handlers().class_outer,
+    "class-inner": Handlers.class_inner,
+    "class-inner-instance": Handlers().class_inner,
+    "static-outer": Handlers.static_outer,
+    "static-inner": Handlers.static_inner,
+    "static-inner-instance": Handlers().static_inner,
+    "callable-instance": Handlers(),
+    "async-method": Handlers().async_method,
+    "partial": inject_az(functools.partial(prefixed, "x")),
+    "async-partial": inject_az(functools.partial(async_prefixed, "x")),
+    "wrapt-wrapped": inject_az(async_passthrough(coroutine)),
+    "functools-wraps": inject_az(wraps_async(coroutine)),
+    "bound-method": inject_az(Handlers().undecorated),
+}
+CALLS: dict[str, Callable[[Any, Any], Any]] = {
+    "positional": lambda handler, context: handler({}, context),
+    "context-by-name": lambda handler, context: handler({}, context=context),
+    "both-by-name": lambda handler, context: handler(event={}, context=context),
+}
+
+
+@pytest.mark.parametrize("call", CALLS.values(), ids=CALLS.keys())
+@pytest.mark.parametrize("handler", [*SHAPES.values(), marked()], ids=[*SHAPES, "marked"])
+def test_every_shape_finds_the_context_and_gives_it_back(
+    lambda_metadata_endpoint: MetadataEndpoint, handler: Any, call: Callable[[Any, Any], Any]
+) -> None:
+    context = LambdaContext("request-1", None, None, 4_102_444_800_000, "arn:aws:lambda:fn")
+    seen = call(handler, context)
+    if inspect.iscoroutinefunction(handler):  # a coroutine stays one, and is awaited
+        seen = asyncio.run(seen)
+    assert seen == "use1-az1"
+    assert not hasattr(context, "lambda_metadata")
+
+
+def wraps_generator(function: Any) -> Any:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return (yield from function(*args, **kwargs))
+
+    return wrapper
+
+
+def chunks(event: object, context: Any) -> Any:
+    yield context
+
+
+async def async_chunks(event: object, context: Any) -> Any:
+    yield context
+
+
+untyped: Any = inject_az  # for the wrong calls, which mypy would refuse
+Refusal = tuple[Callable[[], object], type[Exception], str]
+REFUSED: dict[str, Refusal] = {  # a decoration, what it raises, what that says
+    "option-by-position": (lambda: untyped(True), TypeError, "keyword-only"),
+    "strict-not-a-bool": (lambda: untyped(strict="yes"), TypeError, "strict"),
+    "tracer": (lambda: untyped(tracer=object()), TypeError, "Powertools Tracer"),
+    "metrics-duck": (
+        lambda: untyped(metrics=type("Duck", (), {"add_dimension": print})()),
+        TypeError,
+        "Powertools Metrics",
+    ),
+    "metrics-class": (lambda: untyped(metrics=Metrics), TypeError, "Powertools Metrics"),
+}
+for timeout in (0, -1, float("inf"), float("nan"), True):
+    bad_timeout = functools.partial(inject_az, timeout=timeout)
+    REFUSED[f"timeout={timeout}"] = (bad_timeout, ValueError, "timeout")
+GENERATOR_REFUSED = "generator function .*uses what it returns"
+GENERATORS = {"generator": chunks, "async-generator": async_chunks}
+GENERATORS |= {
+    "functools-wraps": wraps_generator(chunks),
+    "partial": functools.partial(async_chunks, {}),
+}
+for name, function in GENERATORS.items():  # Lambda uses what a handler returns: no generators
+    for options, decorate in (("bare", inject_az), ("options", inject_az(strict=True))):
+        refusal = (functools.partial(decorate, function), TypeError, GENERATOR_REFUSED)
+        REFUSED[f"{name}-{options}"] = refusal
+
+
+@pytest.mark.parametrize(("decorate", "error", "match"), REFUSED.values(), ids=REFUSED.keys())
+def test_a_wrong_option_or_a_generator_is_refused_at_decoration(
+    decorate: Callable[[], object], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        decorate()
+
+
+def test_introspection_is_preserved() -> None:
     assert (plain.__name__, plain.__qualname__, plain.__doc__) == ("handler",) * 2 + (
         handler.__doc__,
     )
     assert plain.__wrapped__ is handler  # type: ignore[attr-defined]
     assert inspect.signature(plain) == inspect.signature(handler)
-    with pytest.raises(TypeError, match="keyword-only"):
-        inject_az(True)  # type: ignore[call-overload]
-    with pytest.raises(TypeError, match="strict"):
-        inject_az(strict="yes")  # type: ignore[call-overload]
-    for timeout in (0, -1, float("inf"), float("nan"), True):
-        with pytest.raises(ValueError, match="timeout"):
-            inject_az(timeout=timeout)
 
 
 @pytest.mark.parametrize(
@@ -208,6 +370,7 @@ def test_outside_lambda_handlers_run_with_none_and_one_warning_is_logged(
     no_lambda_metadata: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="lambda_metadata")
+    assert metadata_of(lambda_context()) is metadata_of(None) is metadata_of(object()) is None
     async_plain = inject_az(coroutine)
     results = [plain({}, lambda_context()) for _ in range(3)]
     assert [*results, asyncio.run(async_plain({}, lambda_context()))] == [None] * 4
@@ -319,15 +482,6 @@ def test_lambda_metadata_disabled_is_read_when_applied(
     if state == "off":
         assert metrics.provider.add_cold_start_metric == cold_start  # no dimension either
         assert get_lambda_metadata().availability_zone_id == "use1-az1"  # unchanged
-
-
-def test_inject_az_loads_on_first_access_and_is_listed() -> None:
-    # What it imports, and what import lambda_metadata does not, is in test_import.py.
-    assert lambda_metadata.inject_az is inject_az
-    assert "inject_az" in lambda_metadata.__all__
-    assert "inject_az" in dir(lambda_metadata)
-    with pytest.raises(AttributeError, match="no_such_name"):
-        lambda_metadata.no_such_name  # noqa: B018
 
 
 @pytest.mark.wrapt_matrix

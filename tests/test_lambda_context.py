@@ -1,16 +1,11 @@
-"""``lambda_context()`` and ``metadata_of()``: what a handler and Powertools see."""
+"""``lambda_context()``: what a handler reads, a Powertools context, without importing it."""
 
 from __future__ import annotations
 
-import io
-import json
-
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from conftest import run_python
 
-from lambda_metadata import LambdaMetadata, inject_az, metadata_of
-from lambda_metadata.testing import FakeLambdaContext, MetadataEndpoint, lambda_context
+from lambda_metadata.testing import FakeLambdaContext, lambda_context
 
 
 def test_the_attributes_a_handler_reads_and_the_time_left() -> None:
@@ -26,31 +21,6 @@ def test_the_attributes_a_handler_reads_and_the_time_left() -> None:
     assert context.get_remaining_time_in_millis() > 10**9  # no deadline
     assert 2_000 < lambda_context(timeout=3).get_remaining_time_in_millis() <= 3_000
     assert lambda_context(timeout=0).get_remaining_time_in_millis() == 0
-
-
-def test_powertools_logger_reads_it(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    stream = io.StringIO()
-    logger = Logger(service="lambda-context-test", stream=stream)
-
-    @logger.inject_lambda_context
-    @inject_az
-    def handler(event: dict[str, object], context: LambdaContext) -> LambdaMetadata | None:
-        logger.info("hello")
-        return metadata_of(context)
-
-    context = lambda_context(function_name="orders", aws_request_id="req-1", memory_limit_in_mb=256)
-    metadata = handler({}, context)
-    assert metadata is not None
-    assert metadata.availability_zone_id == "use1-az1"
-    line = json.loads(stream.getvalue())
-    assert (line["function_name"], line["function_request_id"]) == ("orders", "req-1")
-    assert (line["function_memory_size"], line["availability_zone_id"]) == (256, "use1-az1")
-    assert not hasattr(context, "lambda_metadata")  # given back as passed
-
-
-def test_metadata_of_without_the_decorator_or_outside_lambda(no_lambda_metadata: None) -> None:
-    assert metadata_of(lambda_context()) is metadata_of(None) is metadata_of(object()) is None
-    assert inject_az(lambda event, context: metadata_of(context))({}, lambda_context()) is None
 
 
 def test_importing_the_testing_package_does_not_import_powertools() -> None:

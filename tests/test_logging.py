@@ -17,7 +17,7 @@ from awslambdaric.lambda_context import LambdaContext
 from conftest import run_python
 
 from lambda_metadata import get_lambda_metadata, inject_az, install_log_record_factory
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata.testing import MetadataEndpoint, lambda_context
 
 
 @pytest.fixture
@@ -77,14 +77,6 @@ def test_format_strings_see_the_zone_in_application_and_third_party_loggers(
             "app use1-az9 mine",  # a caller's own extra= wins for its record, as without us
             "botocore.credentials use1-az1 after the invocation",
         ],
-        "",
-    )
-
-
-def test_records_before_the_zone_is_known_get_the_placeholder(no_lambda_metadata: None) -> None:
-    emit = logging.getLogger("app").info
-    assert lines_of(lambda: emit("cold, outside Lambda"), "app") == (
-        ["app - cold, outside Lambda"],
         "",
     )
 
@@ -204,16 +196,11 @@ for other in ("availability_zone_id", "message", "not an identifier"):  # anothe
 """
 NAMED = ["use1-az1 plain", "json use1-az1 False"]
 NAMED += ["refused availability_zone_id", "refused message", "refused not an identifier"]
-FRESH["the-log-key-named-by-keyword"] = (
-    NAMED_KEY.format(install="install_log_record_factory(key='az_id')"),
-    NAMED,
-)
-FRESH["the-log-key-named-by-the-variable"] = (
-    NAMED_KEY.format(
-        install="os.environ['LAMBDA_METADATA_LOG_KEY'] = 'az_id'"
-    ),  # read when installed
-    NAMED,
-)
+for named_by, install in [
+    ("keyword", "install_log_record_factory(key='az_id')"),
+    ("the-variable", "os.environ['LAMBDA_METADATA_LOG_KEY'] = 'az_id'  # read when installed"),
+]:
+    FRESH[f"the-log-key-named-by-{named_by}"] = (NAMED_KEY.format(install=install), NAMED)
 
 
 @pytest.mark.parametrize(("script", "printed"), FRESH.values(), ids=FRESH.keys())
@@ -234,13 +221,23 @@ def powertools_logger() -> tuple[Logger, Callable[[], list[dict[str, Any]]]]:
 
 
 @pytest.mark.parametrize(
-    ("order", "cold"), [("documented", "use1-az1"), ("powertools-outside", "-")]
+    ("order", "cold", "memory"),  # awslambdaric's memory is its variable's string
+    [("documented", "use1-az1", "128"), ("powertools-outside", "-", 256)],
 )
 def test_powertools_json_lines_carry_the_zone_after_clear_state(
-    lambda_metadata_endpoint: MetadataEndpoint, context: LambdaContext, order: str, cold: str
+    lambda_metadata_endpoint: MetadataEndpoint,
+    context: LambdaContext,
+    order: str,
+    cold: str,
+    memory: object,
 ) -> None:
     """``@inject_az`` above ``@logger.inject_lambda_context(log_event=True)``, as the docs show
-    it: the event line of a cold start carries the AZ too; below, only from the next one."""
+    it: the event line of a cold start carries the AZ too; below, only from the next one. There,
+    the testing package's ``lambda_context()`` stands in for the runtime's context."""
+    if memory == 256:
+        context = lambda_context(
+            function_name="orders", aws_request_id="request-1", memory_limit_in_mb=256
+        )
     logger, lines = powertools_logger()
     child = Logger(service=logger.service, child=True)
     inject_context = logger.inject_lambda_context(clear_state=True, log_event=True)
@@ -264,8 +261,11 @@ def test_powertools_json_lines_carry_the_zone_after_clear_state(
     assert [line["message"] for line in lines()] == messages
     assert [line["availability_zone_id"] for line in lines()] == ["-", cold] + ["use1-az1"] * 6
     assert [line.get("order_id") for line in lines()[2:7]] == [1, 1, None, 2, 2]
-    assert all(line["function_request_id"] == "request-1" for line in lines()[1:7])
+    invocation = {(line["function_name"], line["function_request_id"]) for line in lines()[1:7]}
+    assert invocation == {("orders", "request-1")}
+    assert {line["function_memory_size"] for line in lines()[1:7]} == {memory}
     assert lambda_metadata_endpoint.request_count == 1
+    assert not hasattr(context, "lambda_metadata")  # given back as passed
 
 
 def test_powertools_extra_wins_for_its_line_and_the_zone_wins_over_appended_keys(

@@ -1,4 +1,4 @@
-"""A Powertools user's typed handler, and the typed docs examples, pass ``mypy --strict``;
+"""tests/typing/ (a Powertools user's handlers) and the typed docs examples pass ``mypy --strict``;
 an untyped user's read of ``context.lambda_metadata`` is what it rejects (why ``metadata_of``
 exists). One mypy run checks them all (mypy's start-up is most of its cost)."""
 
@@ -15,7 +15,8 @@ pytestmark = pytest.mark.mypy  # opt-in: seconds of mypy; CI runs it once, besid
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ["readme_intro", "app", "test_app", "logging_powertools", "powertools_logs"]
 EXAMPLES += ["decorator_basic", "decorator_options", "decorator_extras", "metrics_per_az"]
-CHECKED = ["tests/typing_user/powertools_user.py", *(f"docs/examples/{e}.py" for e in EXAMPLES)]
+TYPING = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests" / "typing").glob("*.py"))
+CHECKED = [*TYPING, *(f"docs/examples/{e}.py" for e in EXAMPLES)]
 UNTYPED_USER = (
     "from aws_lambda_powertools.utilities.typing import LambdaContext\n"
     "def handler(event: dict[str, object], context: LambdaContext) -> object:\n"

@@ -25,5 +25,4 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         "request_id": context.aws_request_id,
         "pid": os.getpid(),
         "snapshot_restore_py_imported": "snapshot_restore_py" in sys.modules,
-        "event": event,
     }

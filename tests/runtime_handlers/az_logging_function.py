@@ -1,10 +1,7 @@
-"""A function decorated as a user would, for the end-to-end tests of log lines across a restore:
-a Powertools ``Logger`` (JSON) with ``inject_lambda_context(clear_state=True, log_event=True)``
-outside ``@inject_az``, and stdlib logging with ``%(availability_zone_id)s``. It logs at init, in
-every invocation and in two after-restore hooks, which the runtime runs in the order registered:
-``early_hook`` before the library's refresh (registered before ``lambda_metadata`` is imported, as
-another library's would be), ``late_hook`` after it.
-"""
+"""A function decorated as a user would: a Powertools ``Logger`` (JSON) outside ``@inject_az``,
+stdlib logging with ``%(availability_zone_id)s``. It logs at init, per invocation and in two
+after-restore hooks, which run in the order registered: ``early_hook`` before the library's
+refresh (registered before ``lambda_metadata`` is imported), ``late_hook`` after it."""
 
 from __future__ import annotations
 
@@ -16,8 +13,7 @@ import snapshot_restore_py  # type: ignore[import-untyped]
 from aws_lambda_powertools import Logger
 
 STDLIB_FORMAT = "STDLIB az=%(availability_zone_id)s logger=%(name)s %(message)s"
-NO_FACTORY = "no-factory"
-"""What the stdlib lines show for a record the library's log-record factory did not see."""
+NO_FACTORY = "no-factory"  # the stdlib lines of a record the log-record factory did not see
 
 stdlib_handler = logging.StreamHandler(sys.stdout)
 stdlib_handler.setFormatter(
@@ -31,7 +27,6 @@ logger = Logger(service="az-function")  # JSON lines on stdout; does not propaga
 
 
 def both(message: str) -> None:
-    """Log ``message`` with the stdlib logger and with the Powertools Logger."""
     app.info(message)
     logger.info(message)
 

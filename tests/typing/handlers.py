@@ -1,17 +1,20 @@
-"""Decorated handlers keep their exact types: sync, async, methods; options are keyword-only."""
+"""Decorated handlers keep their exact types: sync, async, methods, under Powertools' decorators,
+called with ``lambda_context()``; options are keyword-only."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from typing_extensions import assert_type
 
-from lambda_metadata import inject_az
+from lambda_metadata import LambdaMetadata, inject_az, metadata_of
+from lambda_metadata.testing import FakeLambdaContext, lambda_context
 
-logger = Logger()
+logger = Logger(service="orders")
+metrics = Metrics(namespace="Shop", service="orders")
 
 
 @inject_az
@@ -35,8 +38,25 @@ assert_type(handler(event={"name": "x"}, context=LambdaContext()), str)  # the n
 
 @logger.inject_lambda_context(clear_state=True)
 @inject_az(strict=True, timeout=0.5, log_records=False)
-def powertools_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
-    return {"az": "use1-az1"}
+def powertools_handler(event: dict[str, Any], context: LambdaContext) -> str:
+    metadata = metadata_of(context)
+    assert_type(metadata, LambdaMetadata | None)
+    assert metadata is not None  # strict=True: the handler never runs without it
+    logger.info("zone", extra={"zone": metadata.availability_zone_id})
+    return metadata.availability_zone_id
+
+
+@inject_az(metrics=metrics)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def counted_handler(event: dict[str, object], context: LambdaContext) -> int:
+    metrics.add_metric(name="Orders", unit="Count", value=1)
+    return 1
+
+
+local = lambda_context(function_name="orders", timeout=3)
+assert_type(local, FakeLambdaContext)
+assert_type(local.get_remaining_time_in_millis(), int)
+assert_type(powertools_handler({}, local), str)  # a LambdaContext when Powertools is installed
 
 
 @inject_az
