@@ -88,16 +88,8 @@ KEPT = {0: [1, 2, 3, 4], 60: [1, 1, 2, 3], math.inf: [1, 1, 1, 1]}
 @pytest.mark.parametrize(
     ("header", "kept"),
     [
-        *[
-            (h, 0)
-            for h in (
-                "no-store",
-                "no-cache",
-                "private, no-cache",
-                "max-age=0",
-                "private, max-age=0",
-            )
-        ],
+        *[(h, 0) for h in ("no-store", "no-cache", "private, no-cache", "max-age=0")],
+        ("private, max-age=0", 0),
         ('private, max-age="60"', 60),  # RFC 9111 asks recipients to accept the quoted form
         ("max-age=60 , private", 60),
         (None, math.inf),  # no usable max-age: kept for the process lifetime
@@ -444,37 +436,33 @@ def test_a_decorated_handler_in_an_outage_is_fast_and_warns_once_per_streak(
     def handler(event: object, context: object) -> object:
         return lambda_metadata.metadata_of(context)
 
-    def invoke(count: int) -> list[object]:
-        """The handler's results, or the 404 errors strict mode raises instead of calling it."""
-        results = []
-        for _ in range(count):
-            try:
-                results.append(handler({}, lambda_context()))
-            except MetadataHTTPError as exc:
-                assert strict
-                results.append(exc.status_code)
-        return results
+    def invoke() -> object:
+        try:
+            return handler({}, lambda_context())
+        except MetadataHTTPError as exc:  # strict mode raises instead of calling the handler
+            assert strict
+            return exc.status_code
 
-    failed = [404] if strict else [None]
+    failed = 404 if strict else None
     lambda_metadata_endpoint.impair(status=404)  # never retried: one request per attempt
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
-        assert invoke(1) == failed
+        assert invoke() == failed
         started = time.perf_counter()
-        assert invoke(200) == failed * 200
+        assert [invoke() for _ in range(200)] == [failed] * 200
         per_invocation = (time.perf_counter() - started) / 200
         fake_clock.advance(0.6)
-        assert invoke(51) == failed * 51  # the next attempt, then its window
+        assert [invoke() for _ in range(51)] == [failed] * 51  # the next attempt, its window
         assert lambda_metadata_endpoint.request_count == 2, "one request per later window"
         for _ in range(2):  # each clear starts a new streak, which warns again
             clear_metadata_cache()
-            assert invoke(1) == failed
+            assert invoke() == failed
     assert per_invocation < 0.002, f"{per_invocation * 1e3:.3f} ms per invocation"
     warnings_logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings_logged) == (0 if strict else 3)
     assert all("MetadataHTTPError" in message for message in warnings_logged)
     lambda_metadata_endpoint.heal()
     fake_clock.advance(1)
-    assert isinstance(invoke(1)[0], LambdaMetadata)
+    assert isinstance(invoke(), LambdaMetadata)
 
 
 def test_the_caching_page_says_the_runtime_forks_before_importing_the_handler() -> None:
@@ -486,19 +474,6 @@ def test_the_caching_page_says_the_runtime_forks_before_importing_the_handler() 
 
 
 # -- waiting behind a held answer (found by mutation testing) -----------------------------------
-
-
-def _held_answers(gates: list[threading.Event]) -> Callable[[socket.socket], None]:
-    """Answer connection N (from 0) ``use1-az<N+1>``, once ``gates[N]`` is set (5 s at most)."""
-    count = itertools.count()
-
-    def behaviour(conn: socket.socket) -> None:
-        number = next(count)
-        read_request(conn)
-        gates[number].wait(5)
-        conn.sendall(json_body(b'{"AvailabilityZoneID": "use1-az%d"}' % (number + 1)))
-
-    return behaviour
 
 
 def _wait_for(condition: Callable[[], bool]) -> None:
@@ -519,36 +494,35 @@ def test_only_the_newest_request_is_stored_and_joined_each_follower_within_its_d
     clear: bool, refresh: bool, older_last: bool, raw_server: Callable[..., RawServer]
 ) -> None:
     gates = [threading.Event() for _ in range(3)]
-    server = raw_server(_held_answers(gates))
-    got: dict[str, str] = {}
+    count = itertools.count()
 
-    def call(name: str, refresh: bool = False) -> threading.Thread:
-        def run() -> None:
-            got[name] = get_lambda_metadata(refresh=refresh, timeout=5).availability_zone_id
+    def held(conn: socket.socket) -> None:
+        """Answer connection N (from 0) ``use1-az<N+1>``, once ``gates[N]`` is set."""
+        number = next(count)
+        read_request(conn)
+        gates[number].wait(5)
+        conn.sendall(json_body(b'{"AvailabilityZoneID": "use1-az%d"}' % (number + 1)))
 
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
-
-    threads = [call("older")]
-    _wait_for(lambda: server.connections == 1)
-    if clear:
-        clear_metadata_cache()  # the before-snapshot hook, say
-    threads.append(call("newer", refresh))
-    _wait_for(lambda: server.connections == 2)
-    started = time.monotonic()  # a follower of the newer fetch, on its own deadline
-    with pytest.raises(MetadataTimeoutError, match=r"did not finish within 0\.3 s"):
-        get_lambda_metadata(timeout=0.3)
-    assert 0.25 < time.monotonic() - started < 2
-    first, last = (1, 0) if older_last else (0, 1)
-    gates[first].set()
-    threads[first].join(5)
-    threads.append(call("late"))  # joins the newer fetch while it is in flight
-    time.sleep(0.2)
-    gates[last].set()
-    gates[2].set()  # a third request would have its answer, but none is made
-    for thread in threads:
-        thread.join(5)
-    assert got == {"older": "use1-az1", "newer": "use1-az2", "late": "use1-az2"}
+    server = raw_server(held)
+    with ThreadPoolExecutor(3) as pool:
+        calls = [pool.submit(get_lambda_metadata, timeout=5)]
+        _wait_for(lambda: server.connections == 1)
+        if clear:
+            clear_metadata_cache()  # the before-snapshot hook, say
+        calls.append(pool.submit(get_lambda_metadata, refresh=refresh, timeout=5))
+        _wait_for(lambda: server.connections == 2)
+        started = time.monotonic()  # a follower of the newer fetch, on its own deadline
+        with pytest.raises(MetadataTimeoutError, match=r"did not finish within 0\.3 s"):
+            get_lambda_metadata(timeout=0.3)
+        assert 0.25 < time.monotonic() - started < 2
+        first, last = (1, 0) if older_last else (0, 1)
+        gates[first].set()
+        calls[first].result(5)
+        calls.append(pool.submit(get_lambda_metadata, timeout=5))  # joins the newer fetch
+        time.sleep(0.2)
+        gates[last].set()
+        gates[2].set()  # a third request would have its answer, but none is made
+        got = [call.result(5).availability_zone_id for call in calls]
+    assert got == ["use1-az1", "use1-az2", "use1-az2"]  # older, newer, the late follower
     assert get_lambda_metadata().availability_zone_id == "use1-az2", "the older answer is not kept"
     assert server.connections == 2
