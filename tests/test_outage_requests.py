@@ -57,9 +57,7 @@ def test_a_fetch_hung_past_its_deadline_is_abandoned_to_the_next_caller(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
     pytest.importorskip("boto3")  # imported now, not in the 3 s before the flight is abandoned
-    ec2 = FailingEC2()
-    ec2.failing = False
-    ec2.hold = threading.Event()  # a client with no timeout of its own, stuck
+    ec2 = FailingEC2(failing=False, hold=threading.Event())  # no timeout of its own, stuck
     get_lambda_metadata()
     hung = threading.Thread(
         target=get_availability_zone_name, kwargs={"client": ec2, "timeout": 1}, daemon=True
@@ -154,10 +152,10 @@ class FailingEC2:
     """An EC2 client that is throttled while ``failing``, stuck while ``hold`` is not set, and
     counts its calls."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, failing: bool = True, hold: threading.Event | None = None) -> None:
         self.calls = 0
-        self.failing = True
-        self.hold: threading.Event | None = None
+        self.failing = failing
+        self.hold = hold
 
     def describe_availability_zones(self, **kwargs: Any) -> dict[str, Any]:
         from botocore.exceptions import ClientError

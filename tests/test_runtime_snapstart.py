@@ -1,10 +1,6 @@
 """End to end: the real awslambdaric runtime, a fake Runtime API and the metadata emulator,
-through init, snapshot, a restore in another AZ and invocations.
-
-``az_logging_function`` logs through a Powertools ``Logger`` (``inject_lambda_context`` outside
-``@inject_az``) and stdlib logging with ``%(availability_zone_id)s``, and has two after-restore
-hooks of its own, one running before the library's refresh and one after it.
-"""
+through init, snapshot, a restore in another AZ and invocations (the functions, and what they
+log, are described in runtime_handlers/)."""
 
 from __future__ import annotations
 
@@ -45,12 +41,6 @@ def zones(runtime: RuntimeProcess, phase: str, count: int = 1) -> tuple[list[str
         [line.removeprefix("STDLIB az=").split(" ", 1)[0] for line in stdlib],
         [json.loads(line)["availability_zone_id"] for line in json_lines],
     )
-
-
-def event_zones(runtime: RuntimeProcess) -> list[str]:
-    """The AZ in each event line that ``inject_lambda_context(log_event=True)`` logs."""
-    lines = runtime.wait_for_lines('"message":{"n":', N)
-    return [json.loads(line)["availability_zone_id"] for line in lines]
 
 
 def invoke(api: FakeRuntimeAPI) -> list[dict[str, str]]:
@@ -115,7 +105,8 @@ def test_after_a_restore_in_another_zone_everything_reports_the_new_zone(
         ]
         assert [r["function_request_id"] for r in records] == [r["request_id"] for r in results]
         # After a failed refresh the first invocation's event line is logged before its fetch.
-        assert event_zones(runtime) == [late] + ["use1-az2"] * (N - 1)
+        events = [json.loads(line) for line in runtime.wait_for_lines('"message":{"n":', N)]
+        assert [e["availability_zone_id"] for e in events] == [late] + ["use1-az2"] * (N - 1)
         assert endpoint.request_count == (2 if failure is None else 1)  # none on the warm path
         # Between the restore and the library's refresh, a hook sees no AZ (the cache was
         # emptied before the snapshot), never the old one; after it, the new one if it came.
