@@ -263,6 +263,7 @@ def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
     lambda_metadata_endpoint.impair(delay=delay)
     lambda_metadata_endpoint.cache_control = "no-store"  # what the follower gets is not kept
     got: list[object] = []
+    took: list[float] = []
 
     def follower() -> None:
         started = time.monotonic()
@@ -270,7 +271,7 @@ def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
             got.append(get_lambda_metadata(timeout=timeout).availability_zone_id)
         except LambdaMetadataError as exc:
             got.append(type(exc))
-        got.append(time.monotonic() - started)
+        took.append(time.monotonic() - started)
 
     def on_alarm(signum: int, frame: object) -> None:
         raise interrupt("soft timeout")
@@ -286,8 +287,8 @@ def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     thread.join(timeout=5)
-    assert got[0] == expected, "the follower woke up and fetched again"
-    assert got[1] < timeout + 0.4
+    assert got == [expected], "the follower woke up and fetched again"
+    assert took[0] < timeout + 0.4
     if expected == "use1-az1":  # an interrupted flight opened no window: a plain call fetches
         _fetched_at_once(lambda_metadata_endpoint)
 

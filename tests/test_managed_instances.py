@@ -18,10 +18,6 @@ from lambda_metadata import clear_metadata_cache, get_lambda_metadata
 from lambda_metadata.errors import LambdaMetadataError
 from lambda_metadata.testing import MetadataEndpoint
 
-FORK_WITH_THREADS = pytest.mark.filterwarnings(
-    "ignore:This process .* is multi-threaded:DeprecationWarning"  # the emulator's threads
-)
-
 
 @pytest.mark.runtime
 def test_each_worker_of_the_real_runtime_gets_the_metadata() -> None:
@@ -71,7 +67,7 @@ def in_forked_child(env: Mapping[str, str] = {}) -> object:
     return json.loads(data)
 
 
-@FORK_WITH_THREADS
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_worker_inherits_the_cached_value_and_a_worker_forked_mid_fetch_fetches(
     raw_server: Callable[[Callable[[socket.socket], object]], RawServer],
 ) -> None:
