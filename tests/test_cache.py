@@ -34,7 +34,7 @@ from lambda_metadata.errors import InvalidArgumentError, MetadataHTTPError, Meta
 from lambda_metadata.testing import FakeClock, MetadataEndpoint, lambda_context
 
 
-def test_fetched_once_then_cached_until_a_refresh_or_a_clear(
+def test_fetched_once_then_cached_until_a_refresh_a_clear_or_a_clock_swap(
     lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = get_lambda_metadata(timeout=30)
@@ -53,6 +53,15 @@ def test_fetched_once_then_cached_until_a_refresh_or_a_clear(
     clear_metadata_cache()
     get_lambda_metadata()
     assert lambda_metadata_endpoint.request_count == 3
+    # Expiries read from one clock mean nothing on another: none outlives a clock swap.
+    with FakeClock(start=0.0):  # behind the real clock: the real expiry has not come
+        get_lambda_metadata()
+        assert lambda_metadata_endpoint.request_count == 4
+    with FakeClock(start=10.0**9):  # far ahead: its expiry is far ahead of the real clock's
+        get_lambda_metadata()
+        assert lambda_metadata_endpoint.request_count == 5
+    get_lambda_metadata()
+    assert lambda_metadata_endpoint.request_count == 6
 
 
 def test_a_value_expires_on_the_injected_clock_at_exactly_its_max_age(
@@ -70,21 +79,6 @@ def test_a_value_expires_on_the_injected_clock_at_exactly_its_max_age(
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
     assert get_lambda_metadata().availability_zone_id == "use1-az2"
     assert lambda_metadata_endpoint.request_count == 2
-
-
-def test_installing_or_removing_a_fake_clock_clears_the_cache(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    # expiries read from one clock mean nothing on another, so none outlives a swap
-    get_lambda_metadata()
-    with FakeClock(start=0.0):  # behind the real clock: the real expiry has not come
-        get_lambda_metadata()
-        assert lambda_metadata_endpoint.request_count == 2
-    with FakeClock(start=10.0**9):  # far ahead: its expiry is far ahead of the real clock's
-        get_lambda_metadata()
-        assert lambda_metadata_endpoint.request_count == 3
-    get_lambda_metadata()
-    assert lambda_metadata_endpoint.request_count == 4
 
 
 KEPT = {0: [1, 2, 3, 4], 60: [1, 1, 2, 3], math.inf: [1, 1, 1, 1]}
@@ -213,35 +207,30 @@ def test_a_raising_filter_on_the_stale_warning_or_the_recovery_line_changes_noth
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A logging failure never reaches the caller; an interrupt does, once the cache is settled.
+    """A logging failure never reaches the caller; an interrupt does, once the cache is settled."""
     lambda_metadata_endpoint.max_age = 1
     get_lambda_metadata()
     fake_clock.advance(2)
     lambda_metadata_endpoint.impair(status=404)
     caplog.set_level(logging.INFO, logger="lambda_metadata")
-    for level, expected in ((logging.WARNING, "use1-az1"), (logging.INFO, "use1-az2")):
-        refused: list[logging.LogRecord] = []
+    refused: list[int] = []
 
-        def refuse(
-            record: logging.LogRecord,
-            level: int = level,
-            refused: list[logging.LogRecord] = refused,
-        ) -> bool:
-            if record.levelno == level:
-                refused.append(record)
-                raise error
-            return True
+    def refuse(record: logging.LogRecord) -> bool:
+        refused.append(record.levelno)
+        raise error
 
-        monkeypatch.setattr(logging.getLogger("lambda_metadata"), "filters", [refuse])
-        interrupt = isinstance(error, KeyboardInterrupt)
+    monkeypatch.setattr(logging.getLogger("lambda_metadata"), "filters", [refuse])
+    interrupt = isinstance(error, KeyboardInterrupt)
+    for expected in ("use1-az1", "use1-az2"):  # the stale value's warning, the recovery line
         with pytest.raises(KeyboardInterrupt) if interrupt else contextlib.nullcontext():
             assert get_lambda_metadata(timeout=5).availability_zone_id == expected
         requests = lambda_metadata_endpoint.request_count
         assert get_lambda_metadata(timeout=5).availability_zone_id == expected  # kept, no flight
-        assert (len(refused), lambda_metadata_endpoint.request_count) == (1, requests)
+        assert lambda_metadata_endpoint.request_count == requests
         fake_clock.advance(1)  # past the window
         lambda_metadata_endpoint.heal()
         lambda_metadata_endpoint.availability_zone_id = "use1-az2"
+    assert refused == [logging.WARNING, logging.INFO]
     _fetched_at_once(lambda_metadata_endpoint, refresh=True, zone="use1-az3")
 
 
@@ -249,12 +238,40 @@ class _SoftTimeoutError(Exception):
     """What a signal-based soft timeout raises in the handler's thread."""
 
 
-def _interrupt_the_leader(
-    interrupt: type[BaseException], *, after: float, follower: Callable[[], None]
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+@pytest.mark.parametrize(
+    ("interrupt", "delay", "after", "timeout", "expected"),
+    [
+        (KeyboardInterrupt, 0.6, 0.3, 5, "use1-az1"),
+        (TimeoutError, 0.6, 0.3, 5, "use1-az1"),  # raised in a socket call, before the deadline
+        (_SoftTimeoutError, 0.6, 0.3, 5, "use1-az1"),
+        (KeyboardInterrupt, 2.2, 0.8, 1.2, MetadataTimeoutError),  # every answer comes too late
+    ],
+    ids=["keyboard", "timeout-error", "soft-timeout", "follower-deadline"],
+)
+def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
+    interrupt: type[BaseException],
+    delay: float,
+    after: float,
+    timeout: float,
+    expected: object,
+    lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
-    """Lead a fetch (in this thread) that a SIGALRM handler interrupts with ``interrupt``
-    ``after`` seconds in, while ``follower`` (started 0.1 s in) joins its flight; the
-    interrupt must reach this caller as raised. Returns once the follower has ended."""
+    """A SIGALRM handler raises ``interrupt`` in the leader ``after`` seconds in: it reaches
+    the leader as raised, and the follower (started 0.1 s in) fetches again with what is left
+    of its deadline (woken at 0.8 s, not 1.2 s more, which would end near 1.9 s)."""
+    lambda_metadata_endpoint.impair(delay=delay)
+    lambda_metadata_endpoint.cache_control = "no-store"  # what the follower gets is not kept
+    got: list[object] = []
+    took: list[float] = []
+
+    def follower() -> None:
+        started = time.monotonic()
+        try:
+            got.append(get_lambda_metadata(timeout=timeout).availability_zone_id)
+        except LambdaMetadataError as exc:
+            got.append(type(exc))
+        took.append(time.monotonic() - started)
 
     def on_alarm(signum: int, frame: object) -> None:
         raise interrupt("soft timeout")
@@ -270,52 +287,10 @@ def _interrupt_the_leader(
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     thread.join(timeout=5)
-
-
-SIGALRM = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
-
-
-@SIGALRM
-@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, TimeoutError, _SoftTimeoutError])
-def test_an_interrupt_inside_a_slow_fetch_ends_the_flight(
-    interrupt: type[BaseException], lambda_metadata_endpoint: MetadataEndpoint
-) -> None:
-    lambda_metadata_endpoint.impair(delay=0.6)
-    lambda_metadata_endpoint.cache_control = "no-store"  # what the follower gets is not kept
-    follower_got: list[object] = []
-
-    def follower() -> None:
-        try:
-            follower_got.append(get_lambda_metadata(timeout=5).availability_zone_id)
-        except BaseException as exc:  # pragma: no cover - reported by the assertion below
-            follower_got.append(exc)
-
-    # The caller's own soft timeout reaches it as raised, even a TimeoutError raised inside
-    # a socket call before the client's deadline.
-    _interrupt_the_leader(interrupt, after=0.3, follower=follower)
-    assert follower_got == ["use1-az1"], "the follower woke up and fetched again"
-    # An interrupted flight opened no fail-fast window, so the next plain call fetches.
-    _fetched_at_once(lambda_metadata_endpoint)
-
-
-@SIGALRM
-def test_a_follower_of_an_interrupted_fetch_keeps_its_own_deadline(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    lambda_metadata_endpoint.impair(delay=2.2)  # every answer comes after every deadline here
-    took: list[float] = []
-
-    def follower() -> None:
-        started = time.monotonic()
-        with contextlib.suppress(LambdaMetadataError):
-            get_lambda_metadata(timeout=1.2)
-        took.append(time.monotonic() - started)
-
-    _interrupt_the_leader(KeyboardInterrupt, after=0.8, follower=follower)
-    # Woken at 0.8 s, the follower fetches again with what is left of its 1.2 s (not 1.2 s
-    # more, which would end near 1.9 s).
-    assert len(took) == 1
-    assert took[0] < 1.2 + 0.4
+    assert got == [expected], "the follower woke up and fetched again"
+    assert took[0] < timeout + 0.4
+    if expected == "use1-az1":  # an interrupted flight opened no window: a plain call fetches
+        _fetched_at_once(lambda_metadata_endpoint)
 
 
 def test_an_exception_at_the_lazy_import_ends_the_flight(
@@ -328,19 +303,23 @@ def test_an_exception_at_the_lazy_import_ends_the_flight(
     _fetched_at_once(lambda_metadata_endpoint)
 
 
-def test_a_call_whose_deadline_is_used_up_does_not_block_the_next_one(
-    lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
+def test_a_call_that_sends_nothing_opens_no_window_and_starts_no_flight(
+    no_lambda_metadata: None, fake_clock: FakeClock
 ) -> None:
-    # Its deadline passes before its fetch can start (a follower woken late by an interrupted
-    # leader reaches the same point): it starts no flight that every later caller would join.
-    with pytest.raises(MetadataTimeoutError):
-        get_lambda_metadata(timeout=1e-12)
-    assert lambda_metadata_endpoint.request_count == 0
-    lambda_metadata_endpoint.max_age = 1
-    first = get_lambda_metadata(timeout=0.5)
-    fake_clock.advance(1)
-    assert get_lambda_metadata(timeout=1e-12) is first  # with an expired value: that value
-    assert lambda_metadata_endpoint.request_count == 1
+    """An unset environment, or a deadline used up before the fetch can start (as for a
+    follower woken late by an interrupted leader): nothing later callers would wait on."""
+    with pytest.raises(MetadataUnavailableError):
+        get_lambda_metadata()
+    with MetadataEndpoint() as endpoint, endpoint.environment():
+        with pytest.raises(MetadataTimeoutError):
+            get_lambda_metadata(timeout=1e-12)
+        assert endpoint.request_count == 0
+        endpoint.max_age = 1
+        first = get_lambda_metadata(timeout=0.5)  # fetched at once: no window, no flight
+        assert first.availability_zone_id == "use1-az1"
+        fake_clock.advance(1)
+        assert get_lambda_metadata(timeout=1e-12) is first  # with an expired value: that value
+        assert endpoint.request_count == 1
 
 
 def test_a_value_stored_while_a_caller_waited_for_the_lock_is_served_without_a_fetch() -> None:
@@ -447,16 +426,6 @@ def test_refresh_clear_and_the_snapstart_hooks_end_the_window(
     assert lambda_metadata_endpoint.request_count == before + 1
 
 
-def test_an_unset_environment_opens_no_window(
-    no_lambda_metadata: None, fake_clock: FakeClock
-) -> None:
-    with pytest.raises(MetadataUnavailableError):
-        get_lambda_metadata()
-    with MetadataEndpoint() as endpoint, endpoint.environment():
-        assert get_lambda_metadata().availability_zone_id == "use1-az1"  # set now: fetched
-        assert endpoint.request_count == 1
-
-
 @pytest.mark.parametrize("strict", [False, True])
 def test_a_decorated_handler_in_an_outage_is_fast_and_warns_once_per_streak(
     strict: bool,
@@ -468,37 +437,33 @@ def test_a_decorated_handler_in_an_outage_is_fast_and_warns_once_per_streak(
     def handler(event: object, context: object) -> object:
         return lambda_metadata.metadata_of(context)
 
-    def invoke(count: int) -> list[object]:
-        """The handler's results, or the 404 errors strict mode raises instead of calling it."""
-        results = []
-        for _ in range(count):
-            try:
-                results.append(handler({}, lambda_context()))
-            except MetadataHTTPError as exc:
-                assert strict
-                results.append(exc.status_code)
-        return results
+    def invoke() -> object:
+        try:
+            return handler({}, lambda_context())
+        except MetadataHTTPError as exc:  # strict mode raises instead of calling the handler
+            assert strict
+            return exc.status_code
 
-    failed = [404] if strict else [None]
+    failed = 404 if strict else None
     lambda_metadata_endpoint.impair(status=404)  # never retried: one request per attempt
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
-        assert invoke(1) == failed
+        assert invoke() == failed
         started = time.perf_counter()
-        assert invoke(200) == failed * 200
+        assert [invoke() for _ in range(200)] == [failed] * 200
         per_invocation = (time.perf_counter() - started) / 200
         fake_clock.advance(0.6)
-        assert invoke(51) == failed * 51  # the next attempt, then its window
+        assert [invoke() for _ in range(51)] == [failed] * 51  # the next attempt, its window
         assert lambda_metadata_endpoint.request_count == 2, "one request per later window"
         for _ in range(2):  # each clear starts a new streak, which warns again
             clear_metadata_cache()
-            assert invoke(1) == failed
+            assert invoke() == failed
     assert per_invocation < 0.002, f"{per_invocation * 1e3:.3f} ms per invocation"
     warnings_logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings_logged) == (0 if strict else 3)
     assert all("MetadataHTTPError" in message for message in warnings_logged)
     lambda_metadata_endpoint.heal()
     fake_clock.advance(1)
-    assert isinstance(invoke(1)[0], LambdaMetadata)
+    assert isinstance(invoke(), LambdaMetadata)
 
 
 def test_the_caching_page_says_the_runtime_forks_before_importing_the_handler() -> None:
@@ -512,19 +477,6 @@ def test_the_caching_page_says_the_runtime_forks_before_importing_the_handler() 
 # -- waiting behind a held answer (found by mutation testing) -----------------------------------
 
 
-def _held_answers(gates: list[threading.Event]) -> Callable[[socket.socket], None]:
-    """Answer connection N (from 0) ``use1-az<N+1>``, once ``gates[N]`` is set (5 s at most)."""
-    count = itertools.count()
-
-    def behaviour(conn: socket.socket) -> None:
-        number = next(count)
-        read_request(conn)
-        gates[number].wait(5)
-        conn.sendall(json_body(b'{"AvailabilityZoneID": "use1-az%d"}' % (number + 1)))
-
-    return behaviour
-
-
 def _wait_for(condition: Callable[[], bool]) -> None:
     """Poll ``condition`` every 10 ms; fail if it does not hold within 5 s."""
     deadline = time.monotonic() + 5
@@ -533,62 +485,45 @@ def _wait_for(condition: Callable[[], bool]) -> None:
         time.sleep(0.01)
 
 
-def test_a_follower_behind_a_held_answer_times_out_on_its_own_deadline(
-    raw_server: Callable[..., RawServer],
-) -> None:
-    gate = threading.Event()
-    server = raw_server(_held_answers([gate]))
-    leader = threading.Thread(target=get_lambda_metadata, kwargs={"timeout": 5})
-    leader.start()
-    try:
-        _wait_for(lambda: server.connections == 1)
-        started = time.monotonic()
-        with pytest.raises(MetadataTimeoutError, match=r"did not finish within 0\.3 s"):
-            get_lambda_metadata(timeout=0.3)
-        assert 0.25 < time.monotonic() - started < 2
-    finally:
-        gate.set()
-        leader.join(5)
-    assert server.connections == 1
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"  # the leader's, stored
-
-
 @pytest.mark.parametrize("older_last", [False, True], ids=["older-lands-first", "older-last"])
 @pytest.mark.parametrize(
     ("clear", "refresh"),
     [(True, True), (True, False), (False, True)],
     ids=["clear-then-refresh", "clear-then-plain-call", "refresh-alone"],
 )
-def test_only_the_newest_request_is_stored_and_joined(
+def test_only_the_newest_request_is_stored_and_joined_each_follower_within_its_deadline(
     clear: bool, refresh: bool, older_last: bool, raw_server: Callable[..., RawServer]
 ) -> None:
     gates = [threading.Event() for _ in range(3)]
-    server = raw_server(_held_answers(gates))
-    got: dict[str, str] = {}
+    count = itertools.count()
 
-    def call(name: str, refresh: bool = False) -> threading.Thread:
-        def run() -> None:
-            got[name] = get_lambda_metadata(refresh=refresh, timeout=5).availability_zone_id
+    def held(conn: socket.socket) -> None:
+        """Answer connection N (from 0) ``use1-az<N+1>``, once ``gates[N]`` is set."""
+        number = next(count)
+        read_request(conn)
+        gates[number].wait(5)
+        conn.sendall(json_body(b'{"AvailabilityZoneID": "use1-az%d"}' % (number + 1)))
 
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
-
-    threads = [call("older")]
-    _wait_for(lambda: server.connections == 1)
-    if clear:
-        clear_metadata_cache()  # the before-snapshot hook, say
-    threads.append(call("newer", refresh))
-    _wait_for(lambda: server.connections == 2)
-    first, last = (1, 0) if older_last else (0, 1)
-    gates[first].set()
-    threads[first].join(5)
-    threads.append(call("late"))  # joins the newer fetch while it is in flight
-    time.sleep(0.2)
-    gates[last].set()
-    gates[2].set()  # a third request would have its answer, but none is made
-    for thread in threads:
-        thread.join(5)
-    assert got == {"older": "use1-az1", "newer": "use1-az2", "late": "use1-az2"}
+    server = raw_server(held)
+    with ThreadPoolExecutor(3) as pool:
+        calls = [pool.submit(get_lambda_metadata, timeout=5)]
+        _wait_for(lambda: server.connections == 1)
+        if clear:
+            clear_metadata_cache()  # the before-snapshot hook, say
+        calls.append(pool.submit(get_lambda_metadata, refresh=refresh, timeout=5))
+        _wait_for(lambda: server.connections == 2)
+        started = time.monotonic()  # a follower of the newer fetch, on its own deadline
+        with pytest.raises(MetadataTimeoutError, match=r"did not finish within 0\.3 s"):
+            get_lambda_metadata(timeout=0.3)
+        assert 0.25 < time.monotonic() - started < 2
+        first, last = (1, 0) if older_last else (0, 1)
+        gates[first].set()
+        calls[first].result(5)
+        calls.append(pool.submit(get_lambda_metadata, timeout=5))  # joins the newer fetch
+        time.sleep(0.2)
+        gates[last].set()
+        gates[2].set()  # a third request would have its answer, but none is made
+        got = [call.result(5).availability_zone_id for call in calls]
+    assert got == ["use1-az1", "use1-az2", "use1-az2"]  # older, newer, the late follower
     assert get_lambda_metadata().availability_zone_id == "use1-az2", "the older answer is not kept"
     assert server.connections == 2

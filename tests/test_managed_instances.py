@@ -8,21 +8,15 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
 
 import pytest
 from fake_runtime import FakeRuntimeAPI, running, runtime_environment
 from raw_http import RawServer
 
-from lambda_metadata import get_lambda_metadata
-from lambda_metadata._constants import API_ENV, TOKEN_ENV
+from lambda_metadata import clear_metadata_cache, get_lambda_metadata
 from lambda_metadata.errors import LambdaMetadataError
 from lambda_metadata.testing import MetadataEndpoint
-
-FORK_WITH_THREADS = pytest.mark.filterwarnings(
-    "ignore:This process .* is multi-threaded:DeprecationWarning"  # the emulator's threads
-)
 
 
 @pytest.mark.runtime
@@ -48,63 +42,51 @@ def test_each_worker_of_the_real_runtime_gets_the_metadata() -> None:
             assert {r["availability_zone_id"] for r in results} == {"use1-az1"}
             assert endpoint.request_count == 2  # one per worker at init, none on the warm path
             assert api.init_errors == api.invocation_errors == []
+            # Not snap-start: no hooks (on-demand too: test_snapstart.py's table), no restore.
+            assert {r["snapshot_restore_py_imported"] for r in results} == {False}
+            assert "GET /2018-06-01/runtime/restore/next" not in api.paths
 
 
-def in_forked_child(code: str) -> dict[str, object]:
-    """Fork, run ``code`` in the child with ``get_lambda_metadata`` at hand, return its JSON."""
+def in_forked_child(env: Mapping[str, str] = {}) -> object:
+    """Fork; in the child, with ``env`` set, get the AZ ID; return it or the error's words."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report and leave without running pytest's teardown
         os.close(read_end)
         try:
-            namespace: dict[str, Any] = {"get_lambda_metadata": get_lambda_metadata}
-            exec(code, namespace)
-            report = namespace["report"]
+            os.environ.update(env)
+            report: object = get_lambda_metadata(timeout=2).availability_zone_id
         except BaseException as exc:  # the parent must hear of any failure
-            report = {"error": f"{type(exc).__name__}: {exc}"}
+            report = f"{type(exc).__name__}: {exc}"
         os.write(write_end, json.dumps(report).encode())
         os._exit(0)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as pipe:
         data = pipe.read()
     os.waitpid(pid, 0)
-    return json.loads(data)  # type: ignore[no-any-return]
+    return json.loads(data)
 
 
-@FORK_WITH_THREADS
-def test_a_forked_worker_inherits_the_cached_value_without_a_request(
-    lambda_metadata_endpoint: MetadataEndpoint,
-) -> None:
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"
-
-    report = in_forked_child("report = {'az': get_lambda_metadata().availability_zone_id}")
-
-    assert report == {"az": "use1-az1"}
-    assert lambda_metadata_endpoint.request_count == 1
-
-
-@FORK_WITH_THREADS
-def test_a_worker_forked_mid_fetch_fetches_for_itself(
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_worker_inherits_the_cached_value_and_a_worker_forked_mid_fetch_fetches(
     raw_server: Callable[[Callable[[socket.socket], object]], RawServer],
 ) -> None:
     held = threading.Event()
-    server = raw_server(lambda conn: held.wait(5))  # accepts, and answers nothing in time
-    in_flight = threading.Thread(target=_fetch_ignoring_errors, daemon=True)
-    in_flight.start()
-    deadline = time.monotonic() + 5
-    while server.connections == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.connections == 1  # the parent's fetch now holds the single flight
-
     with MetadataEndpoint() as endpoint:
-        report = in_forked_child(
-            f"import os\n"
-            f"os.environ[{API_ENV!r}] = {endpoint.address!r}\n"
-            f"os.environ[{TOKEN_ENV!r}] = {endpoint.token!r}\n"
-            "report = {'az': get_lambda_metadata(timeout=2).availability_zone_id}"
-        )
-        assert report == {"az": "use1-az1"}  # not a timeout waiting on the parent's flight
-        assert endpoint.request_count == 1
+        with endpoint.environment():
+            assert get_lambda_metadata().availability_zone_id == "use1-az1"
+        assert in_forked_child() == "use1-az1"
+        assert endpoint.request_count == 1  # the child's came from the inherited cache
+        clear_metadata_cache()
+        server = raw_server(lambda conn: held.wait(5))  # accepts, and answers nothing in time
+        in_flight = threading.Thread(target=_fetch_ignoring_errors, daemon=True)
+        in_flight.start()
+        deadline = time.monotonic() + 5
+        while server.connections == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.connections == 1  # the parent's fetch now holds the single flight
+        assert in_forked_child(endpoint.environ) == "use1-az1"  # not a timeout on that flight
+        assert endpoint.request_count == 2
     held.set()
     in_flight.join(5)
 

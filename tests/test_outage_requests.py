@@ -57,9 +57,8 @@ def test_a_fetch_hung_past_its_deadline_is_abandoned_to_the_next_caller(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
     pytest.importorskip("boto3")  # imported now, not in the 3 s before the flight is abandoned
-    ec2 = FailingEC2()
-    ec2.failing = False
-    ec2.hold = threading.Event()  # a client with no timeout of its own, stuck
+    hold = threading.Event()
+    ec2 = FailingEC2(failing=False, hold=hold)  # a client with no timeout of its own, stuck
     get_lambda_metadata()
     hung = threading.Thread(
         target=get_availability_zone_name, kwargs={"client": ec2, "timeout": 1}, daemon=True
@@ -72,7 +71,7 @@ def test_a_fetch_hung_past_its_deadline_is_abandoned_to_the_next_caller(
         get_availability_zone_name(client=ec2, timeout=0.2)  # joined it: no call of its own
     assert ec2.calls == 1
     time.sleep(seen + 1 + 2.05 - time.monotonic())  # past the leader's deadline, and 2 s more
-    hold, ec2.hold = ec2.hold, None
+    ec2.hold = None
     assert get_availability_zone_name(client=ec2, timeout=5) == "us-east-1b"  # a new leader
     assert ec2.calls == 2
     hold.set()
@@ -154,10 +153,10 @@ class FailingEC2:
     """An EC2 client that is throttled while ``failing``, stuck while ``hold`` is not set, and
     counts its calls."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, failing: bool = True, hold: threading.Event | None = None) -> None:
         self.calls = 0
-        self.failing = True
-        self.hold: threading.Event | None = None
+        self.failing = failing
+        self.hold = hold
 
     def describe_availability_zones(self, **kwargs: Any) -> dict[str, Any]:
         from botocore.exceptions import ClientError

@@ -1,10 +1,6 @@
 """End to end: the real awslambdaric runtime, a fake Runtime API and the metadata emulator,
-through init, snapshot, a restore in another AZ and invocations.
-
-``az_logging_function`` logs through a Powertools ``Logger`` (``inject_lambda_context`` outside
-``@inject_az``) and stdlib logging with ``%(availability_zone_id)s``, and has two after-restore
-hooks of its own, one running before the library's refresh and one after it.
-"""
+through init, snapshot, a restore in another AZ and invocations (the functions, and what they
+log, are described in runtime_handlers/)."""
 
 from __future__ import annotations
 
@@ -47,12 +43,6 @@ def zones(runtime: RuntimeProcess, phase: str, count: int = 1) -> tuple[list[str
     )
 
 
-def event_zones(runtime: RuntimeProcess) -> list[str]:
-    """The AZ in each event line that ``inject_lambda_context(log_event=True)`` logs."""
-    lines = runtime.wait_for_lines('"message":{"n":', N)
-    return [json.loads(line)["availability_zone_id"] for line in lines]
-
-
 def invoke(api: FakeRuntimeAPI) -> list[dict[str, str]]:
     """Invoke ``N`` times; each response's AZs are the restored zone's."""
     results = [api.invoke({"n": n}) for n in range(N)]
@@ -81,77 +71,54 @@ def test_a_value_computed_at_init_is_stale_after_a_restore_but_the_cache_is_not(
         assert (runtime.stderr, runtime.returncode) == ([], None)
 
 
+@pytest.mark.parametrize(("failure", "late"), [(None, "use1-az2"), ("hanging", "-"), ("down", "-")])
 def test_after_a_restore_in_another_zone_everything_reports_the_new_zone(
-    api: FakeRuntimeAPI, endpoint: MetadataEndpoint
+    api: FakeRuntimeAPI, endpoint: MetadataEndpoint, failure: str | None, late: str
 ) -> None:
+    """With the endpoint failing during the restore, nothing claims an AZ until the first
+    invocation fetches the new zone; the restore still succeeds."""
     with snapshotted(api, endpoint) as runtime:
         assert zones(runtime, "init") == (["use1-az1"], ["use1-az1"])
         assert endpoint.request_count == 1  # init
+        port = int(endpoint.address.rsplit(":", 1)[1])
+        if failure == "hanging":
+            endpoint.impair(delay=30.0)
+        elif failure == "down":
+            endpoint.stop()
         endpoint.availability_zone_id = "use1-az2"  # the snapshot is restored elsewhere
         api.release_restore()
-        results = invoke(api)
+        api.wait_until(lambda: api.polling > 0, RESTORE_LIMIT, "the restore to finish in time")
+        if failure is not None:  # back, as it was before the restore, answering the new zone
+            if failure == "hanging":
+                endpoint.reset(token=endpoint.token)
+            else:
+                endpoint = MetadataEndpoint(port=port, token=endpoint.token).start()
+            endpoint.availability_zone_id = "use1-az2"
+        try:
+            results = invoke(api)
+        finally:
+            endpoint.stop()
 
         assert zones(runtime, "invocation", N) == (["use1-az2"] * N, ["use1-az2"] * N)
         records = [
             json.loads(line) for line in runtime.wait_for_lines('"message":"phase=invocation', N)
         ]
         assert [r["function_request_id"] for r in records] == [r["request_id"] for r in results]
-        assert event_zones(runtime) == ["use1-az2"] * N
-        assert endpoint.request_count == 2  # init and restore; none on the warm path
-        # The window between the restore and the library's refresh: a hook that runs before
-        # it sees no AZ (the cache was emptied before the snapshot), never the old one; a hook
-        # that runs after it sees the new one.
+        # After a failed refresh the first invocation's event line is logged before its fetch.
+        events = [json.loads(line) for line in runtime.wait_for_lines('"message":{"n":', N)]
+        assert [e["availability_zone_id"] for e in events] == [late] + ["use1-az2"] * (N - 1)
+        assert endpoint.request_count == (2 if failure is None else 1)  # none on the warm path
+        # Between the restore and the library's refresh, a hook sees no AZ (the cache was
+        # emptied before the snapshot), never the old one; after it, the new one if it came.
         assert zones(runtime, "early-hook") == (["-"], ["-"])
-        assert zones(runtime, "late-hook") == (["use1-az2"], ["use1-az2"])
+        assert zones(runtime, "late-hook") == ([late], [late])
         assert not [line for line in runtime.stdout if "use1-az1" in line and "init" not in line]
         assert runtime.lines_with("az=no-factory") == []  # every record went through the factory
-        assert api.init_errors == api.restore_errors == api.invocation_errors == []
-        assert (runtime.stderr, runtime.returncode) == ([], None)
-
-
-@pytest.mark.parametrize("failure", ["hanging", "down"])
-def test_endpoint_failing_during_restore_then_the_first_invocation_fetches_the_new_zone(
-    api: FakeRuntimeAPI, endpoint: MetadataEndpoint, failure: str
-) -> None:
-    with snapshotted(api, endpoint) as runtime:
-        port = int(endpoint.address.rsplit(":", 1)[1])
-        if failure == "hanging":
-            endpoint.impair(delay=30.0)
-        else:
-            endpoint.stop()
-        api.release_restore()
-        api.wait_until(lambda: api.polling > 0, RESTORE_LIMIT, "the restore to finish in time")
-        if failure == "hanging":
-            endpoint.reset(token=endpoint.token)
-        else:
-            endpoint = MetadataEndpoint(port=port, token=endpoint.token).start()
-        endpoint.availability_zone_id = "use1-az2"
-        try:
-            invoke(api)
-        finally:
-            endpoint.stop()
-
-        assert zones(runtime, "invocation", N) == (["use1-az2"] * N, ["use1-az2"] * N)
-        assert endpoint.request_count == 1  # the first invocation's lazy fetch, then cache hits
-        # The event line of the first invocation is logged outside @inject_az, before its fetch.
-        assert event_zones(runtime) == ["-"] + ["use1-az2"] * (N - 1)
-        # Until that fetch, nothing claims an AZ: the refresh's warning and both hooks say "-".
-        [warning] = runtime.lines_with("logger=lambda_metadata ")
-        assert warning.startswith("STDLIB az=- logger=lambda_metadata ")
-        assert "after the SnapStart restore failed" in warning
-        assert zones(runtime, "early-hook") == zones(runtime, "late-hook") == (["-"], ["-"])
+        warnings = runtime.lines_with("logger=lambda_metadata ")
+        assert len(warnings) == (failure is not None)
+        for warning in warnings:
+            assert warning.startswith("STDLIB az=- logger=lambda_metadata ")
+            assert "after the SnapStart restore failed" in warning
         assert endpoint.token not in "\n".join(runtime.stdout + runtime.stderr)
-        assert api.restore_errors == api.invocation_errors == []
-        assert runtime.returncode is None  # not 65 (Runtime.AfterRestoreError)
-
-
-def test_on_demand_init_registers_no_hooks(api: FakeRuntimeAPI, endpoint: MetadataEndpoint) -> None:
-    env = runtime_environment(api, endpoint.environ, initialization_type="on-demand")
-    with running("az_function.handler", env) as runtime:
-        result = api.invoke({})
-
-        assert result["availability_zone_id"] == "use1-az1"
-        assert result["snapshot_restore_py_imported"] is False
-        assert "GET /2018-06-01/runtime/restore/next" not in api.paths
-        assert endpoint.request_count == 1
-        assert runtime.returncode is None
+        assert api.init_errors == api.restore_errors == api.invocation_errors == []
+        assert (runtime.stderr, runtime.returncode) == ([], None)  # not 65 (AfterRestoreError)

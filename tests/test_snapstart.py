@@ -6,42 +6,16 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
-import snapshot_restore_py  # type: ignore[import-untyped]
 from conftest import EXAMPLES, RESTORE_LIMIT, run_python
 
 from lambda_metadata import get_lambda_metadata
 from lambda_metadata._cache import cached_metadata
 from lambda_metadata._constants import API_ENV, INITIALIZATION_TYPE_ENV, TOKEN_ENV
 from lambda_metadata.errors import MetadataHTTPError, MetadataTimeoutError
-from lambda_metadata.snapstart import refresh_after_restore, register_hooks
-from lambda_metadata.testing import (
-    MetadataEndpoint,
-    run_after_restore_hooks,
-    run_before_snapshot_hooks,
-)
-
-
-def run_code(code: str, **env: str) -> str:
-    """Run ``code`` in a fresh interpreter whose environment holds only ``env`` (and PATH)."""
-    return run_python("-c", code, env={"PATH": os.environ.get("PATH", ""), **env}).stdout
-
-
-@pytest.fixture
-def snapstart_registry() -> Iterator[None]:
-    """Empty hook registries for the test, the previous content restored afterwards."""
-    before, after = (
-        snapshot_restore_py.get_before_snapshot(),
-        snapshot_restore_py.get_after_restore(),
-    )
-    saved = before[:], after[:]
-    before.clear()
-    after.clear()
-    yield
-    before[:], after[:] = saved
-
+from lambda_metadata.snapstart import refresh_after_restore
+from lambda_metadata.testing import MetadataEndpoint
 
 HOOKS = """
 import json, sys
@@ -56,6 +30,8 @@ if report["imported"]:
     report["after"] = names(s.get_after_restore())
     run_before_snapshot_hooks()  # the runtime empties the before-snapshot list
     report["after, once the snapshot is taken"] = names(s.get_after_restore())
+    s.get_after_restore().clear()
+    report["into empty lists"] = register_hooks()
 print(json.dumps(report))
 """
 
@@ -68,7 +44,7 @@ def test_only_snap_start_imports_snapshot_restore_py_and_registers_each_hook_onc
     initialization_type: str | None,
 ) -> None:
     env = {} if initialization_type is None else {INITIALIZATION_TYPE_ENV: initialization_type}
-    report = json.loads(run_code(HOOKS, **env))
+    report = json.loads(run_python("-c", HOOKS, env={"PATH": os.environ["PATH"], **env}).stdout)
 
     if initialization_type != "snap-start":
         assert report == {"imported": False}
@@ -80,29 +56,14 @@ def test_only_snap_start_imports_snapshot_restore_py_and_registers_each_hook_onc
         "before": ["lambda_metadata.snapstart.drop_cache_before_snapshot"],
         "after": after,
         "after, once the snapshot is taken": after,
+        "into empty lists": True,
     }
 
 
 def test_the_rehearsal_example_of_the_docs_runs() -> None:
-    env = {"PATH": os.environ.get("PATH", ""), INITIALIZATION_TYPE_ENV: "snap-start"}
+    env = {"PATH": os.environ["PATH"], INITIALIZATION_TYPE_ENV: "snap-start"}
     done = run_python(str(EXAMPLES / "snapstart_rehearsal.py"), env=env, timeout=30)
     assert "'cache_node': 'cache-az2.example.internal'" in done.stdout
-
-
-def test_hooks_run_by_the_runtime_move_the_cache_to_the_new_zone(
-    lambda_metadata_endpoint: MetadataEndpoint, snapstart_registry: None
-) -> None:
-    assert register_hooks() is True
-    assert get_lambda_metadata().availability_zone_id == "use1-az1"
-
-    run_before_snapshot_hooks()
-    assert cached_metadata() is None
-    lambda_metadata_endpoint.availability_zone_id = "use1-az2"
-    run_after_restore_hooks()
-
-    assert repr(cached_metadata()) == "LambdaMetadata(availability_zone_id='use1-az2')"  # stored
-    assert get_lambda_metadata().availability_zone_id == "use1-az2"
-    assert lambda_metadata_endpoint.request_count == 2  # init, restore; the warm call is a hit
 
 
 @pytest.mark.parametrize(
