@@ -95,6 +95,7 @@ KEPT = {0: [1, 2, 3, 4], 60: [1, 1, 2, 3], math.inf: [1, 1, 1, 1]}
         (None, math.inf),  # no usable max-age: kept for the process lifetime
         ("private, immutable", math.inf),
         ("max-age=banana", math.inf),
+        ("max-age=X60X", math.inf),  # digits inside other characters are not a max-age
     ],
 )
 def test_cache_control_decides_how_long_a_value_is_kept(
