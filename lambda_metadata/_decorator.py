@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import os
 
@@ -107,6 +106,8 @@ def inject_az(
     if disabled:
         return wrapped
     extras = _extras(strict, timeout, resolve_name, tracer, otel, metrics)
+    import inspect  # after wrapt, which imports it: nothing to load here
+
     if inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function):
         raise TypeError(
             f"inject_az refuses a generator function ({function!r}): Lambda uses what it returns"
@@ -122,6 +123,8 @@ def inject_az(
 
 def _position(function: Any) -> int:
     """Where the handler's ``context`` is (``self``/``cls`` counted), else the event's successor."""
+    import inspect  # loaded by wrapt already
+
     try:
         parameters = inspect.signature(function).parameters.values()
     except (TypeError, ValueError):  # a callable without a signature: (event, context)
