@@ -89,7 +89,7 @@ BAD_BODIES = {
     b'{"AvailabilityZoneID": NaN}': "not valid UTF-8 JSON",
     b'["use1-az1"]': "JSON but not an object",
     b'"use1-az1"': "JSON but not an object",
-    b"[" * 4000 + b"]" * 4000: "RecursionError|not an object",
+    b"[" * 4000 + b"]" * 4000: "RecursionError|not an object|nested over 32 levels",
     b"{}": "no 'AvailabilityZoneID' field: \\[\\]",
     b'{"AvailabilityZoneId": "use1-az1"}': "field: \\['AvailabilityZoneId'\\]",
     b'{"AvailabilityZoneID": 1}': "non-empty string.*; got int",
