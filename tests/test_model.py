@@ -82,35 +82,6 @@ def test_the_endpoints_answer_is_kept_read_only_after_a_clear(
     assert first.raw["FutureField"] == "x"
 
 
-BAD_BODIES = {
-    b"not json": "not valid UTF-8 JSON",
-    b"\xff\xfe{}": "not valid UTF-8 JSON",
-    b"": "not valid UTF-8 JSON",
-    b'{"AvailabilityZoneID": NaN}': "not valid UTF-8 JSON",
-    b'["use1-az1"]': "JSON but not an object",
-    b'"use1-az1"': "JSON but not an object",
-    b"[" * 4000 + b"]" * 4000: "RecursionError|not an object|nested over 32 levels",
-    b"{}": "no 'AvailabilityZoneID' field: \\[\\]",
-    b'{"AvailabilityZoneId": "use1-az1"}': "field: \\['AvailabilityZoneId'\\]",
-    b'{"AvailabilityZoneID": 1}': "non-empty string.*; got int",
-    b'{"AvailabilityZoneID": null}': "non-empty string.*; got NoneType",
-    b'{"AvailabilityZoneID": ""}': "non-empty string",
-    b'{"AvailabilityZoneID": "  "}': "non-empty string",
-    b'{"AvailabilityZoneID": ["use1-az1"]}': "non-empty string.*; got tuple",
-}
-
-
-@pytest.mark.parametrize(("body", "says"), BAD_BODIES.items())
-def test_bad_bodies_are_typed_errors_never_retried(
-    body: bytes, says: str, lambda_metadata_endpoint: MetadataEndpoint
-) -> None:
-    lambda_metadata_endpoint.body = body
-    with pytest.raises(InvalidMetadataError, match=says) as caught:
-        get_lambda_metadata()
-    assert caught.value.status_code is None
-    assert lambda_metadata_endpoint.request_count == 1, "a bad 200 body is not retried"
-
-
 def test_from_response_refuses_what_json_cannot_hold() -> None:
     with pytest.raises(InvalidMetadataError, match="non-JSON values"):
         LambdaMetadata.from_response({"AvailabilityZoneID": "use1-az1", "Set": {1}})
