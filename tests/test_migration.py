@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import pickle
 import socket
 from unittest import mock
 
@@ -20,7 +19,7 @@ from lambda_metadata import (
     clear_metadata_cache,
     get_lambda_metadata,
 )
-from lambda_metadata.errors import MetadataConnectionError, MetadataHTTPError
+from lambda_metadata.errors import MetadataConnectionError
 from lambda_metadata.testing import MetadataEndpoint
 
 
@@ -61,7 +60,6 @@ def test_the_differences_the_page_lists_and_what_to_use_instead() -> None:
     assert LambdaMetadataError("x", 500).status_code == 500
     assert powertools.LambdaMetadataError("x", 500).status_code == 500
     assert LambdaMetadataError("x", status_code=404).status_code == 404
-    assert pickle.loads(pickle.dumps(MetadataHTTPError("x", 503))).status_code == 503
     # ``raw`` is public here, ``_raw`` there; the AZ ID is a str here, Optional there.
     metadata = LambdaMetadata.from_response({"AvailabilityZoneID": "use1-az1", "Next": 1})
     assert dict(metadata.raw) == {"AvailabilityZoneID": "use1-az1", "Next": 1}
