@@ -99,13 +99,12 @@ def test_other_statuses_are_never_retried(
 def test_connection_refused_is_retried_within_the_deadline(
     no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as probe:  # find a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    monkeypatch.setenv("AWS_LAMBDA_METADATA_API", f"127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_API", "127.0.0.1:1")  # nothing listens
     monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "t")
     started = time.monotonic()
-    refused = f"{port}{METADATA_PATH}: ConnectionRefusedError: {os.strerror(errno.ECONNREFUSED)}"
+    refused = (
+        f"127.0.0.1:1{METADATA_PATH}: ConnectionRefusedError: {os.strerror(errno.ECONNREFUSED)}"
+    )
     says = re.escape(refused) + r" \(gave up after \d+ attempts"
     with pytest.raises(MetadataConnectionError, match=says):
         get_lambda_metadata(timeout=0.3)
