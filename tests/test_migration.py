@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import socket
 from unittest import mock
 
 import pytest
@@ -94,9 +93,7 @@ def test_patching_powertools_private_fetch_reaches_nothing(
     no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # and the endpoint fixture replaces the patches: test_emulator.py runs the docs' tests
-    with socket.socket() as probe:  # a port nothing listens on: every connect is refused
-        probe.bind(("127.0.0.1", 0))
-        monkeypatch.setenv("AWS_LAMBDA_METADATA_API", f"127.0.0.1:{probe.getsockname()[1]}")
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_API", "127.0.0.1:1")  # every connect is refused
     monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "test-token")
     target = "aws_lambda_powertools.utilities.metadata.lambda_metadata._fetch_metadata"
     with (
