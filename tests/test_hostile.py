@@ -105,6 +105,7 @@ def peak_rss_mb() -> float:
 CHUNKED = ok_head(b"Transfer-Encoding: chunked")
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 EARLY_HINTS = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+AFTER_100 = 8192 - len(CONTINUE)  # what is left of the head's cap after a 100 Continue
 INTERIM = {"100": CONTINUE, "103": EARLY_HINTS, "3": CONTINUE + EARLY_HINTS + CONTINUE}
 ZONES = ["usw2-lax1-az1", "use1-wl1-bos-wlz1"]  # AWS's formats besides use1-az1
 
@@ -153,7 +154,7 @@ READ: dict[str, Answer] = {
     "many-small-chunks": CHUNKED + b"".join(b"1\r\n%c\r\n" % c for c in GOOD) + b"0\r\n\r\n",
     "content-length-leading-zeros": ok_head(b"Content-Length: " + b"0" * 3000 + b"34") + GOOD,
     "head-of-exactly-the-cap": _head_of(8192),
-    "interim-and-head-of-exactly-the-cap": CONTINUE + _head_of(8192 - len(CONTINUE)),
+    "interim-and-head-of-exactly-the-cap": CONTINUE + _head_of(AFTER_100),
     "no-length-read-to-the-close": ok_head(b"Connection: close") + MAX_DOCUMENT,
     "no-length-arriving-late": (ok_head(b"Connection: close"), MAX_DOCUMENT),
     "no-length-in-pieces": (ok_head(b"Connection: close"), FIRST, REST),
@@ -244,6 +245,7 @@ BAD_CHUNK_SIZES += [CHUNKED + size + b"\r\n" for size in [b"0x10", b"000000022",
 TYPES = {b"1": "int", b"null": "NoneType", b'["use1-az1"]': "tuple"}
 BAD_AZ_IDS = ["use1-az1\nFORGED log line", "use1-az1\r", "use1\ud800az1", "use1\x1b[2Jaz1"]
 BAD_AZ_IDS += ["use1 az1", "use1\taz1", "use1\u00a0az1", "use1-\u0430z1", "x" * 5000, "", " "]
+BAD_AZ_IDS += [" use1-az1", "use1-az1\n", "x" * 65, "-use1", "use1-", "use1/az1", "us\u00e91"]
 NESTED = [*map(_nested, [40, 800, 3000]), json_body(b"[" * 4000 + b"]" * 4000)]
 BODIES = {
     **dict.fromkeys(
@@ -269,11 +271,7 @@ REFUSED: dict[str, Case] = {
     "closed-without-an-answer": (read_request, Conn, "the connection closed inside the head"),
     "closed-inside-the-head": (b"HTTP/1.1 200 OK\r\nContent-", Conn, "closed inside the head"),
     "head-one-byte-over-the-cap": (_head_of(8193), Conn, HEAD_TOO_LONG),
-    "interim-and-head-one-byte-over": (
-        CONTINUE + _head_of(8193 - len(CONTINUE)),
-        Conn,
-        HEAD_TOO_LONG,
-    ),
+    "interim-and-head-one-byte-over": (CONTINUE + _head_of(AFTER_100 + 1), Conn, HEAD_TOO_LONG),
     "status-not-a-number": (b"HTTP/1.1 2xx OK\r\n\r\n", Conn, "the status line is 'HTTP/1.1 2"),
     "a-blank-line-alone": (b"\r\n\r\n", Conn, "not valid HTTP: the status line is ''"),
     "reset-mid-answer": (_reset_mid_answer, Conn, "could not talk to"),
@@ -309,7 +307,7 @@ REFUSED: dict[str, Case] = {
     # the document
     **_each("nested-json", Invalid, "", NESTED),
     **{repr(body): (json_body(body), Invalid, says) for body, says in BODIES.items()},
-    **_each("az-id", Invalid, "must be a non-empty", [_az(zone_id) for zone_id in BAD_AZ_IDS]),
+    **_each("az-id", Invalid, "must be a non-empty string of at most 64", [*map(_az, BAD_AZ_IDS)]),
 }
 
 
