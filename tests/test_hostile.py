@@ -246,7 +246,7 @@ TYPES = {b"1": "int", b"null": "NoneType", b'["use1-az1"]': "tuple"}
 BAD_AZ_IDS = ["use1-az1\nFORGED log line", "use1-az1\r", "use1\ud800az1", "use1\x1b[2Jaz1"]
 BAD_AZ_IDS += ["use1 az1", "use1\taz1", "use1\u00a0az1", "use1-\u0430z1", "x" * 5000, "", " "]
 BAD_AZ_IDS += [" use1-az1", "use1-az1\n", "x" * 65, "-use1", "use1-", "use1/az1", "us\u00e91"]
-NESTED = [*map(_nested, [40, 800, 3000]), json_body(b"[" * 4000 + b"]" * 4000)]
+NESTED: list[Answer] = [*map(_nested, [40, 800, 3000]), json_body(b"[" * 4000 + b"]" * 4000)]
 BODIES = {
     **dict.fromkeys(
         [b"<html>", b"\xff\xfe{}", b'{"AvailabilityZoneID": NaN}'], "not valid UTF-8 JSON"
