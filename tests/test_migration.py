@@ -58,7 +58,6 @@ def test_the_differences_the_page_lists_and_what_to_use_instead() -> None:
     assert powertools.LambdaMetadataError("x").status_code == -1
     assert LambdaMetadataError("x", 500).status_code == 500
     assert powertools.LambdaMetadataError("x", 500).status_code == 500
-    assert LambdaMetadataError("x", status_code=404).status_code == 404
     # ``raw`` is public here, ``_raw`` there; the AZ ID is a str here, Optional there.
     metadata = LambdaMetadata.from_response({"AvailabilityZoneID": "use1-az1", "Next": 1})
     assert dict(metadata.raw) == {"AvailabilityZoneID": "use1-az1", "Next": 1}
