@@ -3,6 +3,9 @@ emulator (``lambda-metadata serve``) under a burst of clients."""
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 import selectors
 import socket
 import time
@@ -96,20 +99,20 @@ def test_other_statuses_are_never_retried(
 def test_connection_refused_is_retried_within_the_deadline(
     no_lambda_metadata: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as probe:  # find a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    monkeypatch.setenv("AWS_LAMBDA_METADATA_API", f"127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_LAMBDA_METADATA_API", "127.0.0.1:1")  # nothing listens
     monkeypatch.setenv("AWS_LAMBDA_METADATA_TOKEN", "t")
     started = time.monotonic()
-    with pytest.raises(MetadataConnectionError, match=r"Refused.*gave up after \d+ attempts"):
+    refused = (
+        f"127.0.0.1:1{METADATA_PATH}: ConnectionRefusedError: {os.strerror(errno.ECONNREFUSED)}"
+    )
+    says = re.escape(refused) + r" \(gave up after \d+ attempts"
+    with pytest.raises(MetadataConnectionError, match=says):
         get_lambda_metadata(timeout=0.3)
     assert 0.1 < time.monotonic() - started < 0.3 + MARGIN
 
 
-@pytest.mark.parametrize("first", [read_request, answer(b"HTTP/1.1 500 Oops\r\n\r\n")])
-def test_a_closed_connection_or_a_500_is_retried(raw_server: StartRaw, first: Behaviour) -> None:
-    server = raw_server(in_turn(first, answer(GOOD)))  # read_request: closed unanswered
+def test_a_connection_closed_unanswered_is_retried(raw_server: StartRaw) -> None:
+    server = raw_server(in_turn(read_request, answer(GOOD)))
     assert get_lambda_metadata().availability_zone_id == "use1-az3"
     assert server.connections == 2
 
@@ -117,13 +120,12 @@ def test_a_closed_connection_or_a_500_is_retried(raw_server: StartRaw, first: Be
 @pytest.mark.parametrize(
     "behaviour",
     [
-        hold,  # silent: holds the connection open
         answer(*[bytes([b]) for b in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000]),
         answer(b"HTTP/1.1 200 OK\r\nContent-Length: 4000\r\n\r\n", *[b" "] * 4000, pause=0.01),
     ],
-    ids=["silent", "trickling-head", "trickling-body"],
+    ids=["trickling-head", "trickling-body"],
 )
-def test_a_silent_or_trickling_server_cannot_stretch_the_deadline(
+def test_a_trickling_server_cannot_stretch_the_deadline(
     raw_server: StartRaw, behaviour: Behaviour
 ) -> None:
     raw_server(behaviour)
@@ -160,8 +162,6 @@ def test_declared_huge_body_is_refused_without_reading_it(raw_server: StartRaw) 
 def test_environment_is_read_at_fetch_time(
     lambda_metadata_endpoint: MetadataEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lambda_metadata_endpoint.extra_fields = {"Pad": "p" * (MAX_BODY_BYTES - 45)}  # at the cap
-    assert get_lambda_metadata().raw["Pad"] == "p" * (MAX_BODY_BYTES - 45)
     monkeypatch.setenv(TOKEN_ENV, "rotated-and-wrong")
     with pytest.raises(MetadataHTTPError):
         get_lambda_metadata(refresh=True)
