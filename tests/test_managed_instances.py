@@ -47,15 +47,19 @@ def test_each_worker_of_the_real_runtime_gets_the_metadata() -> None:
             assert "GET /2018-06-01/runtime/restore/next" not in api.paths
 
 
-def in_forked_child(env: Mapping[str, str] = {}) -> object:
-    """Fork; in the child, with ``env`` set, get the AZ ID; return it or the error's words."""
+def _zone_id() -> str:
+    return get_lambda_metadata(timeout=2).availability_zone_id
+
+
+def in_forked_child(env: Mapping[str, str] = {}, call: Callable[[], object] = _zone_id) -> object:
+    """Fork; in the child, with ``env`` set, ``call()``; return its JSON or the error's words."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report and leave without running pytest's teardown
         os.close(read_end)
         try:
             os.environ.update(env)
-            report: object = get_lambda_metadata(timeout=2).availability_zone_id
+            report = call()
         except BaseException as exc:  # the parent must hear of any failure
             report = f"{type(exc).__name__}: {exc}"
         os.write(write_end, json.dumps(report).encode())
