@@ -45,9 +45,7 @@ def statuses(endpoint: MetadataEndpoint, count: int) -> list[int]:
 REFUSED = [  # method, path, token (None: no header), the reference's status
     ("GET", PATH, None, 401),
     ("GET", PATH, "wrong", 401),
-    ("POST", PATH, "", 405),
-    ("PUT", PATH, "", 405),
-    ("DELETE", PATH, "", 405),
+    *[(method, PATH, "", 405) for method in ("POST", "PUT", "DELETE")],
     ("GET", "/2026-01-15/metadata/other", "", 404),
 ]
 
