@@ -4,18 +4,18 @@ answered by tests/fake_ec2.py (the ``ec2`` fixture), and moto where IAM is check
 from __future__ import annotations
 
 import json
-import os
 import runpy
 import sys
 import threading
 import time
-import warnings
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from conftest import EXAMPLES
 from fake_ec2 import FakeEC2, new_default_boto3_session
+from test_managed_instances import in_forked_child
 
 from lambda_metadata import (
     MetadataUnavailableError,
@@ -43,7 +43,7 @@ class ScriptedEC2:
     ``"interrupt"``; a ``"slow-"`` one first waits for ``release``. ``calls`` counts them."""
 
     def __init__(self, *script: str) -> None:
-        self.script, self.calls = list(script), 0
+        self.script, self.calls = deque(script), 0
         self.entered, self.release = threading.Event(), threading.Event()
 
     def describe_availability_zones(self, **params: Any) -> dict[str, Any]:
@@ -51,7 +51,7 @@ class ScriptedEC2:
 
         assert params == {"Filters": [{"Name": "zone-id", "Values": [ZONE_ID]}]}
         self.calls += 1
-        outcome = self.script.pop(0)
+        outcome = self.script.popleft()
         if outcome.startswith("slow-"):
             self.entered.set()
             assert self.release.wait(10)
@@ -230,7 +230,7 @@ def test_a_failure_fails_fast_for_a_window(
                 get_availability_zone_name(client=client)
             assert (type(info.value), info.value.status_code) == (AvailabilityZoneNameError, 503)
             assert cached_availability_zone_name() is None
-    assert (client.calls, client.script) == (len(sent), [])
+    assert (client.calls, list(client.script)) == (len(sent), [])
 
 
 @pytest.mark.parametrize("outcome", ["ok", "unreachable"])
@@ -256,25 +256,17 @@ def test_concurrent_first_calls_make_one_ec2_call_and_no_caller_waits_past_its_t
 
 
 @pytest.mark.usefixtures("ec2")
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_makes_its_own_client(lambda_metadata_endpoint: MetadataEndpoint) -> None:
     """A boto3 client's pooled connections must not be shared across a fork."""
     assert get_availability_zone_name() == ZONE_NAME
     made = clients_made()
-    read, write = os.pipe()
-    with warnings.catch_warnings():  # 3.12+: "this process is multi-threaded" (the endpoint)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # the child: report what it did, then leave at once
-        try:
-            clear_metadata_cache()
-            os.write(write, f"{get_availability_zone_name()} {len(made)}".encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        assert pipe.read() == f"{ZONE_NAME} 1"  # empty if the child failed
-    os.waitpid(pid, 0)
+
+    def child() -> str:
+        clear_metadata_cache()
+        return f"{get_availability_zone_name()} {len(made)}"
+
+    assert in_forked_child(call=child) == f"{ZONE_NAME} 1"
     assert made == []  # the parent's client is still its own
     clear_metadata_cache()
     assert get_availability_zone_name() == ZONE_NAME

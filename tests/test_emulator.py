@@ -45,9 +45,7 @@ def statuses(endpoint: MetadataEndpoint, count: int) -> list[int]:
 REFUSED = [  # method, path, token (None: no header), the reference's status
     ("GET", PATH, None, 401),
     ("GET", PATH, "wrong", 401),
-    ("POST", PATH, "", 405),
-    ("PUT", PATH, "", 405),
-    ("DELETE", PATH, "", 405),
+    *[(method, PATH, "", 405) for method in ("POST", "PUT", "DELETE")],
     ("GET", "/2026-01-15/metadata/other", "", 404),
 ]
 
@@ -113,11 +111,8 @@ def test_a_delay_holds_every_answer_while_it_lasts_and_past_a_deadline_is_a_time
     started = time.monotonic()
     assert statuses(endpoint, 1) == [200]
     assert time.monotonic() - started < 0.3, "the GET it held was its last"
-    with endpoint.impair(delay=0.05):
-        assert get_lambda_metadata(timeout=2).availability_zone_id == "use1-az1"
-    for delay in (0.3, 3600):  # 3600: longer than any deadline, a hang
-        with endpoint.impair(delay=delay), pytest.raises(MetadataTimeoutError):
-            get_lambda_metadata(refresh=True, timeout=0.1)
+    with endpoint.impair(delay=3600), pytest.raises(MetadataTimeoutError):  # a hang, healed
+        get_lambda_metadata(refresh=True, timeout=0.1)
     assert get_lambda_metadata(refresh=True).availability_zone_id == "use1-az1"
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 import pytest
 from fake_runtime import FakeRuntimeAPI, running, runtime_environment
-from raw_http import RawServer
+from raw_http import RawServer, hold
 
 from lambda_metadata import clear_metadata_cache, get_lambda_metadata
 from lambda_metadata.errors import LambdaMetadataError
@@ -47,15 +47,19 @@ def test_each_worker_of_the_real_runtime_gets_the_metadata() -> None:
             assert "GET /2018-06-01/runtime/restore/next" not in api.paths
 
 
-def in_forked_child(env: Mapping[str, str] = {}) -> object:
-    """Fork; in the child, with ``env`` set, get the AZ ID; return it or the error's words."""
+def _zone_id() -> str:
+    return get_lambda_metadata(timeout=2).availability_zone_id
+
+
+def in_forked_child(env: Mapping[str, str] = {}, call: Callable[[], object] = _zone_id) -> object:
+    """Fork; in the child, with ``env`` set, ``call()``; return its JSON or the error's words."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report and leave without running pytest's teardown
         os.close(read_end)
         try:
             os.environ.update(env)
-            report: object = get_lambda_metadata(timeout=2).availability_zone_id
+            report = call()
         except BaseException as exc:  # the parent must hear of any failure
             report = f"{type(exc).__name__}: {exc}"
         os.write(write_end, json.dumps(report).encode())
@@ -71,14 +75,13 @@ def in_forked_child(env: Mapping[str, str] = {}) -> object:
 def test_a_forked_worker_inherits_the_cached_value_and_a_worker_forked_mid_fetch_fetches(
     raw_server: Callable[[Callable[[socket.socket], object]], RawServer],
 ) -> None:
-    held = threading.Event()
     with MetadataEndpoint() as endpoint:
         with endpoint.environment():
             assert get_lambda_metadata().availability_zone_id == "use1-az1"
         assert in_forked_child() == "use1-az1"
         assert endpoint.request_count == 1  # the child's came from the inherited cache
         clear_metadata_cache()
-        server = raw_server(lambda conn: held.wait(5))  # accepts, and answers nothing in time
+        server = raw_server(hold)  # accepts, and answers nothing while the client waits
         in_flight = threading.Thread(target=_fetch_ignoring_errors, daemon=True)
         in_flight.start()
         deadline = time.monotonic() + 5
@@ -87,7 +90,6 @@ def test_a_forked_worker_inherits_the_cached_value_and_a_worker_forked_mid_fetch
         assert server.connections == 1  # the parent's fetch now holds the single flight
         assert in_forked_child(endpoint.environ) == "use1-az1"  # not a timeout on that flight
         assert endpoint.request_count == 2
-    held.set()
     in_flight.join(5)
 
 

@@ -6,9 +6,9 @@ import contextlib
 import socket
 import threading
 import time
-from typing import Any
 
 import pytest
+from test_az_name import ScriptedEC2
 
 from lambda_metadata import LambdaMetadata, get_lambda_metadata, inject_az, metadata_of
 from lambda_metadata._constants import API_ENV, TOKEN_ENV
@@ -27,23 +27,19 @@ def test_only_the_first_attempt_of_a_failure_streak_retries(
     lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock
 ) -> None:
     endpoint = lambda_metadata_endpoint
-    endpoint.cache_control = "no-store"  # every call asks the endpoint
-    endpoint.impair(status=503, times=2)  # a start during the brief 503 still gets the zone
-    assert get_lambda_metadata(timeout=10).availability_zone_id == "use1-az1"
-    assert endpoint.request_count == 3  # retried inside the first deadline
     # The first attempt retries three 500s, then stops at a bad body (never retried): every
     # request is answered, and so counted, before the error is raised, however loaded the machine.
     endpoint.impair(status=500, times=3)
     endpoint.body = b"not json"
     with pytest.raises(InvalidMetadataError):
         get_lambda_metadata(timeout=10)
-    assert endpoint.request_count == 3 + 4
+    assert endpoint.request_count == 4
     endpoint.impair(status=500)
     for window in (0.5, 1.0, 2.0):
         fake_clock.advance(window + 0.01)
         with pytest.raises(MetadataHTTPError, match="gave up after 1 attempt within"):
             get_lambda_metadata(timeout=10)
-    assert endpoint.request_count == 7 + 3
+    assert endpoint.request_count == 4 + 3
     endpoint.reset(token=endpoint.token)
     endpoint.cache_control = "no-store"
     fake_clock.advance(4.01)
@@ -57,24 +53,21 @@ def test_a_fetch_hung_past_its_deadline_is_abandoned_to_the_next_caller(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
     pytest.importorskip("boto3")  # imported now, not in the 3 s before the flight is abandoned
-    hold = threading.Event()
-    ec2 = FailingEC2(failing=False, hold=hold)  # a client with no timeout of its own, stuck
+    ec2 = ScriptedEC2("slow-ok", "ok")  # a client with no timeout of its own, stuck
     get_lambda_metadata()
     hung = threading.Thread(
         target=get_availability_zone_name, kwargs={"client": ec2, "timeout": 1}, daemon=True
     )
     hung.start()
-    while ec2.calls == 0:
-        time.sleep(0.01)
+    assert ec2.entered.wait(10)
     seen = time.monotonic()
     with pytest.raises(AvailabilityZoneNameError, match=r"in flight did not finish within 0\.2 s"):
         get_availability_zone_name(client=ec2, timeout=0.2)  # joined it: no call of its own
     assert ec2.calls == 1
     time.sleep(seen + 1 + 2.05 - time.monotonic())  # past the leader's deadline, and 2 s more
-    ec2.hold = None
     assert get_availability_zone_name(client=ec2, timeout=5) == "us-east-1b"  # a new leader
     assert ec2.calls == 2
-    hold.set()
+    ec2.release.set()
     hung.join(5)
     assert get_availability_zone_name(client=ec2) == "us-east-1b"
     assert ec2.calls == 2
@@ -131,7 +124,7 @@ def test_a_long_outage_of_ec2_keeps_the_name_lookup_bounded(
     lambda_metadata_endpoint: MetadataEndpoint, fake_clock: FakeClock, failures: int
 ) -> None:
     lambda_metadata_endpoint.max_age = None  # the AZ ID stays cached through the whole outage
-    ec2 = FailingEC2()
+    ec2 = ScriptedEC2(*["RequestLimitExceeded"] * failures, "ok")
     for _ in range(failures):
         fake_clock.advance(MAX_WINDOW)
         with pytest.raises(AvailabilityZoneNameError, match="RequestLimitExceeded"):
@@ -143,28 +136,6 @@ def test_a_long_outage_of_ec2_keeps_the_name_lookup_bounded(
     with pytest.raises(AvailabilityZoneNameError):
         get_availability_zone_name(client=ec2)
     assert ec2.calls == failures
-    ec2.failing = False
     fake_clock.advance(0.1)
     assert get_availability_zone_name(client=ec2) == "us-east-1b"
     assert ec2.calls == failures + 1
-
-
-class FailingEC2:
-    """An EC2 client that is throttled while ``failing``, stuck while ``hold`` is not set, and
-    counts its calls."""
-
-    def __init__(self, *, failing: bool = True, hold: threading.Event | None = None) -> None:
-        self.calls = 0
-        self.failing = failing
-        self.hold = hold
-
-    def describe_availability_zones(self, **kwargs: Any) -> dict[str, Any]:
-        from botocore.exceptions import ClientError
-
-        self.calls += 1
-        if self.hold is not None:
-            self.hold.wait(10)
-        if self.failing:
-            error = {"Error": {"Code": "RequestLimitExceeded", "Message": "slow down"}}
-            raise ClientError(error, "DescribeAvailabilityZones")
-        return {"AvailabilityZones": [{"ZoneId": "use1-az1", "ZoneName": "us-east-1b"}]}
