@@ -13,7 +13,6 @@ import pytest
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics.provider.cold_start import reset_cold_start_flag
 from conftest import EXAMPLES, XRayDaemon, run_python
-from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan, use_span
 
 from lambda_metadata import LambdaMetadataError, clear_metadata_cache, inject_az, metadata_of
 from lambda_metadata.az_names import cached_availability_zone_name
@@ -36,14 +35,6 @@ ZONE_ID, ZONE_NAME = "use1-az1", "us-east-1b"  # as tests/fake_ec2.py names it
 def zone(event: object, context: object) -> str | None:
     metadata = metadata_of(context)
     return None if metadata is None else metadata.availability_zone_id
-
-
-def ok(event: object, context: object) -> str:
-    return "ok"
-
-
-def not_reached(event: object, context: object) -> None:
-    raise AssertionError("not reached")
 
 
 def failures(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -136,88 +127,6 @@ def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -
     assert (zones["availability_zone_id"], zones["availability_zone_name"]) == (ZONE_ID, ZONE_NAME)
     assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_ID] == ZONE_ID
     assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == ZONE_NAME
-
-
-class BrokenTracer:
-    """A tracer whose annotations raise what a buggy SDK might, while ``failing``."""
-
-    def __init__(self, error: BaseException) -> None:
-        self.error, self.failing, self.calls = error, True, 0
-
-    def put_annotation(self, key: str, value: str) -> None:
-        self.calls += 1
-        if self.failing:
-            raise self.error
-
-
-class BrokenSpan(NonRecordingSpan):
-    """A recording span whose attributes cannot be set."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(INVALID_SPAN_CONTEXT)
-        self.error = error
-
-    def is_recording(self) -> bool:
-        return True
-
-    def set_attribute(self, key: str, value: Any) -> None:
-        raise self.error
-
-
-HOSTILE = [RuntimeError("boom"), TypeError("bad key"), ValueError(), KeyError("x"), OSError(5)]
-
-
-@pytest.mark.parametrize("via", ["tracer", "span"])
-@pytest.mark.parametrize("error", HOSTILE, ids=lambda e: type(e).__name__)
-def test_a_failing_tracer_or_span_never_fails_the_handler(
-    lambda_metadata_endpoint: MetadataEndpoint,
-    caplog: pytest.LogCaptureFixture,
-    error: Exception,
-    via: str,
-) -> None:
-    tracer = BrokenTracer(error)
-
-    @(inject_az(tracer=tracer) if via == "tracer" else inject_az(otel=True))
-    async def handler(event: dict[str, Any], context: Any) -> str | None:
-        return zone(event, context)
-
-    with caplog.at_level(logging.WARNING, logger="lambda_metadata"), use_span(BrokenSpan(error)):
-        assert [asyncio.run(handler({}, lambda_context())) for _ in range(3)] == [ZONE_ID] * 3
-    assert tracer.calls == (3 if via == "tracer" else 0)
-    (warning,) = failures(caplog)
-    assert type(error).__name__ in warning
-
-
-def test_one_warning_per_failure_streak(
-    lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
-) -> None:
-    tracer = BrokenTracer(RuntimeError("daemon gone"))
-    handler = inject_az(tracer=tracer)(ok)
-    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
-        for tracer.failing in (True, True, False, False, True, True):
-            slotted = type("Slotted", (), {"__slots__": ()})()  # refuses the attribute, not extras
-            assert handler({}, lambda_context()) == handler({}, slotted) == "ok"
-    assert len(failures(caplog)) == 2  # two streaks
-    assert tracer.calls == 12
-
-
-@pytest.mark.parametrize(
-    ("error", "strict", "raised"),
-    [
-        (RuntimeError("boom"), True, LambdaMetadataError),
-        (KeyboardInterrupt(), False, KeyboardInterrupt),
-    ],
-    ids=["strict-raises-a-typed-error", "an-interrupt-ends-the-invocation"],
-)
-def test_what_a_failing_tracer_raises(
-    lambda_metadata_endpoint: MetadataEndpoint, error: BaseException, strict: bool, raised: type
-) -> None:
-    handler = inject_az(tracer=BrokenTracer(error), strict=strict)(not_reached)
-    with pytest.raises(raised) as info:
-        handler({}, lambda_context())
-    if strict:
-        assert "RuntimeError: boom" in str(info.value)
-        assert isinstance(info.value.__cause__, RuntimeError)
 
 
 @pytest.mark.usefixtures("ec2")

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import runpy
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import EXAMPLES, XRayDaemon, run_python
-from opentelemetry.trace import INVALID_SPAN, use_span
+from opentelemetry.trace import INVALID_SPAN, INVALID_SPAN_CONTEXT, NonRecordingSpan, use_span
 
-from lambda_metadata import LambdaMetadata, LambdaMetadataError, MetadataUnavailableError
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata import (
+    LambdaMetadata,
+    LambdaMetadataError,
+    MetadataUnavailableError,
+    inject_az,
+    metadata_of,
+)
+from lambda_metadata.testing import MetadataEndpoint, lambda_context
 from lambda_metadata.tracing import (
     OTEL_AVAILABILITY_ZONE,
     OTEL_AVAILABILITY_ZONE_ID,
@@ -28,18 +35,21 @@ if TYPE_CHECKING:
 GIVEN = LambdaMetadata(availability_zone_id="use1-az1")
 
 
-class Broken:
-    """A tracer and a recording span whose every call fails while ``failing``."""
+class Broken(NonRecordingSpan):
+    """A tracer and a recording span whose every call raises ``error`` while ``failing``."""
 
-    def __init__(self) -> None:
-        self.failing = True
+    def __init__(self, error: BaseException | None = None) -> None:
+        super().__init__(INVALID_SPAN_CONTEXT)
+        self.error = error or RuntimeError("the tracer broke")
+        self.failing, self.calls = True, 0
 
     def is_recording(self) -> bool:
         return True
 
     def put_annotation(self, key: str, value: Any) -> None:
+        self.calls += 1
         if self.failing:
-            raise RuntimeError("the tracer broke")
+            raise self.error
 
     set_attribute = put_annotation
 
@@ -108,6 +118,79 @@ def test_powertools_example_as_in_lambda_and_a_call_outside_a_subsegment(
     warnings = [line for line in result.stderr.splitlines() if "capture_lambda_handler" in line]
     assert len(warnings) == 1
     assert warnings[0].startswith("WARNING lambda_metadata: annotate_tracer() ran outside")
+
+
+def zone(event: object, context: object) -> str | None:
+    metadata = metadata_of(context)
+    return None if metadata is None else metadata.availability_zone_id
+
+
+def ok(event: object, context: object) -> str:
+    return "ok"
+
+
+def not_reached(event: object, context: object) -> None:
+    pytest.fail("the handler ran")
+
+
+def failures(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "extras failed" in r.getMessage()]
+
+
+HOSTILE = [RuntimeError("boom"), TypeError("bad key"), ValueError(), KeyError("x"), OSError(5)]
+
+
+@pytest.mark.parametrize("via", ["tracer", "span"])
+@pytest.mark.parametrize("error", HOSTILE, ids=lambda e: type(e).__name__)
+def test_inject_az_never_fails_the_handler_for_a_failing_tracer_or_span(
+    lambda_metadata_endpoint: MetadataEndpoint,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+    via: str,
+) -> None:
+    broken = Broken(error)  # the current span too: only the option chosen is called
+
+    @(inject_az(tracer=broken) if via == "tracer" else inject_az(otel=True))
+    async def handler(event: dict[str, Any], context: Any) -> str | None:
+        return zone(event, context)
+
+    with caplog.at_level(logging.WARNING, logger="lambda_metadata"), use_span(broken):
+        assert [asyncio.run(handler({}, lambda_context())) for _ in range(3)] == ["use1-az1"] * 3
+    assert broken.calls == 3
+    (warning,) = failures(caplog)
+    assert type(error).__name__ in warning
+
+
+def test_inject_az_warns_once_per_failure_streak_of_its_extras(
+    lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = Broken()
+    handler = inject_az(tracer=broken)(ok)
+    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
+        for broken.failing in (True, True, False, False, True, True):
+            slotted = type("Slotted", (), {"__slots__": ()})()  # refuses the attribute, not extras
+            assert handler({}, lambda_context()) == handler({}, slotted) == "ok"
+    assert len(failures(caplog)) == 2  # two streaks
+    assert broken.calls == 12
+
+
+@pytest.mark.parametrize(
+    ("error", "strict", "raised"),
+    [
+        (RuntimeError("boom"), True, LambdaMetadataError),
+        (KeyboardInterrupt(), False, KeyboardInterrupt),
+    ],
+    ids=["strict-raises-a-typed-error", "an-interrupt-ends-the-invocation"],
+)
+def test_what_a_failing_tracer_raises_through_inject_az(
+    lambda_metadata_endpoint: MetadataEndpoint, error: BaseException, strict: bool, raised: type
+) -> None:
+    handler = inject_az(tracer=Broken(error), strict=strict)(not_reached)
+    with pytest.raises(raised) as info:
+        handler({}, lambda_context())
+    if strict:
+        assert "RuntimeError: boom" in str(info.value)
+        assert isinstance(info.value.__cause__, RuntimeError)
 
 
 @pytest.mark.usefixtures("ec2")  # the example asks EC2 for the name
