@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics.provider.cold_start import reset_cold_start_flag
-from conftest import EXAMPLES, XRayDaemon, run_python
+from conftest import run_python
 
 from lambda_metadata import LambdaMetadataError, clear_metadata_cache, inject_az, metadata_of
 from lambda_metadata.az_names import cached_availability_zone_name
@@ -21,8 +21,6 @@ from lambda_metadata.testing import FakeClock, MetadataEndpoint, lambda_context
 from lambda_metadata.tracing import (
     OTEL_AVAILABILITY_ZONE,
     OTEL_AVAILABILITY_ZONE_ID,
-    XRAY_AVAILABILITY_ZONE_ID,
-    XRAY_AVAILABILITY_ZONE_NAME,
 )
 
 if TYPE_CHECKING:
@@ -98,35 +96,6 @@ def test_a_missing_extra_fails_at_decoration(hidden: str, option: str, extra: st
         "    print(error)\n"
     )
     assert f'pip install "lambda-metadata[{extra}]"' in run_python("-c", program).stdout
-
-
-def test_docs_example_as_in_lambda(lambda_metadata_endpoint: MetadataEndpoint) -> None:
-    """``tracer=`` and ``resolve_name=True``, Lambda's variables set (so Powertools traces): the
-    handler's subsegment is annotated. EC2 is answered in the child by tests/fake_ec2.py."""
-    from fake_ec2 import install_in_child
-
-    daemon = XRayDaemon()
-    program = (
-        "import json, runpy, sys, types\n"
-        + install_in_child({ZONE_ID: ZONE_NAME})
-        + "handler = runpy.run_path(sys.argv[1])['handler']\n"
-        "print(json.dumps(handler({}, types.SimpleNamespace(aws_request_id='r'))))\n"
-    )
-    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    aws |= {"AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
-    env = daemon.lambda_environment(
-        task_root=str(EXAMPLES), **aws, **lambda_metadata_endpoint.environ
-    )
-    try:
-        done = run_python("-c", program, EXAMPLES / "decorator_extras.py", env=env)
-        entities = daemon.entities(2)  # the EC2 call, traced by Powertools' patching, then ours
-    finally:
-        daemon.socket.close()
-    (subsegment,) = [e for e in entities if e["name"] == "## handler"]
-    zones = json.loads(done.stdout)
-    assert (zones["availability_zone_id"], zones["availability_zone_name"]) == (ZONE_ID, ZONE_NAME)
-    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_ID] == ZONE_ID
-    assert subsegment["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == ZONE_NAME
 
 
 @pytest.mark.usefixtures("ec2")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import runpy
 from typing import TYPE_CHECKING, Any
@@ -81,16 +82,21 @@ def test_a_failing_tracer_or_span_warns_once_per_streak_or_raises_an_idle_one_re
         set_span_availability_zone()  # the current span
 
 
-def test_powertools_example_as_in_lambda_and_a_call_outside_a_subsegment(
+def test_powertools_examples_as_in_lambda_and_a_call_outside_a_subsegment(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
     """In Lambda's context, X-Ray streams the example's subsegment, then one given the metadata
-    and a name; Lambda's own segment is read-only: a call outside warns once, never fails."""
+    and a name; Lambda's own segment is read-only: a call outside warns once, never fails. Then
+    the decorator's example (``tracer=`` and ``resolve_name=True``, EC2 answered by
+    tests/fake_ec2.py) annotates its handler's subsegment with both."""
+    from fake_ec2 import install_in_child
+
     daemon = XRayDaemon()
     lambda_metadata_endpoint.availability_zone_id = "use1-az6"
     program = (
-        "import logging, runpy, sys\n"
-        "logging.basicConfig(format='%(levelname)s %(message)s')\n"
+        "import json, logging, runpy, sys, types\n"
+        + install_in_child({"use1-az6": "us-east-1f"})
+        + "logging.basicConfig(format='%(levelname)s %(message)s')\n"
         "from lambda_metadata import LambdaMetadata\n"
         "from lambda_metadata.tracing import annotate_tracer\n"
         "example = runpy.run_path(sys.argv[1])\n"
@@ -100,12 +106,18 @@ def test_powertools_example_as_in_lambda_and_a_call_outside_a_subsegment(
         "    tracer, metadata=given, zone_name='us-east-1b'))({}, None)\n"
         "annotate_tracer(tracer)\n"
         "annotate_tracer(tracer)\n"
-        "print('handler still ran')\n"
+        "extras = runpy.run_path(sys.argv[2])['handler']\n"
+        "print(json.dumps(extras({}, types.SimpleNamespace(aws_request_id='r'))))\n"
     )
-    env = daemon.lambda_environment(task_root=str(EXAMPLES), **lambda_metadata_endpoint.environ)
+    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    aws |= {"AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+    env = daemon.lambda_environment(
+        task_root=str(EXAMPLES), **aws, **lambda_metadata_endpoint.environ
+    )
+    examples = [EXAMPLES / f"{name}.py" for name in ("tracing_powertools", "decorator_extras")]
     try:
-        result = run_python("-c", program, str(EXAMPLES / "tracing_powertools.py"), env=env)
-        example, given = daemon.entities(2)
+        result = run_python("-c", program, *examples, env=env)
+        example, given, *rest = daemon.entities(4)  # then the EC2 call, traced, and the handler
     finally:
         daemon.socket.close()
     assert example["name"] == "## handler"
@@ -114,7 +126,11 @@ def test_powertools_example_as_in_lambda_and_a_call_outside_a_subsegment(
     assert given["annotations"][XRAY_AVAILABILITY_ZONE_ID] == "use1-az1"
     assert given["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == "us-east-1b"
     assert lambda_metadata_endpoint.request_count == 1  # the given metadata was not read again
-    assert result.stdout == "handler still ran\n"
+    zones = {"availability_zone_id": "use1-az6", "availability_zone_name": "us-east-1f"}
+    assert json.loads(result.stdout) == zones  # the handler still ran after the calls outside
+    (extras,) = [entity for entity in rest if entity["name"] == "## handler"]
+    assert extras["annotations"][XRAY_AVAILABILITY_ZONE_ID] == "use1-az6"
+    assert extras["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == "us-east-1f"
     warnings = [line for line in result.stderr.splitlines() if "capture_lambda_handler" in line]
     assert len(warnings) == 1
     assert warnings[0].startswith("WARNING lambda_metadata: annotate_tracer() ran outside")
