@@ -17,7 +17,7 @@ from conftest import run_python
 from lambda_metadata import LambdaMetadataError, clear_metadata_cache, inject_az, metadata_of
 from lambda_metadata.az_names import cached_availability_zone_name
 from lambda_metadata.errors import AvailabilityZoneNameError
-from lambda_metadata.testing import FakeClock, MetadataEndpoint, lambda_context
+from lambda_metadata.testing import MetadataEndpoint, lambda_context
 from lambda_metadata.tracing import (
     OTEL_AVAILABILITY_ZONE,
     OTEL_AVAILABILITY_ZONE_ID,
@@ -44,19 +44,27 @@ def zone_and_name(event: object, context: object) -> tuple[str | None, str | Non
 
 
 @pytest.mark.usefixtures("ec2")
-@pytest.mark.parametrize("strict", [False, True], ids=["resolved", "unknown-raises-when-strict"])
+@pytest.mark.parametrize(
+    ("zone_id", "strict"),
+    [(ZONE_ID, False), ("use1-az99", False), ("use1-az99", True)],  # EC2 knows no use1-az99
+    ids=["resolved", "unknown-warns-once", "unknown-raises-when-strict"],
+)
 def test_resolve_name(
-    lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture, strict: bool
+    lambda_metadata_endpoint: MetadataEndpoint,
+    caplog: pytest.LogCaptureFixture,
+    zone_id: str,
+    strict: bool,
 ) -> None:
+    lambda_metadata_endpoint.availability_zone_id = zone_id
     handler = inject_az(resolve_name=True, strict=strict)(zone_and_name)
     if strict:
-        lambda_metadata_endpoint.availability_zone_id = "use1-az99"  # EC2 knows no such zone
         with pytest.raises(AvailabilityZoneNameError):
             handler({}, lambda_context())
         return
+    name = ZONE_NAME if zone_id == ZONE_ID else None
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
-        assert [handler({}, lambda_context()) for _ in range(2)] == [(ZONE_ID, ZONE_NAME)] * 2
-    assert failures(caplog) == []
+        assert [handler({}, lambda_context()) for _ in range(3)] == [(zone_id, name)] * 3
+    assert len(failures(caplog)) == (name is None)  # one streak
     assert lambda_metadata_endpoint.request_count == 1
 
 
@@ -96,36 +104,6 @@ def test_a_missing_extra_fails_at_decoration(hidden: str, option: str, extra: st
         "    print(error)\n"
     )
     assert f'pip install "lambda-metadata[{extra}]"' in run_python("-c", program).stdout
-
-
-@pytest.mark.usefixtures("ec2")
-def test_an_unknown_zone_costs_one_ec2_call_per_window_and_one_warning(
-    lambda_metadata_endpoint: MetadataEndpoint,
-    caplog: pytest.LogCaptureFixture,
-    fake_clock: FakeClock,  # times the AZ-name window too
-) -> None:
-    """Invocations while EC2 cannot name the zone: one client, one EC2 call a window."""
-    import boto3
-
-    events = boto3._get_default_session().events
-    clients: list[str] = []
-    calls: list[str] = []
-    events.register("creating-client-class.ec2", lambda **_: clients.append("ec2"))
-    events.register(
-        "provide-client-params.ec2.DescribeAvailabilityZones", lambda **_: calls.append("call")
-    )
-    lambda_metadata_endpoint.availability_zone_id = "use1-az99"  # EC2 knows no such zone
-    handler = inject_az(resolve_name=True)(zone_and_name)
-    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
-        for _ in range(4):
-            assert handler({}, lambda_context()) == ("use1-az99", None)
-            fake_clock.advance(0.1)  # all inside the first 0.5 s window
-        assert (len(clients), len(calls)) == (1, 1)
-        fake_clock.advance(0.5)
-        assert handler({}, lambda_context()) == ("use1-az99", None)  # one more call
-        assert (len(clients), len(calls)) == (1, 2)
-    assert len(failures(caplog)) == 1
-    assert lambda_metadata_endpoint.request_count == 1
 
 
 # -- metrics=: the EMF a real Powertools Metrics prints carries AZ-ID ---------------------
