@@ -361,7 +361,7 @@ def test_outside_lambda_handlers_run_with_none_and_one_warning_is_logged(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="lambda_metadata")
     assert metadata_of(lambda_context()) is metadata_of(None) is metadata_of(object()) is None
-    async_plain = inject_az(coroutine)
+    async_plain = inject_az(otel=True)(coroutine)  # its extras skipped without metadata
     results = [plain({}, lambda_context()) for _ in range(3)]
     assert [*results, asyncio.run(async_plain({}, lambda_context()))] == [None] * 4
     (warning,) = warnings_of(caplog)

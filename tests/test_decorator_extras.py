@@ -14,7 +14,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics.provider.cold_start import reset_cold_start_flag
 from conftest import run_python
 
-from lambda_metadata import LambdaMetadataError, clear_metadata_cache, inject_az, metadata_of
+from lambda_metadata import LambdaMetadataError, inject_az, metadata_of
 from lambda_metadata.az_names import cached_availability_zone_name
 from lambda_metadata.errors import AvailabilityZoneNameError
 from lambda_metadata.testing import MetadataEndpoint, lambda_context
@@ -68,10 +68,8 @@ def test_resolve_name(
     assert lambda_metadata_endpoint.request_count == 1
 
 
-def test_otel_option_sets_the_span_attribute_and_is_skipped_without_metadata(
-    otel: tuple[TracerProvider, InMemorySpanExporter],
-    lambda_metadata_endpoint: MetadataEndpoint,
-    monkeypatch: pytest.MonkeyPatch,
+def test_otel_option_sets_the_span_attribute(
+    otel: tuple[TracerProvider, InMemorySpanExporter], lambda_metadata_endpoint: MetadataEndpoint
 ) -> None:
     provider, exporter = otel
     lambda_metadata_endpoint.availability_zone_id = "use1-az2"
@@ -86,9 +84,6 @@ def test_otel_option_sets_the_span_attribute_and_is_skipped_without_metadata(
     assert span.attributes is not None
     assert span.attributes[OTEL_AVAILABILITY_ZONE_ID] == "use1-az2"
     assert OTEL_AVAILABILITY_ZONE not in span.attributes, "an AZ ID is not an AZ name"
-    monkeypatch.delenv("AWS_LAMBDA_METADATA_API")
-    clear_metadata_cache()
-    assert inject_az(otel=True)(zone)({}, lambda_context()) is None
 
 
 @pytest.mark.parametrize(
