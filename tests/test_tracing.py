@@ -141,10 +141,6 @@ def zone(event: object, context: object) -> str | None:
     return None if metadata is None else metadata.availability_zone_id
 
 
-def ok(event: object, context: object) -> str:
-    return "ok"
-
-
 def not_reached(event: object, context: object) -> None:
     pytest.fail("the handler ran")
 
@@ -158,36 +154,28 @@ HOSTILE = [RuntimeError("boom"), TypeError("bad key"), ValueError(), KeyError("x
 
 @pytest.mark.parametrize("via", ["tracer", "span"])
 @pytest.mark.parametrize("error", HOSTILE, ids=lambda e: type(e).__name__)
-def test_inject_az_never_fails_the_handler_for_a_failing_tracer_or_span(
+def test_inject_az_never_fails_the_handler_for_a_failing_tracer_or_span_and_warns_per_streak(
     lambda_metadata_endpoint: MetadataEndpoint,
     caplog: pytest.LogCaptureFixture,
     error: Exception,
     via: str,
 ) -> None:
     broken = Broken(error)  # the current span too: only the option chosen is called
+    decorate = inject_az(tracer=broken) if via == "tracer" else inject_az(otel=True)
+    sync = decorate(zone)
 
-    @(inject_az(tracer=broken) if via == "tracer" else inject_az(otel=True))
+    @decorate
     async def handler(event: dict[str, Any], context: Any) -> str | None:
         return zone(event, context)
 
+    slotted = type("Slotted", (), {"__slots__": ()})()  # refuses the attribute, not extras
     with caplog.at_level(logging.WARNING, logger="lambda_metadata"), use_span(broken):
-        assert [asyncio.run(handler({}, lambda_context())) for _ in range(3)] == ["use1-az1"] * 3
-    assert broken.calls == 3
-    (warning,) = failures(caplog)
-    assert type(error).__name__ in warning
-
-
-def test_inject_az_warns_once_per_failure_streak_of_its_extras(
-    lambda_metadata_endpoint: MetadataEndpoint, caplog: pytest.LogCaptureFixture
-) -> None:
-    broken = Broken()
-    handler = inject_az(tracer=broken)(ok)
-    with caplog.at_level(logging.WARNING, logger="lambda_metadata"):
-        for broken.failing in (True, True, False, False, True, True):
-            slotted = type("Slotted", (), {"__slots__": ()})()  # refuses the attribute, not extras
-            assert handler({}, lambda_context()) == handler({}, slotted) == "ok"
-    assert len(failures(caplog)) == 2  # two streaks
-    assert broken.calls == 12
+        for broken.failing in (True, True, False, True):  # two failure streaks
+            assert asyncio.run(handler({}, lambda_context())) == "use1-az1"
+            assert sync({}, slotted) is None
+    assert broken.calls == 8
+    warnings = failures(caplog)  # one a streak, of each handler
+    assert [type(error).__name__ in warning for warning in warnings] == [True] * 4
 
 
 @pytest.mark.parametrize(
