@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import runpy
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import EXAMPLES, XRayDaemon, run_python
-from opentelemetry.trace import INVALID_SPAN, use_span
+from opentelemetry.trace import INVALID_SPAN, INVALID_SPAN_CONTEXT, NonRecordingSpan, use_span
 
-from lambda_metadata import LambdaMetadata, LambdaMetadataError, MetadataUnavailableError
-from lambda_metadata.testing import MetadataEndpoint
+from lambda_metadata import (
+    LambdaMetadata,
+    LambdaMetadataError,
+    MetadataUnavailableError,
+    inject_az,
+    metadata_of,
+)
+from lambda_metadata.testing import MetadataEndpoint, lambda_context
 from lambda_metadata.tracing import (
     OTEL_AVAILABILITY_ZONE,
     OTEL_AVAILABILITY_ZONE_ID,
@@ -28,18 +36,21 @@ if TYPE_CHECKING:
 GIVEN = LambdaMetadata(availability_zone_id="use1-az1")
 
 
-class Broken:
-    """A tracer and a recording span whose every call fails while ``failing``."""
+class Broken(NonRecordingSpan):
+    """A tracer and a recording span whose every call raises ``error`` while ``failing``."""
 
-    def __init__(self) -> None:
-        self.failing = True
+    def __init__(self, error: BaseException | None = None) -> None:
+        super().__init__(INVALID_SPAN_CONTEXT)
+        self.error = error or RuntimeError("the tracer broke")
+        self.failing, self.calls = True, 0
 
     def is_recording(self) -> bool:
         return True
 
     def put_annotation(self, key: str, value: Any) -> None:
+        self.calls += 1
         if self.failing:
-            raise RuntimeError("the tracer broke")
+            raise self.error
 
     set_attribute = put_annotation
 
@@ -71,16 +82,21 @@ def test_a_failing_tracer_or_span_warns_once_per_streak_or_raises_an_idle_one_re
         set_span_availability_zone()  # the current span
 
 
-def test_powertools_example_as_in_lambda_and_a_call_outside_a_subsegment(
+def test_powertools_examples_as_in_lambda_and_a_call_outside_a_subsegment(
     lambda_metadata_endpoint: MetadataEndpoint,
 ) -> None:
     """In Lambda's context, X-Ray streams the example's subsegment, then one given the metadata
-    and a name; Lambda's own segment is read-only: a call outside warns once, never fails."""
+    and a name; Lambda's own segment is read-only: a call outside warns once, never fails. Then
+    the decorator's example (``tracer=`` and ``resolve_name=True``, EC2 answered by
+    tests/fake_ec2.py) annotates its handler's subsegment with both."""
+    from fake_ec2 import install_in_child
+
     daemon = XRayDaemon()
     lambda_metadata_endpoint.availability_zone_id = "use1-az6"
     program = (
-        "import logging, runpy, sys\n"
-        "logging.basicConfig(format='%(levelname)s %(message)s')\n"
+        "import json, logging, runpy, sys, types\n"
+        + install_in_child({"use1-az6": "us-east-1f"})
+        + "logging.basicConfig(format='%(levelname)s %(message)s')\n"
         "from lambda_metadata import LambdaMetadata\n"
         "from lambda_metadata.tracing import annotate_tracer\n"
         "example = runpy.run_path(sys.argv[1])\n"
@@ -90,12 +106,18 @@ def test_powertools_example_as_in_lambda_and_a_call_outside_a_subsegment(
         "    tracer, metadata=given, zone_name='us-east-1b'))({}, None)\n"
         "annotate_tracer(tracer)\n"
         "annotate_tracer(tracer)\n"
-        "print('handler still ran')\n"
+        "extras = runpy.run_path(sys.argv[2])['handler']\n"
+        "print(json.dumps(extras({}, types.SimpleNamespace(aws_request_id='r'))))\n"
     )
-    env = daemon.lambda_environment(task_root=str(EXAMPLES), **lambda_metadata_endpoint.environ)
+    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    aws |= {"AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+    env = daemon.lambda_environment(
+        task_root=str(EXAMPLES), **aws, **lambda_metadata_endpoint.environ
+    )
+    examples = [EXAMPLES / f"{name}.py" for name in ("tracing_powertools", "decorator_extras")]
     try:
-        result = run_python("-c", program, str(EXAMPLES / "tracing_powertools.py"), env=env)
-        example, given = daemon.entities(2)
+        result = run_python("-c", program, *examples, env=env)
+        example, given, *rest = daemon.entities(4)  # then the EC2 call, traced, and the handler
     finally:
         daemon.socket.close()
     assert example["name"] == "## handler"
@@ -104,10 +126,75 @@ def test_powertools_example_as_in_lambda_and_a_call_outside_a_subsegment(
     assert given["annotations"][XRAY_AVAILABILITY_ZONE_ID] == "use1-az1"
     assert given["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == "us-east-1b"
     assert lambda_metadata_endpoint.request_count == 1  # the given metadata was not read again
-    assert result.stdout == "handler still ran\n"
+    zones = {"availability_zone_id": "use1-az6", "availability_zone_name": "us-east-1f"}
+    assert json.loads(result.stdout) == zones  # the handler still ran after the calls outside
+    (extras,) = [entity for entity in rest if entity["name"] == "## handler"]
+    assert extras["annotations"][XRAY_AVAILABILITY_ZONE_ID] == "use1-az6"
+    assert extras["annotations"][XRAY_AVAILABILITY_ZONE_NAME] == "us-east-1f"
     warnings = [line for line in result.stderr.splitlines() if "capture_lambda_handler" in line]
     assert len(warnings) == 1
     assert warnings[0].startswith("WARNING lambda_metadata: annotate_tracer() ran outside")
+
+
+def zone(event: object, context: object) -> str | None:
+    metadata = metadata_of(context)
+    return None if metadata is None else metadata.availability_zone_id
+
+
+def not_reached(event: object, context: object) -> None:
+    pytest.fail("the handler ran")
+
+
+def failures(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "extras failed" in r.getMessage()]
+
+
+HOSTILE = [RuntimeError("boom"), TypeError("bad key"), ValueError(), KeyError("x"), OSError(5)]
+
+
+@pytest.mark.parametrize("via", ["tracer", "span"])
+@pytest.mark.parametrize("error", HOSTILE, ids=lambda e: type(e).__name__)
+def test_inject_az_never_fails_the_handler_for_a_failing_tracer_or_span_and_warns_per_streak(
+    lambda_metadata_endpoint: MetadataEndpoint,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+    via: str,
+) -> None:
+    broken = Broken(error)  # the current span too: only the option chosen is called
+    decorate = inject_az(tracer=broken) if via == "tracer" else inject_az(otel=True)
+    sync = decorate(zone)
+
+    @decorate
+    async def handler(event: dict[str, Any], context: Any) -> str | None:
+        return zone(event, context)
+
+    slotted = type("Slotted", (), {"__slots__": ()})()  # refuses the attribute, not extras
+    with caplog.at_level(logging.WARNING, logger="lambda_metadata"), use_span(broken):
+        for broken.failing in (True, True, False, True):  # two failure streaks
+            assert asyncio.run(handler({}, lambda_context())) == "use1-az1"
+            assert sync({}, slotted) is None
+    assert broken.calls == 8
+    warnings = failures(caplog)  # one a streak, of each handler
+    assert [type(error).__name__ in warning for warning in warnings] == [True] * 4
+
+
+@pytest.mark.parametrize(
+    ("error", "strict", "raised"),
+    [
+        (RuntimeError("boom"), True, LambdaMetadataError),
+        (KeyboardInterrupt(), False, KeyboardInterrupt),
+    ],
+    ids=["strict-raises-a-typed-error", "an-interrupt-ends-the-invocation"],
+)
+def test_what_a_failing_tracer_raises_through_inject_az(
+    lambda_metadata_endpoint: MetadataEndpoint, error: BaseException, strict: bool, raised: type
+) -> None:
+    handler = inject_az(tracer=Broken(error), strict=strict)(not_reached)
+    with pytest.raises(raised) as info:
+        handler({}, lambda_context())
+    if strict:
+        assert "RuntimeError: boom" in str(info.value)
+        assert isinstance(info.value.__cause__, RuntimeError)
 
 
 @pytest.mark.usefixtures("ec2")  # the example asks EC2 for the name
