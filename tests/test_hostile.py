@@ -7,8 +7,10 @@ seconds; the client is the public ``get_lambda_metadata``.
 from __future__ import annotations
 
 import _socket
+import errno
 import json
 import logging
+import os
 import re
 import resource
 import socket
@@ -26,7 +28,10 @@ from raw_http import assert_no_token as check_no_token
 from lambda_metadata import (
     LambdaMetadata,
     LambdaMetadataError,
+    clear_metadata_cache,
     get_lambda_metadata,
+    inject_az,
+    metadata_of,
 )
 from lambda_metadata._constants import API_ENV, MAX_BODY_BYTES, METADATA_PATH, TOKEN_ENV
 from lambda_metadata.errors import (
@@ -37,6 +42,7 @@ from lambda_metadata.errors import (
     MetadataTimeoutError,
     MetadataUnavailableError,
 )
+from lambda_metadata.testing import lambda_context
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -482,3 +488,29 @@ def test_arbitrary_answers_give_a_typed_error_or_valid_metadata(
         assert get_lambda_metadata(refresh=True, timeout=2).availability_zone_id == "use1-az1"
 
     check()
+
+
+class KernelTimesOut(_socket.socket):
+    """A connect the kernel gives up on (``tcp_syn_retries``, about 130 s): ``TimeoutError``
+    with ``errno.ETIMEDOUT``, which is no deadline of ours."""
+
+    def connect(self, address: object) -> None:
+        raise TimeoutError(errno.ETIMEDOUT, os.strerror(errno.ETIMEDOUT))
+
+
+def test_the_kernels_connect_timeout_is_a_connection_error(
+    hostile: Callable[[Answer], RawServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hostile(json_body(GOOD))
+    monkeypatch.setattr(_socket, "socket", KernelTimesOut)
+    timed_out = os.strerror(errno.ETIMEDOUT)
+    expect(MetadataConnectionError, timeout=300, match=f"TimeoutError: {timed_out}")
+    clear_metadata_cache()  # a new streak: the decorator's fetch retries until its deadline
+    ran: list[LambdaMetadata | None] = []
+
+    @inject_az(timeout=0.2)
+    def handler(event: object, context: object) -> None:
+        ran.append(metadata_of(context))
+
+    handler({}, lambda_context())
+    assert ran == [None]

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import time
 
 import pytest
-from conftest import EXAMPLES, run_python
+from conftest import EXAMPLES, RESTORE_LIMIT, run_python
 
-from lambda_metadata._constants import INITIALIZATION_TYPE_ENV
+from lambda_metadata import get_lambda_metadata
+from lambda_metadata._cache import cached_metadata
+from lambda_metadata._constants import API_ENV, INITIALIZATION_TYPE_ENV, TOKEN_ENV
+from lambda_metadata.errors import MetadataHTTPError, MetadataTimeoutError
+from lambda_metadata.snapstart import refresh_after_restore
+from lambda_metadata.testing import MetadataEndpoint
 
 HOOKS = """
 import json, sys
@@ -57,3 +64,33 @@ def test_the_rehearsal_example_of_the_docs_runs() -> None:
     env = {"PATH": os.environ["PATH"], INITIALIZATION_TYPE_ENV: "snap-start"}
     done = run_python(str(EXAMPLES / "snapstart_rehearsal.py"), env=env, timeout=30)
     assert "'cache_node': 'cache-az2.example.internal'" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"), [("refused", MetadataHTTPError), ("silent", MetadataTimeoutError)]
+)
+def test_a_failed_refresh_after_restore_empties_the_cache_warns_once_and_opens_no_window(
+    failure: str,
+    error: type[Exception],
+    lambda_metadata_endpoint: MetadataEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert get_lambda_metadata().availability_zone_id == "use1-az1"
+    lambda_metadata_endpoint.availability_zone_id = "use1-az2"
+    monkeypatch.setenv(TOKEN_ENV, "a-token-the-endpoint-refuses")
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts in the kernel, never answers
+        if failure == "silent":
+            monkeypatch.setenv(API_ENV, "{}:{}".format(*silent.getsockname()[:2]))
+        started = time.monotonic()
+        refresh_after_restore()  # returns: a raising hook would abort the restore
+        assert time.monotonic() - started < RESTORE_LIMIT
+
+    assert cached_metadata() is None  # the pre-snapshot use1-az1 is not served after restore
+    [warning] = [r for r in caplog.records if r.name == "lambda_metadata" and r.levelno >= 30]
+    assert isinstance(warning.args, tuple)
+    assert isinstance(warning.args[0], error)
+    assert "a-token-the-endpoint-refuses" not in warning.getMessage()
+    monkeypatch.setenv(API_ENV, lambda_metadata_endpoint.address)
+    monkeypatch.setenv(TOKEN_ENV, lambda_metadata_endpoint.token)
+    assert get_lambda_metadata().availability_zone_id == "use1-az2"  # at once: no window
